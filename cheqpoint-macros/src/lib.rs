@@ -1,0 +1,1 @@
+//! The `#[checkpoint]` attribute. Use it through the `cheqpoint` crate.

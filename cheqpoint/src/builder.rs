@@ -1,0 +1,200 @@
+//! Configuration of a [`Client`]: the key, where the service is, and how long to wait.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use reqwest::{
+    Url,
+    header::{CONTENT_TYPE, HeaderMap, HeaderValue},
+};
+
+use crate::{Client, Error, PollPolicy, client::Inner, retry::Backoff};
+
+/// The hosted service.
+pub const DEFAULT_BASE_URL: &str = "https://app.cheqpoint.co";
+/// How long a checkpoint waits for a decision unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+const USER_AGENT: &str = concat!("cheqpoint-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = cheqpoint::Client::builder()
+///     .api_key("cq_test_123")
+///     .base_url("http://127.0.0.1:8787")
+///     .timeout(Duration::from_secs(600))
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("cq_test_123"));
+/// # Ok::<(), cheqpoint::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: String,
+    timeout: Duration,
+    http_timeout: Duration,
+    connect_timeout: Duration,
+    poll: PollPolicy,
+    create_attempts: u32,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            http_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            poll: PollPolicy::default(),
+            create_attempts: 3,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("http_timeout", &self.http_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("poll", &self.poll)
+            .field("create_attempts", &self.create_attempts)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The workspace's Connection Key (`cq_live_…` or `cq_test_…`). Required.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Where the service is; default [`DEFAULT_BASE_URL`]. Point it at an emulator in tests.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// How long a checkpoint waits for a decision before [`Error::Timeout`]; default 300 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit on one HTTP exchange (the short-wait endpoint gets its wait on top); default 30 s.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// The limit on opening a connection; default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How often a wait reads the status; default [`PollPolicy::default`].
+    pub fn poll(mut self, policy: PollPolicy) -> Self {
+        self.poll = policy;
+        self
+    }
+
+    /// How many times a create is sent when the server cannot have processed it (connection
+    /// refused, 429, 503); default 3. Other failures of a create are never retried, so a
+    /// reviewer is never asked twice.
+    pub fn create_attempts(mut self, attempts: u32) -> Self {
+        self.create_attempts = attempts.max(1);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let api_key = self
+            .api_key
+            .filter(|key| !key.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config("an API key is required (`.api_key(..)` or CHEQPOINT_API_KEY)".into())
+            })?;
+        let base_url = Url::parse(self.base_url.trim_end_matches('/'))
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "base URL {:?} is not an http(s) URL",
+                    self.base_url
+                ))
+            })?;
+        if self.timeout.is_zero() || self.http_timeout.is_zero() {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+        let mut key_header = HeaderValue::from_str(&api_key).map_err(|_| {
+            Error::Config("the API key holds characters a header cannot carry".into())
+        })?;
+        key_header.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", key_header);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .timeout(self.http_timeout)
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                timeout: self.timeout,
+                http_timeout: self.http_timeout,
+                poll: self.poll,
+                backoff: Backoff::default(),
+                create_attempts: self.create_attempts,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_missing_key_a_bad_url_and_a_zero_timeout() {
+        assert!(matches!(
+            ClientBuilder::default().build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            ClientBuilder::default().api_key("  ").build(),
+            Err(Error::Config(_))
+        ));
+        let keyed = || ClientBuilder::default().api_key("k");
+        for url in ["", "ftp://x", "not a url", "http://"] {
+            assert!(
+                matches!(keyed().base_url(url).build(), Err(Error::Config(_))),
+                "{url}"
+            );
+        }
+        assert!(matches!(
+            keyed().timeout(Duration::ZERO).build(),
+            Err(Error::Config(_))
+        ));
+        assert!(
+            matches!(keyed().api_key("bad\nkey").build(), Err(Error::Config(m)) if !m.contains("bad"))
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let builder = ClientBuilder::default().api_key("cq_live_secret");
+        assert!(!format!("{builder:?}").contains("cq_live_secret"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("cq_live_secret"));
+    }
+}

@@ -1,0 +1,170 @@
+//! One HTTP exchange with the service: send, read a bounded body, and sort failures into those
+//! that may be retried and those that may not.
+
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, Response, StatusCode, header::RETRY_AFTER};
+
+use crate::Error;
+
+/// The most of a response body the client reads; a larger answer is refused.
+const MAX_BODY: usize = 1 << 20;
+/// The most of a raw body kept inside an error.
+const MAX_BODY_IN_ERROR: usize = 4 << 10;
+
+/// A failed exchange, with what a retry policy needs to know about it.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub error: Error,
+    pub kind: FailureKind,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+}
+
+/// How far a failed request got, which decides whether sending it again is safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// The connection was never made: the server cannot have seen the request.
+    NotSent,
+    /// 429 or 503: the server says it did not process the request.
+    Refused,
+    /// Anything else that may pass (a reset, a 502, a read timeout); the server may have acted.
+    Transient,
+    /// Retrying will not help (4xx, an unreadable 2xx body).
+    Permanent,
+}
+
+/// Sends `request` and returns the body of a 2xx answer.
+pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
+    let response = request.send().await.map_err(transport_failure)?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::retry::parse_retry_after);
+    let body = read_body(response).await;
+    if status.is_success() {
+        return body.map_err(|error| Failure {
+            error,
+            kind: FailureKind::Transient,
+            retry_after: None,
+        });
+    }
+    let body = body.unwrap_or_default();
+    Err(Failure {
+        error: api_error(status, &body),
+        kind: match status {
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => FailureKind::Refused,
+            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FailureKind::Transient,
+            _ => FailureKind::Permanent,
+        },
+        retry_after,
+    })
+}
+
+/// Reads at most [`MAX_BODY`] bytes; more is an error, not a truncation.
+async fn read_body(mut response: Response) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, "reading the answer"))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(invalid_response(
+                format!("the answer is larger than {} KiB", MAX_BODY >> 10),
+                &body,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn transport_failure(error: reqwest::Error) -> Failure {
+    let kind = if error.is_connect() {
+        FailureKind::NotSent
+    } else {
+        FailureKind::Transient
+    };
+    let context = if error.is_timeout() {
+        "the request timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "the connection failed"
+    };
+    Failure {
+        error: transport_error(error, context),
+        kind,
+        retry_after: None,
+    }
+}
+
+fn transport_error(error: reqwest::Error, context: &str) -> Error {
+    // reqwest's own message names the URL, which carries no secret (the key is in a header).
+    Error::Transport {
+        message: format!("{context}: {error}"),
+        approval_id: None,
+        source: Box::new(error),
+    }
+}
+
+/// The error for a non-2xx answer: the server's `{"error": ..}` message when there is one.
+fn api_error(status: StatusCode, body: &[u8]) -> Error {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| {
+            let message = json.get("error").or_else(|| json.get("message"))?;
+            Some(
+                message
+                    .as_str()
+                    .map_or_else(|| message.to_string(), str::to_owned),
+            )
+        })
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("unexpected status")
+                .to_owned()
+        });
+    Error::Api {
+        status: status.as_u16(),
+        message,
+        body: body_excerpt(body),
+        approval_id: None,
+    }
+}
+
+/// The error for a 2xx answer that does not say what the protocol requires.
+pub(crate) fn invalid_response(reason: String, body: &[u8]) -> Error {
+    Error::InvalidResponse {
+        reason,
+        body: body_excerpt(body),
+        approval_id: None,
+    }
+}
+
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY_IN_ERROR)]);
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_carry_the_server_message_or_the_reason() {
+        let error = api_error(StatusCode::UNAUTHORIZED, br#"{"error":"invalid API key"}"#);
+        assert!(
+            matches!(&error, Error::Api { status: 401, message, .. } if message == "invalid API key")
+        );
+        let error = api_error(StatusCode::BAD_GATEWAY, b"<html>proxy</html>");
+        assert!(
+            matches!(&error, Error::Api { status: 502, message, body, .. }
+            if message == "Bad Gateway" && body == "<html>proxy</html>")
+        );
+    }
+}

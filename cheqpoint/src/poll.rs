@@ -1,0 +1,81 @@
+//! How often a wait reads the request's status.
+
+use std::time::Duration;
+
+/// The pace of status reads while a request is pending.
+///
+/// The first read happens at once (workspace rules decide at creation). After it, the gap starts
+/// at `first` and grows by `factor` after each read up to `max`, each gap varied by ±10 % so that
+/// many waits started together do not read in step. The default, 250 ms growing ×1.5 to 3 s,
+/// reads at about 0, 0.25, 0.6, 1.2, 2.0, 3.3, 5.2 and 8 s, then every 3 s: early decisions are
+/// seen sooner than the official client's fixed 3 s, no gap is ever longer than its (but for the
+/// jitter), and a 5-minute wait costs about 108 reads against its 100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollPolicy {
+    first: Duration,
+    factor: f64,
+    max: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        PollPolicy::backoff(Duration::from_millis(250), Duration::from_secs(3))
+    }
+}
+
+impl PollPolicy {
+    /// Gaps growing ×1.5 from `first` up to `max`.
+    pub fn backoff(first: Duration, max: Duration) -> Self {
+        PollPolicy {
+            first: first.min(max),
+            factor: 1.5,
+            max,
+        }
+    }
+
+    /// The same gap every time.
+    pub fn fixed(interval: Duration) -> Self {
+        PollPolicy {
+            first: interval,
+            factor: 1.0,
+            max: interval,
+        }
+    }
+
+    /// The gaps between reads, without end.
+    pub(crate) fn gaps(self) -> impl Iterator<Item = Duration> {
+        std::iter::successors(Some(self.first), move |gap| {
+            Some(gap.mul_f64(self.factor).min(self.max))
+        })
+        .map(|gap| gap.mul_f64(0.9 + 0.2 * fastrand::f64()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_gaps_grow_to_three_seconds_and_stay_there() {
+        let gaps: Vec<Duration> = PollPolicy::default().gaps().take(12).collect();
+        assert!(gaps[0] >= Duration::from_millis(225) && gaps[0] <= Duration::from_millis(275));
+        assert!(gaps[3] > gaps[1]);
+        for gap in &gaps[8..] {
+            assert!(*gap >= Duration::from_millis(2700) && *gap <= Duration::from_millis(3300));
+        }
+    }
+
+    #[test]
+    fn five_minutes_cost_at_most_ten_reads_more_than_fixed_three_seconds() {
+        let mut elapsed = Duration::ZERO;
+        let mut reads = 1;
+        for gap in PollPolicy::default().gaps() {
+            elapsed += gap;
+            if elapsed > Duration::from_secs(300) {
+                break;
+            }
+            reads += 1;
+        }
+        assert!(reads <= 101 + 10, "{reads} reads");
+    }
+}

@@ -1,0 +1,144 @@
+//! The operations that wait for a person: checkpoint, guard, wait, and the short-wait endpoint.
+
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+use crate::{
+    Approval, ApprovalRequest, Approved, Client, Decision, Error, Status, http::FailureKind,
+    json_eq::same_json,
+};
+
+/// The longest the service holds a short-wait request open.
+pub(crate) const MAX_SERVER_WAIT: Duration = Duration::from_secs(10);
+
+/// How a wait ended when no error stopped it.
+enum Waited {
+    Decided(Approval),
+    StillPending,
+}
+
+impl Client {
+    /// Asks for approval and waits for the decision, up to the request's timeout or the client's.
+    ///
+    /// `Ok` only when the service reports the request approved; a rejection, a timeout and every
+    /// failure are `Err`. When the service reports `details` other than those sent, the approval
+    /// is not for this call: [`Error::DetailsMismatch`].
+    pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
+        let timeout = request.timeout.unwrap_or(self.inner.timeout);
+        let started = Instant::now();
+        let created = self.create_request(&request).await?;
+        self.wait_until(&created.id, started, timeout, Some(&request.details))
+            .await
+    }
+
+    /// Runs `run` with the approval only when the request is approved; otherwise returns the
+    /// reason and `run` never starts.
+    pub async fn guard<F, Fut, T>(&self, request: ApprovalRequest, run: F) -> Result<T, Error>
+    where
+        F: FnOnce(Approved) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let approved = self.checkpoint(request).await?;
+        Ok(run(approved).await)
+    }
+
+    /// Resumes waiting on a request created earlier (for example by [`Client::create_request`]
+    /// before a restart), up to `timeout`.
+    pub async fn wait(&self, approval_id: &str, timeout: Duration) -> Result<Approved, Error> {
+        self.wait_until(approval_id, Instant::now(), timeout, None)
+            .await
+    }
+
+    /// Asks through the short-wait endpoint: the service holds the call up to 10 s, then this
+    /// polls until `timeout`. Pending at the end is a [`Decision`], not an error.
+    pub async fn request_sync(
+        &self,
+        request: ApprovalRequest,
+        timeout: Duration,
+    ) -> Result<Decision, Error> {
+        let started = Instant::now();
+        let decision = self
+            .post_inbound(&request, Some(timeout.min(MAX_SERVER_WAIT)))
+            .await?;
+        if decision.status != Status::Pending || started.elapsed() >= timeout {
+            return Ok(decision);
+        }
+        match self.poll(&decision.approval_id, started + timeout).await? {
+            Waited::Decided(approval) => Ok(Decision::from_record(approval, decision.review_url)),
+            Waited::StillPending => Ok(decision),
+        }
+    }
+
+    /// Asks through the short-wait endpoint and returns at once with the decision so far
+    /// (decided already only when a workspace rule decided). Set
+    /// [`ApprovalRequest::callback_url`] to be told of the decision.
+    pub async fn request_async(&self, request: ApprovalRequest) -> Result<Decision, Error> {
+        self.post_inbound(&request, None).await
+    }
+
+    async fn wait_until(
+        &self,
+        approval_id: &str,
+        started: Instant,
+        timeout: Duration,
+        sent: Option<&Value>,
+    ) -> Result<Approved, Error> {
+        match self.poll(approval_id, started + timeout).await? {
+            Waited::Decided(approval) if approval.status == Status::Approved => {
+                if let (Some(sent), Some(held)) = (sent, &approval.details)
+                    && !same_json(sent, held)
+                {
+                    return Err(Error::DetailsMismatch {
+                        approval_id: approval.id,
+                    });
+                }
+                Ok(Approved::from_record(approval, sent))
+            }
+            Waited::Decided(approval) => Err(approval.rejection()),
+            Waited::StillPending => Err(Error::Timeout {
+                approval_id: approval_id.to_owned(),
+                waited: started.elapsed(),
+            }),
+        }
+    }
+
+    /// Reads the status at once, then on the poll schedule, until it is decided or `deadline`
+    /// passes. Transient failures (resets, 5xx, 429) are ridden out with backoff; the last one is
+    /// returned if the deadline comes first. A dropped future stops reading at once.
+    async fn poll(&self, approval_id: &str, deadline: Instant) -> Result<Waited, Error> {
+        let mut gaps = self.inner.poll.gaps();
+        let mut failures = 0;
+        loop {
+            let (pause, last_error) = match self.read(approval_id).await {
+                Ok(approval) if approval.status != Status::Pending => {
+                    return Ok(Waited::Decided(approval));
+                }
+                Ok(_) => {
+                    failures = 0;
+                    (gaps.next().unwrap_or(Duration::from_secs(3)), None)
+                }
+                Err(failure) if failure.kind == FailureKind::Permanent => {
+                    return Err(failure.error.with_approval_id(approval_id));
+                }
+                Err(failure) => {
+                    tracing::debug!(approval_id, error = %failure.error, "status read failed; trying again");
+                    failures += 1;
+                    let pause = self.inner.backoff.delay(failures - 1, failure.retry_after);
+                    (pause, Some(failure.error))
+                }
+            };
+            let now = Instant::now();
+            if now >= deadline {
+                return match last_error {
+                    Some(error) => Err(error.with_approval_id(approval_id)),
+                    None => Ok(Waited::StillPending),
+                };
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+        }
+    }
+}

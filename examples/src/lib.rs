@@ -1,0 +1,1 @@
+//! Runnable agents that gate real-looking actions behind `#[checkpoint]`; see `examples/`.
