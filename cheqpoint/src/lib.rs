@@ -51,3 +51,9 @@ pub use poll::PollPolicy;
 pub use request::{ApprovalRequest, Priority, RiskLevel};
 pub use status::Status;
 pub use trace::{StepKind, Trace, TraceStep};
+
+pub use cheqpoint_macros::checkpoint;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

@@ -1,0 +1,29 @@
+//! Collects every mistake of one attribute so they are reported together.
+
+use proc_macro2::TokenStream;
+
+/// An accumulator of compile errors, combined into one `syn::Error` at the end.
+#[derive(Default)]
+pub struct Errors {
+    combined: Option<syn::Error>,
+}
+
+impl Errors {
+    /// Records an error.
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.combined {
+            Some(combined) => combined.combine(error),
+            None => self.combined = Some(error),
+        }
+    }
+
+    /// Records an error at `tokens`.
+    pub fn at(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// The `compile_error!`s, or `None` when nothing went wrong.
+    pub fn into_compile_errors(self) -> Option<TokenStream> {
+        self.combined.map(|error| error.to_compile_error())
+    }
+}

@@ -1,0 +1,196 @@
+//! Analysing the signature: what each parameter is, and how it travels to the reviewer and back.
+
+use syn::{
+    FnArg, Ident, Pat, Signature, Type, TypeReference, ext::IdentExt, visit::Visit,
+    visit_mut::VisitMut,
+};
+
+use crate::{errors::Errors, options::Options};
+
+/// One named parameter of the gated function (receivers are never sent).
+pub struct Param {
+    /// The parameter as the body names it.
+    pub ident: Ident,
+    /// Its key in `details`: the name without `r#`.
+    pub key: String,
+    /// The declared type.
+    pub ty: Type,
+    pub kind: Kind,
+    /// `mut` moved from the signature onto the rebinding.
+    pub mutability: Option<syn::Token![mut]>,
+    /// `#[cfg(..)]` and `#[cfg_attr(..)]` of the parameter, repeated on what is generated for it.
+    pub cfg_attrs: Vec<syn::Attribute>,
+}
+
+/// How a parameter travels.
+pub enum Kind {
+    /// Sent; an edit replaces the value.
+    Owned,
+    /// `&T`: sent; an edit is read into `T::Owned` and borrowed.
+    Shared(Type),
+    /// `&mut T`: sent; an edit is written through the reference.
+    Exclusive(Type),
+    /// Sent; an edit fails the call.
+    Readonly,
+    /// Not sent.
+    Skipped,
+}
+
+impl Param {
+    /// True when the parameter goes into `details`.
+    pub fn is_sent(&self) -> bool {
+        !matches!(self.kind, Kind::Skipped)
+    }
+}
+
+/// Reads the parameters of `sig`, moving `mut` off those that are rebound, and checks them
+/// against `skip(..)` and `readonly(..)`.
+pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> Vec<Param> {
+    if let Some(variadic) = &sig.variadic {
+        errors.at(
+            variadic,
+            "#[checkpoint] cannot send variadic arguments; take a slice instead",
+        );
+    }
+    let mut params = Vec::new();
+    for arg in sig.inputs.iter_mut() {
+        let FnArg::Typed(typed) = arg else { continue };
+        let Pat::Ident(binding) = &mut *typed.pat else {
+            errors.at(
+                &typed.pat,
+                "#[checkpoint] sends each parameter under its name: bind this one to a name (e.g. `point: Point`) and destructure it in the body",
+            );
+            continue;
+        };
+        if binding.by_ref.is_some() || binding.subpat.is_some() {
+            errors.at(
+                &*binding,
+                "#[checkpoint] sends each parameter under its name: write a plain `name: Type`",
+            );
+            continue;
+        }
+        let ident = binding.ident.clone();
+        let skipped = contains(&options.skip, &ident);
+        let readonly = contains(&options.readonly, &ident);
+        let kind = if skipped {
+            Kind::Skipped
+        } else if readonly {
+            Kind::Readonly
+        } else if has_impl_trait(&typed.ty) {
+            errors.at(
+                &typed.ty,
+                format!("an `impl Trait` parameter cannot take the reviewer's edits: add `readonly({ident})` to send it unedited, or `skip({ident})` to keep it out"),
+            );
+            continue;
+        } else {
+            match unparen(&typed.ty) {
+                Type::Reference(TypeReference {
+                    mutability: Some(_),
+                    elem,
+                    ..
+                }) => Kind::Exclusive((**elem).clone()),
+                Type::Reference(TypeReference { elem, .. }) => Kind::Shared((**elem).clone()),
+                _ => Kind::Owned,
+            }
+        };
+        let rebound = matches!(kind, Kind::Owned | Kind::Shared(_));
+        params.push(Param {
+            key: ident.unraw().to_string(),
+            ident,
+            ty: (*typed.ty).clone(),
+            kind,
+            mutability: if rebound {
+                binding.mutability.take()
+            } else {
+                None
+            },
+            cfg_attrs: typed
+                .attrs
+                .iter()
+                .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
+                .cloned()
+                .collect(),
+        });
+    }
+    check_names(&params, options, errors);
+    params
+}
+
+/// `skip` and `readonly` must name parameters, each once, and not the same one in both.
+fn check_names(params: &[Param], options: &Options, errors: &mut Errors) {
+    let known: Vec<String> = params
+        .iter()
+        .map(|param| format!("`{}`", param.ident))
+        .collect();
+    for (option, names) in [("skip", &options.skip), ("readonly", &options.readonly)] {
+        for (index, name) in names.iter().enumerate() {
+            if names[..index].contains(name) {
+                errors.at(
+                    name,
+                    format!("`{name}` is named twice in `{option}(..)`; name it once"),
+                );
+            } else if !params.iter().any(|param| param.ident == *name) {
+                let listed = if known.is_empty() {
+                    "it has none".to_owned()
+                } else {
+                    format!("they are {}", known.join(", "))
+                };
+                errors.at(
+                    name,
+                    format!("`{option}({name})` names no parameter of this fn; {listed}"),
+                );
+            }
+        }
+    }
+    for name in &options.readonly {
+        if contains(&options.skip, name) {
+            errors.at(
+                name,
+                format!("`{name}` is both `skip`ped and `readonly`: skip keeps it from the reviewer, readonly shows it without edits; choose one"),
+            );
+        }
+    }
+}
+
+fn contains(names: &[Ident], ident: &Ident) -> bool {
+    names.iter().any(|name| name == ident)
+}
+
+fn unparen(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => unparen(&inner.elem),
+        Type::Group(inner) => unparen(&inner.elem),
+        other => other,
+    }
+}
+
+/// True when `impl Trait` appears anywhere in `ty`.
+fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// `ty` with every `impl Trait` replaced by `_`, so it can be named in an expression.
+pub fn erase_impl_trait(ty: &Type) -> Type {
+    struct Eraser;
+    impl VisitMut for Eraser {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(impl_trait) = ty {
+                let span = syn::spanned::Spanned::span(&impl_trait.impl_token);
+                *ty = syn::parse_quote_spanned!(span=> _);
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut erased = ty.clone();
+    Eraser.visit_type_mut(&mut erased);
+    erased
+}

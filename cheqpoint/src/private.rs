@@ -1,0 +1,223 @@
+//! What `#[checkpoint]` expansions call. Not a public API: names and signatures here change
+//! without notice.
+
+use std::{sync::LazyLock, time::Duration};
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+
+use crate::{ApprovalRequest, Approved, Client, Error, json_eq::same_json};
+
+pub use crate::global::global;
+
+/// A parameter sent to the reviewer as part of `details`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent for approval: it is not `Serialize`",
+    label = "this parameter is sent to the reviewer in `details`",
+    note = "derive or implement `serde::Serialize` for it, or leave it out with `skip(..)` in `#[checkpoint(..)]`"
+)]
+pub trait Sendable {
+    /// The value as it goes into `details`.
+    fn to_details(&self) -> Result<Value, serde_json::Error>;
+}
+
+impl<T: ?Sized + Serialize> Sendable for T {
+    fn to_details(&self) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
+/// A parameter the reviewer may edit: the edit is read back into its type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take the reviewer's edits: it is not `Deserialize`",
+    label = "the reviewer may edit this parameter, so its edited value is read back into this type",
+    note = "derive or implement `serde::Deserialize` for it, or mark it `readonly(..)` (sent, not editable) or `skip(..)` (not sent) in `#[checkpoint(..)]`"
+)]
+pub trait Editable: Sized {
+    /// Reads the reviewer's value.
+    fn from_edit(edit: &Value) -> Result<Self, serde_json::Error>;
+}
+
+impl<T: DeserializeOwned> Editable for T {
+    fn from_edit(edit: &Value) -> Result<Self, serde_json::Error> {
+        T::deserialize(edit)
+    }
+}
+
+/// The return type of a gated function: a `Result` whose error can carry a rejection.
+#[diagnostic::on_unimplemented(
+    message = "a #[checkpoint] fn must return `Result<T, E>` where `E: From<cheqpoint::Error>`, not `{Self}`",
+    label = "the rejection must be returned through this type",
+    note = "return `Result<T, cheqpoint::Error>`, `anyhow::Result<T>`, or a `Result` with your own error type that implements `From<cheqpoint::Error>`"
+)]
+pub trait GateReturn {
+    /// The value returned when the gate refuses.
+    fn refuse(error: Error) -> Self;
+}
+
+impl<T, E: CarriesRejection> GateReturn for Result<T, E> {
+    fn refuse(error: Error) -> Self {
+        Err(E::carry(error))
+    }
+}
+
+/// An error type that a rejection converts into.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry a cheqpoint rejection: it does not implement `From<cheqpoint::Error>`",
+    label = "a #[checkpoint] fn returns its rejections through this error type",
+    note = "implement `From<cheqpoint::Error>` for `{Self}` (thiserror: a `#[from] cheqpoint::Error` variant), or return `cheqpoint::Error` or `anyhow::Error`"
+)]
+pub trait CarriesRejection {
+    /// Converts the rejection.
+    fn carry(error: Error) -> Self;
+}
+
+impl<E: From<Error>> CarriesRejection for E {
+    fn carry(error: Error) -> Self {
+        E::from(error)
+    }
+}
+
+/// The request a gated call is building.
+pub struct Gate {
+    request: ApprovalRequest,
+    details: Map<String, Value>,
+}
+
+impl Gate {
+    /// A request for `action` with `summary`.
+    pub fn new(action: &str, summary: String) -> Gate {
+        Gate {
+            request: ApprovalRequest::new(action, summary),
+            details: Map::new(),
+        }
+    }
+
+    /// Sets the risk score; checked when the request is sent.
+    pub fn risk(&mut self, score: f64) {
+        self.request.risk_score = Some(score);
+    }
+
+    /// Sets the justification.
+    pub fn justification(&mut self, text: impl Into<String>) {
+        self.request.justification = Some(text.into());
+    }
+
+    /// Sets how long to wait, in seconds.
+    pub fn timeout_secs(&mut self, seconds: u64) {
+        self.request.timeout = Some(Duration::from_secs(seconds));
+    }
+
+    /// Sets the callback URL.
+    pub fn webhook_url(&mut self, url: impl Into<String>) {
+        self.request.callback_url = Some(url.into());
+    }
+
+    /// Adds a parameter to `details` under `name`.
+    pub fn param<T: ?Sized + Sendable>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        let value = value.to_details().map_err(|e| Error::Serialize {
+            parameter: name.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.details.insert(name.to_owned(), value);
+        Ok(())
+    }
+
+    /// Asks and waits.
+    pub async fn approve(self, client: &Client) -> Result<Verdict, Error> {
+        let sent = self.details.clone();
+        let approved = client
+            .checkpoint(self.request.details(Value::Object(self.details)))
+            .await?;
+        Verdict::new(approved, sent)
+    }
+
+    /// Asks and waits on this thread. Refused inside an async runtime, where it would block the
+    /// executor.
+    pub fn approve_blocking(self, client: &Client) -> Result<Verdict, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::BlockingInRuntime);
+        }
+        blocking_runtime()?.block_on(self.approve(client))
+    }
+}
+
+/// The runtime blocking gated calls run their I/O on: one worker, made on first use.
+fn blocking_runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
+    static RUNTIME: LazyLock<std::io::Result<tokio::runtime::Runtime>> = LazyLock::new(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("cheqpoint-blocking")
+            .enable_all()
+            .build()
+    });
+    RUNTIME.as_ref().map_err(|e| {
+        Error::Config(format!(
+            "the runtime for blocking calls could not start: {e}"
+        ))
+    })
+}
+
+/// An approval, with the reviewer's edits ready to be read back into parameters.
+pub struct Verdict {
+    approved: Approved,
+    sent: Map<String, Value>,
+    edits: Map<String, Value>,
+}
+
+impl Verdict {
+    /// Refuses an edit that names no parameter that was sent: what the reviewer changed must be
+    /// what runs, and a key the call cannot apply would be an edit silently dropped.
+    fn new(approved: Approved, sent: Map<String, Value>) -> Result<Verdict, Error> {
+        let edits = match &approved.modified_details {
+            Some(Value::Object(edits)) => edits.clone(),
+            _ => Map::new(),
+        };
+        if let Some(unknown) = edits.keys().find(|key| !sent.contains_key(*key)) {
+            return Err(Error::InvalidEdit {
+                parameter: unknown.clone(),
+                approval_id: approved.approval_id.clone(),
+                message: "the call has no such parameter to apply it to".into(),
+            });
+        }
+        Ok(Verdict {
+            approved,
+            sent,
+            edits,
+        })
+    }
+
+    /// The reviewer's value for `name` when they changed it, read into `T`.
+    pub fn edited<T: Editable>(&self, name: &str) -> Result<Option<T>, Error> {
+        match self.changed(name) {
+            None => Ok(None),
+            Some(edit) => T::from_edit(edit)
+                .map(Some)
+                .map_err(|e| Error::InvalidEdit {
+                    parameter: name.to_owned(),
+                    approval_id: self.approved.approval_id.clone(),
+                    message: e.to_string(),
+                }),
+        }
+    }
+
+    /// Refuses an edit of a read-only parameter.
+    pub fn check_readonly(&self, name: &str) -> Result<(), Error> {
+        match self.changed(name) {
+            None => Ok(()),
+            Some(_) => Err(Error::ReadonlyChanged {
+                parameter: name.to_owned(),
+                approval_id: self.approved.approval_id.clone(),
+            }),
+        }
+    }
+
+    /// The edit of `name`, when there is one that differs from what was sent.
+    fn changed(&self, name: &str) -> Option<&Value> {
+        let edit = self.edits.get(name)?;
+        match self.sent.get(name) {
+            Some(sent) if same_json(sent, edit) => None,
+            _ => Some(edit),
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Every operation of the client against the emulator, over real HTTP on loopback.
+
+mod common;
+
+use std::time::Duration;
+
+use cheqpoint::{ApprovalRequest, Callback, Client, Error, Status, Trace};
+use cheqpoint_emulator::Emulator;
+use common::{KEY, client, client_with_timeout, emulator};
+use serde_json::json;
+
+fn refund() -> ApprovalRequest {
+    ApprovalRequest::new("process_refund", "Refund 120.00 on order 8842")
+        .details(json!({"order_id": "8842", "amount_cents": 12000}))
+        .risk(0.5)
+}
+
+#[tokio::test]
+async fn an_approval_hands_on_the_details_sent() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        assert_eq!(request.action, "process_refund");
+        assert_eq!(request.risk_score, Some(0.5));
+        emulator.approve(&request.id).unwrap();
+    };
+    let (approved, ()) = tokio::join!(client.checkpoint(refund()), reviewer);
+    let approved = approved.unwrap();
+    assert_eq!(
+        approved.effective_details(),
+        &json!({"order_id": "8842", "amount_cents": 12000})
+    );
+    assert_eq!(approved.modified_details, None);
+    assert!(!approved.auto_decided);
+    assert_eq!(emulator.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_edit_replaces_the_details() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        emulator
+            .approve_with(
+                &request.id,
+                json!({"order_id": "8842", "amount_cents": 9000}),
+            )
+            .unwrap();
+    };
+    let (approved, ()) = tokio::join!(client.checkpoint(refund()), reviewer);
+    let approved = approved.unwrap();
+    assert_eq!(approved.effective_details()["amount_cents"], 9000);
+    assert_eq!(approved.details["amount_cents"], 12000);
+}
+
+#[tokio::test]
+async fn a_rejection_is_an_error_with_the_note() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        emulator
+            .reject(&request.id, "not during the freeze")
+            .unwrap();
+        request.id
+    };
+    let (result, id) = tokio::join!(client.checkpoint(refund()), reviewer);
+    match result {
+        Err(Error::Rejected {
+            approval_id,
+            note,
+            auto_decided,
+            retryable,
+            ..
+        }) => {
+            assert_eq!(approval_id, id);
+            assert_eq!(note.as_deref(), Some("not during the freeze"));
+            assert!(!auto_decided && !retryable);
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn guard_runs_only_on_approval() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        emulator.reject(&request.id, "no").unwrap();
+    };
+    let mut ran = 0;
+    let (result, ()) = tokio::join!(client.guard(refund(), |_| async { ran += 1 }), reviewer);
+    assert!(result.unwrap_err().is_rejected());
+    assert_eq!(ran, 0);
+
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        emulator
+            .approve_with(&request.id, json!({"order_id": "1", "amount_cents": 5}))
+            .unwrap();
+    };
+    let (result, ()) = tokio::join!(
+        client.guard(refund(), |approved| async move {
+            approved.effective_details()["amount_cents"].clone()
+        }),
+        reviewer
+    );
+    assert_eq!(result.unwrap(), json!(5));
+}
+
+#[tokio::test]
+async fn workspace_rules_decide_at_creation() {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .auto_approve_below(0.3)
+        .auto_reject_above(0.9)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&emulator);
+    let approved = client.checkpoint(refund().risk(0.1)).await.unwrap();
+    assert!(approved.auto_decided);
+    assert!(approved.rule_name.is_some());
+    match client.checkpoint(refund().risk(0.95)).await {
+        Err(Error::Rejected {
+            auto_decided: true,
+            rule_name: Some(_),
+            ..
+        }) => {}
+        other => panic!("expected a rule's rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_expired_request_is_rejected_as_retryable() {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .expiry(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    match client(&emulator).checkpoint(refund()).await {
+        Err(
+            error @ Error::Rejected {
+                retryable: true, ..
+            },
+        ) => {
+            assert!(
+                error.to_string().contains("may be requested again"),
+                "{error}"
+            );
+        }
+        other => panic!("expected an expiry, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn no_decision_in_time_is_a_timeout_naming_the_request_and_wait_resumes_it() {
+    let emulator = emulator().await;
+    let client = client_with_timeout(&emulator, Duration::from_millis(150));
+    let error = client.checkpoint(refund()).await.unwrap_err();
+    let Error::Timeout {
+        approval_id,
+        waited,
+    } = &error
+    else {
+        panic!("expected a timeout, got {error:?}");
+    };
+    assert!(*waited >= Duration::from_millis(150));
+    assert!(error.to_string().contains(approval_id.as_str()));
+    assert_eq!(
+        emulator.get(approval_id).unwrap().status,
+        cheqpoint_emulator::Status::Pending
+    );
+
+    let reviewer = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        emulator.approve(approval_id).unwrap();
+    };
+    let (approved, ()) = tokio::join!(client.wait(approval_id, Duration::from_secs(5)), reviewer);
+    assert_eq!(approved.unwrap().approval_id, *approval_id);
+    assert_eq!(emulator.requests().len(), 1, "wait created nothing");
+}
+
+#[tokio::test]
+async fn create_and_get_read_every_field() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let request = refund()
+        .justification("charged twice")
+        .callback_url("http://127.0.0.1:9/decisions")
+        .trace(
+            Trace::new()
+                .thought("double charge")
+                .tool_call("lookup(8842)")
+                .model("m")
+                .total_tokens(12),
+        );
+    let created = client.create_request(&request).await.unwrap();
+    assert_eq!(created.status, Status::Pending);
+    let held = emulator.get(&created.id).unwrap();
+    assert_eq!(held.justification.as_deref(), Some("charged twice"));
+    assert_eq!(
+        held.callback_url.as_deref(),
+        Some("http://127.0.0.1:9/decisions")
+    );
+    assert_eq!(
+        held.trace.as_ref().unwrap()["steps"][1]["type"],
+        "tool_call"
+    );
+    assert_eq!(held.trace.as_ref().unwrap()["totalTokens"], 12);
+
+    emulator.reject(&created.id, "no").unwrap();
+    let approval = client.get_request(&created.id).await.unwrap();
+    assert_eq!(approval.status, Status::Rejected);
+    assert_eq!(
+        approval.details,
+        Some(json!({"order_id": "8842", "amount_cents": 12000}))
+    );
+    assert_eq!(approval.note.as_deref(), Some("no"));
+    assert!(approval.decided_at.is_some());
+}
+
+#[tokio::test]
+async fn request_sync_answers_inline_when_decided_within_the_hold() {
+    let emulator = emulator().await;
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        assert_eq!(request.risk_level.as_deref(), Some("medium"));
+        emulator
+            .approve_with(&request.id, json!({"order_id": "8842", "amount_cents": 1}))
+            .unwrap();
+    };
+    let client = client(&emulator);
+    let (decision, ()) = tokio::join!(
+        client.request_sync(refund(), Duration::from_secs(5)),
+        reviewer
+    );
+    let decision = decision.unwrap();
+    assert!(decision.is_approved());
+    assert_eq!(
+        decision.modified_details,
+        Some(json!({"order_id": "8842", "amount_cents": 1}))
+    );
+}
+
+#[tokio::test]
+async fn request_sync_returns_pending_when_nobody_decides() {
+    let emulator = emulator().await;
+    let decision = client(&emulator)
+        .request_sync(refund(), Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(decision.status, Status::Pending);
+    assert!(
+        decision
+            .review_url
+            .as_deref()
+            .unwrap()
+            .contains(&decision.approval_id)
+    );
+    assert!(!decision.is_approved());
+}
+
+#[tokio::test]
+async fn request_async_returns_at_once_and_the_callback_is_signed() {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .webhook_secret("whsec_test")
+        .start()
+        .await
+        .unwrap();
+    let (receiver_url, mut delivered) = callback_receiver().await;
+    let decision = client(&emulator)
+        .request_async(refund().callback_url(receiver_url))
+        .await
+        .unwrap();
+    assert_eq!(decision.status, Status::Pending);
+    emulator.reject(&decision.approval_id, "too much").unwrap();
+
+    let (body, signature) = tokio::time::timeout(Duration::from_secs(5), delivered.recv())
+        .await
+        .expect("a callback arrives")
+        .unwrap();
+    let callback =
+        Callback::verify(&body, signature.as_deref(), &["whsec_old", "whsec_test"]).unwrap();
+    assert_eq!(callback.approval_id, decision.approval_id);
+    assert_eq!(callback.status, Status::Rejected);
+    assert_eq!(callback.note.as_deref(), Some("too much"));
+    assert!(Callback::verify(&body, signature.as_deref(), &["whsec_wrong"]).is_err());
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_api_error_and_never_leaks() {
+    let emulator = emulator().await;
+    let client = Client::builder()
+        .api_key("cq_test_wrong_secret")
+        .base_url(emulator.url())
+        .build()
+        .unwrap();
+    let error = client.checkpoint(refund()).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api { status: 401, .. }),
+        "{error:?}"
+    );
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{client:?}"),
+    ] {
+        assert!(!shown.contains("cq_test_wrong_secret"), "{shown}");
+    }
+    assert!(emulator.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_transport_error() {
+    let emulator = emulator().await;
+    let url = emulator.url();
+    drop(emulator);
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .create_attempts(2)
+        .build()
+        .unwrap();
+    let error = client.checkpoint(refund()).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+}
+
+/// A route that hands each POSTed body and its signature to the test.
+async fn callback_receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(Vec<u8>, Option<String>)>,
+) {
+    use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/decisions",
+        post(move |headers: HeaderMap, body: Bytes| async move {
+            let signature = headers
+                .get(cheqpoint::SIGNATURE_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let _ = sender.send((body.to_vec(), signature));
+            axum::Json(json!({"ok": true}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/decisions", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, receiver)
+}
