@@ -1,0 +1,19 @@
+//! Doc comments, outer attributes and the body's inner attributes are kept.
+#![deny(unused_must_use)]
+
+use cheqpoint::checkpoint;
+
+/// Wipes the cache. Documented, and `#[must_use]` still applies to callers.
+#[must_use = "the count of wiped entries says whether anything happened"]
+#[allow(clippy::needless_pass_by_value)]
+#[checkpoint(action = "wipe_cache")]
+#[inline]
+fn wipe(prefix: String) -> Result<usize, cheqpoint::Error> {
+    #![allow(unused_variables)]
+    let unused = 1;
+    Ok(prefix.len())
+}
+
+fn main() {
+    let _count = wipe("tmp/".into());
+}

@@ -1,0 +1,13 @@
+//! A plain (blocking) fn: the gate waits on the calling thread.
+
+use cheqpoint::checkpoint;
+
+#[checkpoint(risk = 1)]
+fn delete_file(path: String) -> Result<(), cheqpoint::Error> {
+    let _ = path;
+    Ok(())
+}
+
+fn main() {
+    let _gated: fn(String) -> Result<(), cheqpoint::Error> = delete_file;
+}

@@ -1,0 +1,23 @@
+//! Generic parameters with bounds inline and in a `where` clause.
+
+use cheqpoint::checkpoint;
+use serde::{Serialize, de::DeserializeOwned};
+
+#[checkpoint(summary = "Store {key}")]
+async fn store<K, V>(key: K, value: V) -> Result<(K, V), cheqpoint::Error>
+where
+    K: Serialize + DeserializeOwned + std::fmt::Display,
+    V: Serialize + DeserializeOwned,
+{
+    Ok((key, value))
+}
+
+#[checkpoint]
+fn blocking_store<'a, T: Serialize + DeserializeOwned + Clone + 'a>(items: &'a [T]) -> Result<Vec<T>, cheqpoint::Error> {
+    Ok(items.to_vec())
+}
+
+fn main() {
+    let _future = store("k".to_owned(), 1_u8);
+    let _gated: fn(&[u8]) -> Result<Vec<u8>, cheqpoint::Error> = blocking_store::<u8>;
+}
