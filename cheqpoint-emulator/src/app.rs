@@ -1,0 +1,82 @@
+//! The state that every route and the [`Emulator`](crate::Emulator) handle share — the store, the
+//! rules, callback delivery, the API key — and the three ways a request gets decided (a rule at
+//! creation, a person, expiry), each of which sends the request's callback.
+
+use std::iter;
+use std::time::SystemTime;
+
+use crate::callbacks::Callbacks;
+use crate::errors::DecisionError;
+use crate::record::{ApprovalRecord, Decision, NewRequest};
+use crate::rules::{self, Rules};
+use crate::store::Store;
+
+/// The emulator's shared state.
+pub(crate) struct App {
+    pub store: Store,
+    pub callbacks: Callbacks,
+    pub rules: Rules,
+    /// The only key accepted; `None` accepts any non-empty key.
+    pub api_key: Option<String>,
+    /// `http://ADDR`, without a trailing slash.
+    pub base_url: String,
+}
+
+impl App {
+    /// Stores a new request, decided at once when a rule applies.
+    pub fn create(&self, request: NewRequest) -> ApprovalRecord {
+        let now = SystemTime::now();
+        let mut record = ApprovalRecord::pending(new_id(), request, now);
+        if let Some(decision) = self.rules.decide(rules::risk(&record)) {
+            record.apply(decision, now);
+        }
+        self.store.insert(record.clone());
+        tracing::info!(id = %record.id, action = %record.action, status = %record.status, "request received");
+        if record.status.is_decided() {
+            self.callbacks.send(&record);
+        }
+        record
+    }
+
+    /// Records a person's decision on a pending request.
+    pub fn decide(&self, id: &str, decision: Decision) -> Result<ApprovalRecord, DecisionError> {
+        let record = self.store.decide(id, decision)?;
+        tracing::info!(id, status = %record.status, "request decided");
+        self.callbacks.send(&record);
+        Ok(record)
+    }
+
+    /// Rejects each pending request when its time is up; runs until the emulator stops.
+    pub async fn expire_pending(&self) {
+        let mut changes = self.store.subscribe();
+        loop {
+            let (expired, next_expiry) = self.store.expire_due();
+            for record in &expired {
+                tracing::info!(id = %record.id, "request expired");
+                self.callbacks.send(record);
+            }
+            // Wake at the next expiry, or sooner when a request arrives (it may expire first).
+            // `changed` cannot fail: the store, which holds the sender, outlives this loop.
+            let changed = changes.changed();
+            match next_expiry {
+                Some(at) => {
+                    let _ = tokio::time::timeout_at(at.into(), changed).await;
+                }
+                None => {
+                    let _ = changed.await;
+                }
+            }
+        }
+    }
+
+    /// The page where a person reviews request `id`.
+    pub fn review_url(&self, id: &str) -> String {
+        format!("{}/#/approvals/{id}", self.base_url)
+    }
+}
+
+/// `req_` followed by 20 random letters and digits.
+fn new_id() -> String {
+    let suffix: String = iter::repeat_with(fastrand::alphanumeric).take(20).collect();
+    format!("req_{suffix}")
+}

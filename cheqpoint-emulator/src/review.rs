@@ -1,0 +1,79 @@
+//! The decision API for people and tests: `GET /emulator/approvals` (newest first, optionally
+//! filtered by `?status=`), `POST /emulator/approvals/{id}/decision` and `GET /emulator/health`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::errors::{ApiError, JsonObject};
+use crate::fields::Fields;
+use crate::record::{ApprovalRecord, Decision, Status};
+
+/// The review routes.
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/emulator/health", get(health))
+        .route("/emulator/approvals", get(list))
+        .route("/emulator/approvals/{id}/decision", post(decide))
+}
+
+/// `GET /emulator/health`: `{"ok": true}`.
+async fn health() -> Json<Value> {
+    Json(json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    /// `pending`, `approved` or `rejected`, in any letter case.
+    status: Option<String>,
+}
+
+/// `GET /emulator/approvals[?status=…]`: the records, newest first.
+async fn list(
+    State(app): State<Arc<App>>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<ApprovalRecord>>, ApiError> {
+    let wanted: Option<Status> = query
+        .status
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let mut records = app.store.all();
+    records.retain(|record| wanted.is_none_or(|status| record.status == status));
+    records.reverse();
+    Ok(Json(records))
+}
+
+/// `POST /emulator/approvals/{id}/decision` with `{"decision": "approve"|"reject",
+/// "modifiedDetails"?: {…}, "note"?: "…", "reasonCode"?: "…"}`: the decided record.
+async fn decide(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<ApprovalRecord>, ApiError> {
+    let fields = Fields(&body);
+    let status = fields.required("decision", "\"approve\" or \"reject\"", |value| match value
+        .as_str()?
+    {
+        "approve" => Some(Status::Approved),
+        "reject" => Some(Status::Rejected),
+        _ => None,
+    })?;
+    let modified_details = fields.optional_object("modifiedDetails")?;
+    if status == Status::Rejected && modified_details.is_some() {
+        return Err(ApiError::bad_request(
+            "`modifiedDetails` can only come with an approval",
+        ));
+    }
+    let decision = Decision {
+        reason_code: fields.optional_text("reasonCode")?,
+        ..Decision::new(status, modified_details, fields.optional_text("note")?)
+    };
+    Ok(Json(app.decide(&id, decision)?))
+}
