@@ -4,6 +4,88 @@
 //! (what, a summary, structured details, a risk score), a reviewer approves, declines or edits
 //! the details, and the agent goes on with what was approved.
 //!
+//! # The attribute
+//!
+//! ```
+//! use cheqpoint::checkpoint;
+//!
+//! #[derive(Debug)]
+//! struct Receipt { refunded_cents: u64 }
+//!
+//! #[checkpoint(action = "process_refund", risk = 0.8,
+//!              summary = "Refund {amount_cents} cents on order {order_id}")]
+//! async fn refund(order_id: String, amount_cents: u64) -> Result<Receipt, cheqpoint::Error> {
+//!     // Runs only after a person approves, with the values they approved.
+//!     Ok(Receipt { refunded_cents: amount_cents })
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cheqpoint_emulator::Emulator::start().await?;
+//! # cheqpoint::init(cheqpoint::Client::builder().api_key("cq_test_doc").base_url(emulator.url())
+//! #     .poll(cheqpoint::PollPolicy::fixed(std::time::Duration::from_millis(10))).build()?)?;
+//! # let reviewer = async {
+//! #     let request = emulator.next_pending().await;
+//! #     emulator.approve_with(&request.id, serde_json::json!({"amount_cents": 9_000})).unwrap();
+//! # };
+//! // cheqpoint::init(cheqpoint::Client::from_env()?)?;   // once, at start-up
+//! # let (receipt, ()) = tokio::join!(refund("8842".into(), 12_000), reviewer);
+//! # let receipt = receipt?;
+//! // let receipt = refund("8842".into(), 12_000).await?;
+//! // The reviewer lowered the amount before approving:
+//! assert_eq!(receipt.refunded_cents, 9_000);
+//! # Ok(()) }
+//! ```
+//!
+//! Each parameter is sent under its own name in `details`; on approval each is rebound to the
+//! reviewer's value when they edited it, else keeps its own. A rejection returns
+//! `Err(Error::Rejected { .. }.into())` and the body never runs.
+//!
+//! | option | meaning |
+//! | --- | --- |
+//! | `action = "send_email"` | the action's name; default: the fn's name |
+//! | `risk = 0.8` | 0.0–1.0, checked at compile time; or any `f64` expression, checked at run time |
+//! | `summary = "Refund {amount} on {order_id}"` | one sentence for the reviewer; `{name}` shows a parameter (`Display`, format specs allowed, `{{`/`}}` for braces); default: the action made readable |
+//! | `justification = expr` | the agent's reasoning, a string expression |
+//! | `timeout = 600` | seconds to wait for a decision, in place of the client's |
+//! | `client = expr` | a `&Client` to use instead of the global one (e.g. `client = &self.client`) |
+//! | `webhook_url = "..."` | where the service POSTs the decision |
+//! | `skip(a, b)` | parameters not sent (handles, connections, secrets) |
+//! | `readonly(c)` | sent and shown, but a changed value fails the call instead of running it |
+//!
+//! Parameters may be owned (`T: Serialize + DeserializeOwned`), `&T`, `&str` or `&[T]` (an edit is
+//! read into the owned form and borrowed), `&mut T` (an edit is written through), or anything with
+//! `skip`/`readonly`. `self` is never sent. The fn may be `async`, or plain: a plain fn waits on
+//! its thread and refuses to run inside an async runtime ([`Error::BlockingInRuntime`]). It must
+//! return `Result<T, E>` with `E: From<cheqpoint::Error>` (aliases such as `anyhow::Result<T>` work).
+//!
+//! ## What it generates
+//!
+//! The `refund` above becomes, in outline (the real expansion names everything by absolute path,
+//! calls `cheqpoint::__private`, and hides its locals from the body):
+//!
+//! ```text
+//! async fn refund(order_id: String, amount_cents: u64) -> Result<Receipt, cheqpoint::Error> {
+//!     let client = cheqpoint::global()?;                     // the `client = ..` option, else this
+//!     let mut gate = Gate::new("process_refund",
+//!                              format!("Refund {} cents on order {}", &amount_cents, &order_id));
+//!     gate.risk(0.8);
+//!     gate.param("order_id", &order_id)?;                    // each parameter not skipped
+//!     gate.param("amount_cents", &amount_cents)?;
+//!     let verdict = gate.approve(client).await?;            // create, then wait for the decision
+//!     let edit_order_id = verdict.edited::<String>("order_id")?;        // read every edit first,
+//!     let edit_amount_cents = verdict.edited::<u64>("amount_cents")?;   // so one bad edit changes nothing
+//!     let order_id = edit_order_id.unwrap_or(order_id);                 // then rebind
+//!     let amount_cents = edit_amount_cents.unwrap_or(amount_cents);
+//!     { /* the body, as written */ }
+//! }
+//! ```
+//!
+//! Each `?` above stands for `return <Return as GateReturn>::refuse(error)`, which converts the
+//! error into the declared error type.
+//!
+//! # The client
+//!
 //! ```no_run
 //! use cheqpoint::{ApprovalRequest, Client};
 //! use serde_json::json;
@@ -19,8 +101,8 @@
 //! ```
 //!
 //! Everything fails closed: only an approval read from the service is `Ok`. A rejection, a
-//! timeout, a transport or HTTP error, an unreadable answer and an unknown status are all
-//! [`Error`]s.
+//! timeout, a transport or HTTP error, an unreadable answer, an unknown status, and an edit that
+//! does not fit a parameter are all [`Error`]s.
 
 #![warn(missing_docs)]
 
