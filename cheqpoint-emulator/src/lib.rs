@@ -62,6 +62,7 @@ mod review;
 mod rules;
 mod service;
 mod store;
+mod terminal;
 
 use std::fmt;
 use std::io;
@@ -80,6 +81,7 @@ use tokio::sync::oneshot;
 pub use callbacks::CallbackDelivery;
 pub use errors::DecisionError;
 pub use record::{ApprovalRecord, Endpoint, Status};
+pub use terminal::TerminalReviewer;
 
 use app::App;
 use callbacks::Callbacks;

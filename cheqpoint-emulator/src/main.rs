@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cheqpoint_emulator::Emulator;
+use cheqpoint_emulator::{Emulator, TerminalReviewer};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -33,6 +33,9 @@ struct Args {
     /// Reject requests still pending after this long, e.g. 24h, 30m, 500ms [default: 24h].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     expiry: Option<Duration>,
+    /// Ask at this terminal for a decision on each pending request.
+    #[arg(long)]
+    terminal: bool,
 }
 
 #[tokio::main]
@@ -45,6 +48,7 @@ async fn main() -> ExitCode {
         .init();
 
     let bind = args.bind;
+    let terminal = args.terminal;
     let emulator = match builder(args).start().await {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -60,6 +64,17 @@ async fn main() -> ExitCode {
     }
     drop(stdout);
 
+    if terminal {
+        let mut reviewer = TerminalReviewer::stdio();
+        tokio::select! {
+            reviewed = reviewer.run(&emulator) => {
+                if let Err(error) = reviewed {
+                    tracing::warn!(%error, "the terminal reviewer stopped");
+                }
+            }
+            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+        }
+    }
     match tokio::signal::ctrl_c().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
