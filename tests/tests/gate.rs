@@ -21,6 +21,7 @@ struct Address {
 }
 
 /// Every kind of parameter: owned, `&str`, `&[T]`, `&T`, `&mut T`, read-only, skipped.
+#[allow(clippy::too_many_arguments)] // one of each kind, on purpose
 #[checkpoint(
     client = client,
     action = "send_parcel",
