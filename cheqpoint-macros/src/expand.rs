@@ -23,6 +23,14 @@ fn hidden(name: &str) -> Ident {
     Ident::new(&format!("__cheqpoint_{name}"), Span::mixed_site())
 }
 
+/// A hidden name shown at `span`, still seen only by generated code: a call on it is then
+/// reported at `span` as a whole, not at the attribute.
+fn shown_at(hidden: &Ident, span: Span) -> Ident {
+    let mut shown = hidden.clone();
+    shown.set_span(hidden.span().located_at(span));
+    shown
+}
+
 impl Gated<'_> {
     /// The rewritten function.
     pub fn expand(&self) -> TokenStream {
@@ -51,7 +59,7 @@ impl Gated<'_> {
     fn preamble(&self) -> TokenStream {
         let [client, gate, verdict] = ["client", "gate", "verdict"].map(hidden);
         let client_binding = match &self.options.client {
-            Some(expr) => quote!(let #client: &::cheqpoint::Client = #expr;),
+            Some(expr) => quote_spanned!(expr.span()=> let #client: &::cheqpoint::Client = #expr;),
             None => self.on_error(
                 quote!(::cheqpoint::__private::global()),
                 |value| quote!(let #client: &::cheqpoint::Client = #value;),
@@ -63,7 +71,9 @@ impl Gated<'_> {
         let sends = self.params.iter().filter(|param| param.is_sent()).map(|param| {
             let (cfg, ident, key) = (&param.cfg_attrs, &param.ident, &param.key);
             let ty = erase_impl_trait(&param.ty);
-            let send = quote_spanned!(param.ty.span()=> #gate.param::<#ty>(#key, &#ident));
+            let span = param.ty.span();
+            let gate = shown_at(&gate, span);
+            let send = quote_spanned!(span=> #gate.param::<#ty>(#key, &#ident));
             let refuse = self.refuse();
             quote!(#(#cfg)* if let ::core::result::Result::Err(__cheqpoint_error) = #send { #refuse })
         });
@@ -89,33 +99,33 @@ impl Gated<'_> {
         }
     }
 
-    /// The options that become request settings.
+    /// The options that become request settings, each call spanned on its value so a value of
+    /// the wrong type is pointed at.
     fn settings(&self, gate: &Ident) -> TokenStream {
         let options = self.options;
-        let risk = options.risk.as_ref().map(|risk| {
-            quote_spanned!(risk.span()=> #gate.risk(::core::convert::Into::<f64>::into(#risk));)
-        });
-        let justification = options
-            .justification
-            .as_ref()
-            .map(|text| quote!(#gate.justification(#text);));
-        let timeout = options
-            .timeout
-            .as_ref()
-            .map(|seconds| quote!(#gate.timeout_secs(#seconds);));
-        let webhook = options
-            .webhook_url
-            .as_ref()
-            .map(|url| quote!(#gate.webhook_url(#url);));
-        quote!(#risk #justification #timeout #webhook)
+        [
+            ("risk", &options.risk),
+            ("justification", &options.justification),
+            ("timeout_secs", &options.timeout),
+            ("webhook_url", &options.webhook_url),
+        ]
+        .into_iter()
+        .filter_map(|(setter, value)| {
+            let value = value.as_ref()?;
+            let span = value.span();
+            let (gate, setter) = (shown_at(gate, span), Ident::new(setter, span));
+            Some(quote_spanned!(span=> #gate.#setter(#value);))
+        })
+        .collect()
     }
 
     /// Phase one: every edit is read (and every read-only parameter checked) before any is applied,
     /// so a bad edit of one parameter leaves a `&mut` argument untouched.
     fn read_edit(&self, param: &Param, verdict: &Ident) -> TokenStream {
-        let (cfg, key) = (&param.cfg_attrs, &param.key);
+        let (cfg, key, ty, span) = (&param.cfg_attrs, &param.key, &param.ty, param.edit_span());
         let edit = hidden(&format!("edit_{}", param.key));
-        let target = match &param.kind {
+        let verdict = shown_at(verdict, span);
+        let read = match &param.kind {
             Kind::Skipped => return TokenStream::new(),
             Kind::Readonly => {
                 let refuse = self.refuse();
@@ -124,11 +134,12 @@ impl Gated<'_> {
                     if let ::core::result::Result::Err(__cheqpoint_error) = #verdict.check_readonly(#key) { #refuse }
                 };
             }
-            Kind::Owned => param.ty.to_token_stream(),
-            Kind::Shared(elem) => quote!(<#elem as ::std::borrow::ToOwned>::Owned),
-            Kind::Exclusive(elem) => elem.to_token_stream(),
+            Kind::Owned => quote_spanned!(span=> #verdict.edited::<#ty>(#key)),
+            Kind::Shared(elem) => {
+                quote_spanned!(span=> #verdict.edited_borrowed::<#elem, _>(#key))
+            }
+            Kind::Exclusive(elem) => quote_spanned!(span=> #verdict.edited::<#elem>(#key)),
         };
-        let read = quote_spanned!(param.ty.span()=> #verdict.edited::<#target>(#key));
         let binding = self.on_error(read, |value| quote!(let #edit = #value;));
         quote!(#(#cfg)* #binding)
     }

@@ -28,10 +28,7 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(_) => {
-            errors.at(
-                first_tokens(&item),
-                "#[checkpoint] goes on a fn with a body: `async fn refund(order_id: String) -> Result<Receipt, cheqpoint::Error> { .. }`",
-            );
+            errors.at(first_tokens(&item), misplaced(&item));
             let errors = errors.into_compile_errors();
             return quote!(#errors #item).into();
         }
@@ -90,6 +87,18 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
             .is_some_and(|segment| segment.ident == "checkpoint")
         {
             errors.at(attr, "#[checkpoint] is applied twice; keep one");
+        }
+    }
+}
+
+/// Why an item that is not a fn with a body cannot be gated.
+fn misplaced(item: &proc_macro2::TokenStream) -> &'static str {
+    match syn::parse2::<syn::TraitItemFn>(item.clone()) {
+        Ok(method) if method.default.is_none() => {
+            "#[checkpoint] needs the body it guards: put it on the method in each `impl` of the trait, or give this method a default body"
+        }
+        _ => {
+            "#[checkpoint] goes on a fn with a body: `async fn refund(order_id: String) -> Result<Receipt, cheqpoint::Error> { .. }`"
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Parsing the options of `#[checkpoint(...)]`: each checked on its own, all mistakes collected.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::{
     Expr, ExprLit, Ident, Lit, LitStr, Meta, Token, UnOp, parse::Parser, punctuated::Punctuated,
     spanned::Spanned,
@@ -200,10 +201,15 @@ fn checked_risk(value: Expr, errors: &mut Errors) -> Option<Expr> {
     };
     match number.map(|n| if negative { -n } else { n }) {
         Some(score) if (0.0..=1.0).contains(&score) => Some(value),
-        Some(score) => {
+        Some(_) => {
+            let written = format!(
+                "{}{}",
+                if negative { "-" } else { "" },
+                lit.to_token_stream()
+            );
             errors.at(
                 &value,
-                format!("`risk` must be between 0.0 and 1.0, not {score}: e.g. `risk = 0.8`"),
+                format!("`risk` must be between 0.0 and 1.0, not {written}: e.g. `risk = 0.8`"),
             );
             None
         }

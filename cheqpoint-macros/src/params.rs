@@ -1,8 +1,9 @@
 //! Analysing the signature: what each parameter is, and how it travels to the reviewer and back.
 
+use proc_macro2::Span;
 use syn::{
-    FnArg, Ident, Pat, Signature, Type, TypeReference, ext::IdentExt, visit::Visit,
-    visit_mut::VisitMut,
+    FnArg, Ident, Pat, Signature, Type, TypeReference, ext::IdentExt, spanned::Spanned,
+    visit::Visit, visit_mut::VisitMut,
 };
 
 use crate::{errors::Errors, options::Options};
@@ -40,6 +41,15 @@ impl Param {
     /// True when the parameter goes into `details`.
     pub fn is_sent(&self) -> bool {
         !matches!(self.kind, Kind::Skipped)
+    }
+
+    /// Where an error about reading an edit into the parameter points: the `T` of a `&T`, else
+    /// the type. The compiler points there itself, so a call spanned here adds no second label.
+    pub fn edit_span(&self) -> Span {
+        match unparen(&self.ty) {
+            Type::Reference(reference) => reference.elem.span(),
+            other => other.span(),
+        }
     }
 }
 
@@ -183,7 +193,7 @@ pub fn erase_impl_trait(ty: &Type) -> Type {
     impl VisitMut for Eraser {
         fn visit_type_mut(&mut self, ty: &mut Type) {
             if let Type::ImplTrait(impl_trait) = ty {
-                let span = syn::spanned::Spanned::span(&impl_trait.impl_token);
+                let span = impl_trait.impl_token.span();
                 *ty = syn::parse_quote_spanned!(span=> _);
             } else {
                 syn::visit_mut::visit_type_mut(self, ty);

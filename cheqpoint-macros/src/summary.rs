@@ -27,7 +27,7 @@ pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> Token
             );
             return quote!(::std::string::String::new());
         }
-        let Some(end) = tail.find('}') else {
+        let Some(end) = tail.find('}').filter(|end| !tail[1..*end].contains('{')) else {
             errors.at(
                 template,
                 "unclosed `{` in `summary`; write `{{` for a literal brace",

@@ -44,6 +44,48 @@ impl<T: DeserializeOwned> Editable for T {
     }
 }
 
+/// The `T` of a `&T` parameter the reviewer may edit: the edit is read into `T`'s owned form
+/// `Owned` (`String` for `str`, `Vec<T>` for `[T]`, `T` itself for a `Clone` type) and lent to
+/// the body.
+#[diagnostic::on_unimplemented(
+    message = "`&{Self}` cannot take the reviewer's edits: its edited value cannot be read back into an owned `{Self}`",
+    label = "the reviewer may edit this parameter, so its edited value is read into an owned value and lent as this reference",
+    note = "derive `Clone` and `serde::Deserialize` for `{Self}` (or implement `ToOwned` with a `Deserialize` owned form), or mark the parameter `readonly(..)` (sent, not editable) or `skip(..)` (not sent) in `#[checkpoint(..)]`"
+)]
+pub trait EditableBorrowed<Owned> {
+    /// Reads the reviewer's value into the owned form.
+    fn owned_from_edit(edit: &Value) -> Result<Owned, serde_json::Error>;
+}
+
+impl<T: ?Sized + ToOwned<Owned = O>, O: Editable> EditableBorrowed<O> for T {
+    fn owned_from_edit(edit: &Value) -> Result<O, serde_json::Error> {
+        O::from_edit(edit)
+    }
+}
+
+/// A `risk = expr` value: a number, made an `f64` score.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a risk score",
+    label = "`risk` takes a number from 0.0 to 1.0",
+    note = "write a literal (`risk = 0.8`) or an expression of a number type such as `f64` or `f32`"
+)]
+pub trait RiskScore {
+    /// The score as sent.
+    fn score(self) -> f64;
+}
+
+macro_rules! risk_scores {
+    ($($number:ty),*) => {$(
+        impl RiskScore for $number {
+            fn score(self) -> f64 {
+                f64::from(self)
+            }
+        }
+    )*};
+}
+
+risk_scores!(f64, f32, u8, u16, u32, i8, i16, i32);
+
 /// The return type of a gated function: a `Result` whose error can carry a rejection.
 #[diagnostic::on_unimplemented(
     message = "a #[checkpoint] fn must return `Result<T, E>` where `E: From<cheqpoint::Error>`, not `{Self}`",
@@ -51,12 +93,23 @@ impl<T: DeserializeOwned> Editable for T {
     note = "return `Result<T, cheqpoint::Error>`, `anyhow::Result<T>`, or a `Result` with your own error type that implements `From<cheqpoint::Error>`"
 )]
 pub trait GateReturn {
+    /// The error type the rejection goes into. A bound of its own (not of the impl) so that a
+    /// missing `From<cheqpoint::Error>` is reported in the words of [`CarriesRejection`].
+    type Rejection;
+
     /// The value returned when the gate refuses.
-    fn refuse(error: Error) -> Self;
+    fn refuse(error: Error) -> Self
+    where
+        Self::Rejection: CarriesRejection;
 }
 
-impl<T, E: CarriesRejection> GateReturn for Result<T, E> {
-    fn refuse(error: Error) -> Self {
+impl<T, E> GateReturn for Result<T, E> {
+    type Rejection = E;
+
+    fn refuse(error: Error) -> Self
+    where
+        E: CarriesRejection,
+    {
         Err(E::carry(error))
     }
 }
@@ -65,7 +118,7 @@ impl<T, E: CarriesRejection> GateReturn for Result<T, E> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot carry a cheqpoint rejection: it does not implement `From<cheqpoint::Error>`",
     label = "a #[checkpoint] fn returns its rejections through this error type",
-    note = "implement `From<cheqpoint::Error>` for `{Self}` (thiserror: a `#[from] cheqpoint::Error` variant), or return `cheqpoint::Error` or `anyhow::Error`"
+    note = "return an error type that implements `From<cheqpoint::Error>`: `cheqpoint::Error`, `anyhow::Error`, or your own (with thiserror, a `#[from] cheqpoint::Error` variant)"
 )]
 pub trait CarriesRejection {
     /// Converts the rejection.
@@ -94,8 +147,8 @@ impl Gate {
     }
 
     /// Sets the risk score; checked when the request is sent.
-    pub fn risk(&mut self, score: f64) {
-        self.request.risk_score = Some(score);
+    pub fn risk(&mut self, score: impl RiskScore) {
+        self.request.risk_score = Some(score.score());
     }
 
     /// Sets the justification.
@@ -187,17 +240,34 @@ impl Verdict {
         })
     }
 
+    /// The reviewer's value for a `&T` parameter `name` when they changed it, read into `T`'s
+    /// owned form `O`.
+    pub fn edited_borrowed<T: ?Sized + EditableBorrowed<O>, O>(
+        &self,
+        name: &str,
+    ) -> Result<Option<O>, Error> {
+        self.read_edit(name, T::owned_from_edit)
+    }
+
     /// The reviewer's value for `name` when they changed it, read into `T`.
     pub fn edited<T: Editable>(&self, name: &str) -> Result<Option<T>, Error> {
+        self.read_edit(name, T::from_edit)
+    }
+
+    /// The edit of `name` when there is one, read by `read`; an edit that does not fit is an
+    /// error naming the parameter.
+    fn read_edit<T>(
+        &self,
+        name: &str,
+        read: fn(&Value) -> Result<T, serde_json::Error>,
+    ) -> Result<Option<T>, Error> {
         match self.changed(name) {
             None => Ok(None),
-            Some(edit) => T::from_edit(edit)
-                .map(Some)
-                .map_err(|e| Error::InvalidEdit {
-                    parameter: name.to_owned(),
-                    approval_id: self.approved.approval_id.clone(),
-                    message: e.to_string(),
-                }),
+            Some(edit) => read(edit).map(Some).map_err(|e| Error::InvalidEdit {
+                parameter: name.to_owned(),
+                approval_id: self.approved.approval_id.clone(),
+                message: e.to_string(),
+            }),
         }
     }
 

@@ -1,4 +1,5 @@
 //! An async fn: the gate is awaited before the body runs.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! The future of an async gated fn is `Send`, so it can be spawned on a multi-threaded runtime.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 use serde::{Deserialize, Serialize};

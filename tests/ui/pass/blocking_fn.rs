@@ -1,4 +1,5 @@
 //! A plain (blocking) fn: the gate waits on the calling thread.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

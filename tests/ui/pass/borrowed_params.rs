@@ -1,4 +1,5 @@
 //! Owned, `&str`, `&[T]`, `&T` and `&mut T` parameters: all sent, all editable.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 use serde::{Deserialize, Serialize};

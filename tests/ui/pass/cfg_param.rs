@@ -1,4 +1,5 @@
 //! `#[cfg(..)]` on parameters: the one configured out is neither sent nor rebound.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! A risk computed from the arguments; checked when the call runs.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

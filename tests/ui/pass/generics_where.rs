@@ -1,4 +1,5 @@
 //! Generic parameters with bounds inline and in a `where` clause.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 use serde::{Serialize, de::DeserializeOwned};
@@ -19,5 +20,5 @@ fn blocking_store<'a, T: Serialize + DeserializeOwned + Clone + 'a>(items: &'a [
 
 fn main() {
     let _future = store("k".to_owned(), 1_u8);
-    let _gated: fn(&[u8]) -> Result<Vec<u8>, cheqpoint::Error> = blocking_store::<u8>;
+    let _gated = blocking_store::<u8>;
 }

@@ -1,4 +1,5 @@
 //! `impl Trait` in the return type.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! `impl Trait` parameters: skipped (not sent) or read-only (sent, not editable).
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

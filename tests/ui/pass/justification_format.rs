@@ -1,4 +1,5 @@
 //! A justification built from the arguments with `format!`.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,5 +1,6 @@
 //! The attribute written by a `macro_rules!`: `$risk:expr` and `$action:literal` arrive in
 //! invisible groups, and literals in them are still checked as literals.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! A method on `&mut self`: the receiver is never sent, and the body may change it.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! A method on `&self` that asks through the client it holds.
+#![deny(warnings)]
 
 use cheqpoint::{Client, checkpoint};
 

@@ -1,4 +1,5 @@
 //! `mut` parameters: the body may change the approved value.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! Raw identifiers: `r#type` is sent under the key `type`, and named `{type}` in the summary.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! An `anyhow`-style alias over a user error that a rejection converts into.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

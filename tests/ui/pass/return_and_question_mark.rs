@@ -1,4 +1,5 @@
 //! `return` and `?` in the body return from the function, as written.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

@@ -1,4 +1,5 @@
 //! A summary with `{{literal braces}}` and a format spec.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

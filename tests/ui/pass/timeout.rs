@@ -1,4 +1,5 @@
 //! `timeout = 600`: how long to wait for a decision, in seconds.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 

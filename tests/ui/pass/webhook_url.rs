@@ -1,4 +1,5 @@
 //! `webhook_url = "..."`: where the service posts the decision.
+#![deny(warnings)]
 
 use cheqpoint::checkpoint;
 
