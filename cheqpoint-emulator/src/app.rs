@@ -18,6 +18,8 @@ pub(crate) struct App {
     pub rules: Rules,
     /// The only key accepted; `None` accepts any non-empty key.
     pub api_key: Option<String>,
+    /// The token the review routes require; `None` leaves them open.
+    pub review_token: Option<String>,
     /// `http://ADDR`, without a trailing slash.
     pub base_url: String,
 }
@@ -69,9 +71,21 @@ impl App {
         }
     }
 
-    /// The page where a person reviews request `id`.
+    /// The page where a person reviews request `id`. It carries no token: the inbox remembers the
+    /// one it was opened with ([`inbox_url`](Self::inbox_url)).
     pub fn review_url(&self, id: &str) -> String {
         format!("{}/#/approvals/{id}", self.base_url)
+    }
+
+    /// The inbox, with the reviewer token in its query when one is set.
+    pub fn inbox_url(&self) -> String {
+        let page = format!("{}/", self.base_url);
+        match &self.review_token {
+            Some(token) => reqwest::Url::parse_with_params(&page, [("token", token)])
+                .expect("the base URL is an http:// URL")
+                .into(),
+            None => page,
+        }
     }
 }
 

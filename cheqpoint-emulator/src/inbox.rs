@@ -1,25 +1,27 @@
-//! The page at `/`: for now a placeholder that points to the decision API.
+//! The review inbox: a page at `/` with its stylesheet and script, plain files under `inbox/`
+//! built into the binary. The page reads `GET /emulator/approvals`, listens to
+//! `GET /emulator/events` and decides through `POST /emulator/approvals/{id}/decision`.
 
 use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::{MethodRouter, get};
 
 /// The inbox routes.
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/", get(page))
+    Router::new()
+        .route("/", asset("text/html; charset=utf-8", PAGE))
+        .route("/inbox.css", asset("text/css; charset=utf-8", STYLE))
+        .route("/inbox.js", asset("text/javascript; charset=utf-8", SCRIPT))
 }
 
-async fn page() -> Html<&'static str> {
-    Html(PAGE)
-}
+const PAGE: &str = include_str!("inbox/index.html");
+const STYLE: &str = include_str!("inbox/inbox.css");
+const SCRIPT: &str = include_str!("inbox/inbox.js");
 
-const PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Cheqpoint emulator</title></head>
-<body>
-<h1>Cheqpoint emulator</h1>
-<p>Requests received: <a href="/emulator/approvals">/emulator/approvals</a>.
-Decide one with <code>POST /emulator/approvals/{id}/decision</code>.</p>
-</body>
-</html>
-"#;
+/// `GET` answering `body` as `content_type`.
+fn asset<S: Clone + Send + Sync + 'static>(
+    content_type: &'static str,
+    body: &'static str,
+) -> MethodRouter<S> {
+    get(move || async move { ([(CONTENT_TYPE, content_type)], body) })
+}

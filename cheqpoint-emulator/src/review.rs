@@ -1,9 +1,12 @@
 //! The decision API for people and tests: `GET /emulator/approvals` (newest first, optionally
-//! filtered by `?status=`), `POST /emulator/approvals/{id}/decision` and `GET /emulator/health`.
+//! filtered by `?status=`), `POST /emulator/approvals/{id}/decision`, `GET /emulator/events` (the
+//! inbox's live updates) — these three behind the reviewer token when one is set — and
+//! `GET /emulator/health`.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -11,15 +14,21 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::errors::{ApiError, JsonObject};
+use crate::events;
 use crate::fields::Fields;
 use crate::record::{ApprovalRecord, Decision, Status};
+use crate::review_token;
 
 /// The review routes.
-pub(crate) fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/emulator/health", get(health))
+pub(crate) fn routes(app: Arc<App>) -> Router<Arc<App>> {
+    let guarded = Router::new()
         .route("/emulator/approvals", get(list))
         .route("/emulator/approvals/{id}/decision", post(decide))
+        .route("/emulator/events", get(events::events))
+        .route_layer(middleware::from_fn_with_state(app, review_token::require));
+    Router::new()
+        .route("/emulator/health", get(health))
+        .merge(guarded)
 }
 
 /// `GET /emulator/health`: `{"ok": true}`.

@@ -1,0 +1,40 @@
+//! The reviewer token that keeps the review routes from being an open door: when one is
+//! configured, `GET /emulator/approvals`, `GET /emulator/events` and
+//! `POST /emulator/approvals/{id}/decision` need it, in the `x-review-token` header or as
+//! `?token=` (for `EventSource`, which cannot set headers); anything else is a 401.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::App;
+use crate::errors::ApiError;
+
+/// The header that carries the reviewer token.
+const HEADER: &str = "x-review-token";
+
+/// Lets a request through when no token is configured or when it carries the configured one.
+pub(crate) async fn require(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Some(expected) = app.review_token.as_deref() else {
+        return next.run(request).await;
+    };
+    let from_header = request.headers().get(HEADER).map(|token| token.as_bytes());
+    let from_query = Query::<HashMap<String, String>>::try_from_uri(request.uri())
+        .ok()
+        .and_then(|Query(mut query)| query.remove("token"));
+    match from_header.or(from_query.as_deref().map(str::as_bytes)) {
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing review token: send it in the x-review-token header or as ?token=",
+        )
+        .into_response(),
+        Some(token) if token != expected.as_bytes() => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid review token").into_response()
+        }
+        Some(_) => next.run(request).await,
+    }
+}

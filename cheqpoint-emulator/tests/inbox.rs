@@ -1,0 +1,194 @@
+//! What the review inbox stands on: its files, the event stream that keeps it live, and the
+//! reviewer token in front of the review routes (the page itself is driven in a browser by
+//! `cheqpoint-tests`' `inbox_browser`).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use cheqpoint_emulator::{Emulator, Status};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "review-secret";
+
+async fn guarded() -> Emulator {
+    Emulator::builder()
+        .review_token(TOKEN)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Creates a pending request through the agent API; returns its id.
+async fn create(emulator: &Emulator) -> String {
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/api/approvals/request", emulator.url()))
+        .header("x-api-key", "cq_test_inbox")
+        .json(&json!({"action": "send_email", "summary": "Email ada", "details": {"to": "ada"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// The status and JSON body of `request`.
+async fn answer(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn serves_the_page_its_style_and_its_script() {
+    let emulator = Emulator::start().await.unwrap();
+    for (path, content_type, needle) in [
+        ("/", "text/html", "/inbox.js"),
+        ("/inbox.css", "text/css", ".card"),
+        ("/inbox.js", "text/javascript", "/emulator/events"),
+    ] {
+        let response = reqwest::get(format!("{}{path}", emulator.url()))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let served_as = response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(served_as.starts_with(content_type), "{path}: {served_as}");
+        assert!(response.text().await.unwrap().contains(needle), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_announces_each_change() {
+    let emulator = Emulator::start().await.unwrap();
+    let mut events = reqwest::get(format!("{}/emulator/events", emulator.url()))
+        .await
+        .unwrap();
+    assert!(
+        events.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut next_event = async || {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+            .await
+            .expect("an event comes")
+            .unwrap()
+            .expect("the stream stays open");
+        String::from_utf8(chunk.to_vec()).unwrap()
+    };
+    assert_eq!(next_event().await, "data: changed\n\n", "one on opening");
+    let id = create(&emulator).await;
+    assert_eq!(next_event().await, "data: changed\n\n", "one on arrival");
+    emulator.approve(&id).unwrap();
+    assert_eq!(next_event().await, "data: changed\n\n", "one on decision");
+}
+
+#[tokio::test]
+async fn with_a_review_token_the_review_routes_need_it() {
+    let emulator = guarded().await;
+    let id = create(&emulator).await;
+    let http = reqwest::Client::new();
+    let list = format!("{}/emulator/approvals", emulator.url());
+    let decide = format!("{}/emulator/approvals/{id}/decision", emulator.url());
+    let events = format!("{}/emulator/events", emulator.url());
+    let approve = json!({"decision": "approve"});
+
+    for (request, message) in [
+        (http.get(&list), "missing review token"),
+        (http.get(&events), "missing review token"),
+        (http.post(&decide).json(&approve), "missing review token"),
+        (
+            http.get(&list).header("x-review-token", "guess"),
+            "invalid review token",
+        ),
+        (
+            http.get(format!("{list}?token=guess")),
+            "invalid review token",
+        ),
+        (
+            http.post(&decide)
+                .header("x-review-token", "guess")
+                .json(&approve),
+            "invalid review token",
+        ),
+    ] {
+        let (status, body) = answer(request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body["error"].as_str().unwrap().contains(message), "{body}");
+    }
+    assert_eq!(emulator.get(&id).unwrap().status, Status::Pending);
+
+    let (status, listed) = answer(http.get(&list).header("x-review-token", TOKEN)).await;
+    assert_eq!(
+        (status, listed[0]["id"].as_str()),
+        (StatusCode::OK, Some(&*id))
+    );
+    let stream = http
+        .get(format!("{events}?token={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let (status, decided) = answer(
+        http.post(&decide)
+            .header("x-review-token", TOKEN)
+            .json(&approve),
+    )
+    .await;
+    assert_eq!(
+        (status, &decided["status"]),
+        (StatusCode::OK, &json!("APPROVED"))
+    );
+    let (status, health) = answer(http.get(format!("{}/emulator/health", emulator.url()))).await;
+    assert_eq!(
+        (status, health),
+        (StatusCode::OK, json!({"ok": true})),
+        "health stays open"
+    );
+}
+
+#[tokio::test]
+async fn the_library_decides_without_the_token() {
+    let emulator = guarded().await;
+    let id = create(&emulator).await;
+    assert!(emulator.reject(&id, "no").is_ok());
+}
+
+#[tokio::test]
+async fn the_inbox_url_carries_the_token() {
+    let open = Emulator::start().await.unwrap();
+    assert_eq!(open.inbox_url(), format!("{}/", open.url()));
+    let guarded = Emulator::builder()
+        .review_token("a b&c")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        guarded.inbox_url(),
+        format!("{}/?token=a+b%26c", guarded.url())
+    );
+}
+
+#[test]
+fn the_binary_prints_the_inbox_link_second() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
+        .args(["--bind", "127.0.0.1:0", "--review-token", TOKEN])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let url = first.strip_prefix("listening on ").unwrap();
+    assert_eq!(second, format!("inbox: {url}/?token={TOKEN}"));
+}

@@ -1,0 +1,111 @@
+//! Headless Chromium for browser tests, driven over WebDriver: `chromedriver` on a free port, a
+//! fresh profile, a 1280×900 window; both processes and the profile go away at the end, also
+//! when the test fails.
+
+use std::future::Future;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Runs `scenario` against a fresh headless Chromium, then closes the browser and stops
+/// `chromedriver` whatever the outcome; a failure of the scenario fails the test afterwards.
+pub async fn with_browser<F: Future<Output = ()>>(scenario: impl FnOnce(Client) -> F) {
+    let driver = Driver::start();
+    let page = driver.session().await;
+    let outcome = AssertUnwindSafe(scenario(page.clone()))
+        .catch_unwind()
+        .await;
+    // Ends the session, which quits Chromium; `driver` then stops chromedriver.
+    let _ = page.close().await;
+    drop(driver);
+    if let Err(failure) = outcome {
+        panic::resume_unwind(failure);
+    }
+}
+
+/// A running `chromedriver` and the profile folder its Chromium uses.
+struct Driver {
+    process: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        for program in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(program).exists(),
+                "{program} is missing: the inbox browser test drives headless Chromium; install it \
+                 with `apt-get install chromium chromium-driver`"
+            );
+        }
+        let port = free_port();
+        let profile =
+            std::env::temp_dir().join(format!("cheqpoint-browser-{}-{port}", std::process::id()));
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {CHROMEDRIVER}: {error}"));
+        let driver = Driver {
+            process,
+            port,
+            profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        driver
+    }
+
+    /// A new browser session: headless Chromium with a fresh profile and a 1280×900 window.
+    async fn session(&self) -> Client {
+        let options = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", self.profile.display()), "--window-size=1280,900",
+            ],
+        });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".to_owned(), options);
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap_or_else(|error| panic!("cannot start a Chromium session: {error}"))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
