@@ -14,10 +14,15 @@
 //! | `POST /api/webhooks/inbound` | create and answer at once, or hold up to `maxWaitMs` (at most 10 s) for a decision; status in lower case, `reviewUrl` while pending |
 //! | `GET /emulator/approvals[?status=pending\|approved\|rejected]` | every record, newest first |
 //! | `POST /emulator/approvals/{id}/decision` | `{"decision": "approve"\|"reject", "modifiedDetails"?, "note"?, "reasonCode"?}` |
+//! | `GET /emulator/events` | server-sent events: one when the stream opens and one after each change |
 //! | `GET /emulator/health` | `{"ok": true}` |
+//! | `GET`/`POST`/`DELETE /emulator/faults`, `GET /emulator/calls`, `POST /emulator/restart` | fault injection, the log of API calls, a restart that forgets everything ([`Fault`]) |
+//! | `GET /` | the review inbox (with `/inbox.css` and `/inbox.js`); `/#/approvals/{id}` shows one request |
 //!
 //! The `/api` routes need an `x-api-key` header: the configured key, or any non-empty key when none
-//! is configured. Every error is answered as `{"error": "<message>"}`.
+//! is configured. With a [reviewer token](EmulatorBuilder::review_token), the
+//! `/emulator/approvals` routes and `/emulator/events` need it too. Every error is answered as
+//! `{"error": "<message>"}`.
 //!
 //! ```
 //! # #[tokio::main]
@@ -55,11 +60,15 @@
 mod app;
 mod callbacks;
 mod errors;
+mod events;
+mod faults;
 mod fields;
 mod inbox;
 mod record;
 mod review;
+mod review_token;
 mod rules;
+mod server;
 mod service;
 mod store;
 mod terminal;
@@ -80,11 +89,13 @@ use tokio::sync::oneshot;
 
 pub use callbacks::CallbackDelivery;
 pub use errors::DecisionError;
+pub use faults::{Call, Fault, FaultKind, FaultSpecError, RetryAfter, Route};
 pub use record::{ApprovalRecord, Endpoint, Status};
 pub use terminal::TerminalReviewer;
 
 use app::App;
 use callbacks::Callbacks;
+use faults::{Faults, Injection};
 use record::Decision;
 use rules::Rules;
 use store::Store;
@@ -98,6 +109,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A running emulator. Dropping it shuts the server down.
 pub struct Emulator {
     app: Arc<App>,
+    faults: Arc<Faults>,
     addr: SocketAddr,
     /// Dropped with the emulator, which tells the server to shut down.
     _shutdown: oneshot::Sender<()>,
@@ -185,6 +197,70 @@ impl Emulator {
     pub fn callbacks(&self) -> Vec<CallbackDelivery> {
         self.app.callbacks.deliveries()
     }
+
+    /// Injects a fault: the emulator fails the requests it matches (see [`Fault`]) until it runs
+    /// out or [`clear_faults`](Self::clear_faults) is called.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cheqpoint_emulator::{Emulator, Fault, FaultKind, Route};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject(Fault::new(Route::Get, FaultKind::Status(502)).times(3));
+    /// emulator.inject("create:429x2,retry-after=1".parse()?);
+    /// assert_eq!(emulator.faults(), ["get:502,times=3", "create:429,times=2,retry-after=1"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault) {
+        self.faults.inject(fault);
+    }
+
+    /// Removes every fault, and opens the port again if a `refuse` fault closed it.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// The faults still active, in the text form, with what is left of each.
+    pub fn faults(&self) -> Vec<String> {
+        self.faults.describe()
+    }
+
+    /// Every call to the API routes received so far, in arrival order, with the fault applied to
+    /// each. Calls refused at the port are not seen, so not logged.
+    pub fn calls(&self) -> Vec<Call> {
+        self.faults.calls()
+    }
+
+    /// How many calls to `route` were received ([`Route::Any`]: to any API route).
+    pub fn call_count(&self, route: Route) -> usize {
+        self.calls()
+            .iter()
+            .filter(|call| route == Route::Any || call.route == route)
+            .count()
+    }
+
+    /// How many approval requests were created since the emulator started, including those a
+    /// restart forgot: what a client's calls cost in billable requests.
+    pub fn created_count(&self) -> usize {
+        self.app.store.created_count()
+    }
+
+    /// Forgets every request and closes every connection, as a restart of a server that keeps
+    /// nothing on disk would. Faults, the call log and [`created_count`](Self::created_count)
+    /// are kept.
+    pub fn restart(&self) {
+        Injection {
+            app: Arc::clone(&self.app),
+            faults: Arc::clone(&self.faults),
+        }
+        .restart(None);
+    }
+
+    /// The review inbox: `http://ADDR/`, with `?token=` when a reviewer token is set.
+    pub fn inbox_url(&self) -> String {
+        self.app.inbox_url()
+    }
 }
 
 impl fmt::Debug for Emulator {
@@ -196,14 +272,17 @@ impl fmt::Debug for Emulator {
 }
 
 /// Configures an [`Emulator`]. By default it listens on `127.0.0.1:0` (a free port), accepts any
-/// non-empty API key, does not sign callbacks, has no rules, and expires requests after 24 hours.
+/// non-empty API key, needs no reviewer token, does not sign callbacks, has no rules, and expires
+/// requests after 24 hours.
 #[derive(Clone)]
 pub struct EmulatorBuilder {
     bind: SocketAddr,
     api_key: Option<String>,
+    review_token: Option<String>,
     webhook_secret: Option<String>,
     rules: Rules,
     expiry: Duration,
+    faults: Vec<Fault>,
 }
 
 impl Default for EmulatorBuilder {
@@ -211,9 +290,11 @@ impl Default for EmulatorBuilder {
         EmulatorBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             api_key: None,
+            review_token: None,
             webhook_secret: None,
             rules: Rules::default(),
             expiry: DEFAULT_EXPIRY,
+            faults: Vec::new(),
         }
     }
 }
@@ -228,6 +309,15 @@ impl EmulatorBuilder {
     /// Accepts only this `x-api-key`; others get 401.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+
+    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`): they answer 401
+    /// unless the request carries this token in the `x-review-token` header or as `?token=`. The
+    /// inbox page takes it from its own URL, [`Emulator::inbox_url`]. The methods of [`Emulator`]
+    /// need no token.
+    pub fn review_token(mut self, token: impl Into<String>) -> Self {
+        self.review_token = Some(token.into());
         self
     }
 
@@ -260,6 +350,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Starts with this fault injected (see [`Emulator::inject`]); may be called more than once.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
     /// Binds the address and starts serving in the background of the current Tokio runtime.
     pub async fn start(self) -> io::Result<Emulator> {
         let runtime = Handle::try_current().map_err(io::Error::other)?;
@@ -273,42 +369,48 @@ impl EmulatorBuilder {
             callbacks: Callbacks::new(self.webhook_secret, runtime.clone())?,
             rules: self.rules,
             api_key: self.api_key,
+            review_token: self.review_token,
             base_url: format!("http://{addr}"),
         });
+        let port = server::Port::new(listener, runtime.clone())?;
+        let faults = Arc::new(Faults::new(port, self.faults));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server =
-            axum::serve(listener, router(Arc::clone(&app))).with_graceful_shutdown(async {
-                // Resolves when the `Emulator`, which holds the sender, is dropped.
-                let _ = stopped.await;
-            });
+        let injection = Injection {
+            app: Arc::clone(&app),
+            faults: Arc::clone(&faults),
+        };
+        let server = server::serve(router(injection), Arc::clone(&faults), async {
+            // Resolves when the `Emulator`, which holds the sender, is dropped.
+            let _ = stopped.await;
+        });
         let expiry_app = Arc::clone(&app);
         runtime.spawn(async move {
             tokio::select! {
-                served = server => {
-                    if let Err(error) = served {
-                        tracing::error!(%error, "the emulator's server failed");
-                    }
-                }
+                () = server => {}
                 () = expiry_app.expire_pending() => {}
             }
         });
         tracing::info!(%addr, "emulator started");
         Ok(Emulator {
             app,
+            faults,
             addr,
             _shutdown: shutdown,
         })
     }
 }
 
-/// Every route, with the body size limit and JSON error bodies.
-fn router(app: Arc<App>) -> Router {
+/// Every route, with the body size limit and JSON error bodies, behind the fault layer.
+fn router(injection: Injection) -> Router {
+    let app = Arc::clone(&injection.app);
     Router::new()
         .merge(service::routes(Arc::clone(&app)))
-        .merge(review::routes())
+        .merge(review::routes(Arc::clone(&app)))
         .merge(inbox::routes())
+        .merge(faults::routes(injection.clone()))
         .fallback(errors::unknown_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::map_response(errors::json_error_bodies))
+        .layer(middleware::from_fn_with_state(injection, faults::apply))
         .with_state(app)
 }

@@ -1,5 +1,6 @@
 //! `cheqpoint-emulator`: runs the emulator until Ctrl-C. The first line on stdout is
-//! `listening on http://ADDR`; logs go to stderr (filter them with `RUST_LOG`).
+//! `listening on http://ADDR`, the second `inbox: http://ADDR/[?token=T]`; logs go to stderr
+//! (filter them with `RUST_LOG`).
 
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -21,6 +22,9 @@ struct Args {
     /// Accept only this x-api-key (by default any non-empty key is accepted).
     #[arg(long, value_name = "KEY")]
     api_key: Option<String>,
+    /// Require this token on the review routes; open the inbox with the link printed second.
+    #[arg(long, value_name = "TOKEN")]
+    review_token: Option<String>,
     /// Sign callbacks with this secret (header x-cheqpoint-signature).
     #[arg(long, value_name = "SECRET")]
     webhook_secret: Option<String>,
@@ -36,6 +40,10 @@ struct Args {
     /// Ask at this terminal for a decision on each pending request.
     #[arg(long)]
     terminal: bool,
+    /// Inject a fault, e.g. get:502x3, create:429x2,retry-after=1, any:refuse,for=2s (repeat for
+    /// more; grammar: ROUTE:KIND[xCOUNT][,OPTION]…, see the crate docs or POST /emulator/faults).
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<cheqpoint_emulator::Fault>,
 }
 
 #[tokio::main]
@@ -57,8 +65,9 @@ async fn main() -> ExitCode {
         }
     };
     let mut stdout = io::stdout().lock();
-    if let Err(error) =
-        writeln!(stdout, "listening on {}", emulator.url()).and_then(|()| stdout.flush())
+    if let Err(error) = writeln!(stdout, "listening on {}", emulator.url())
+        .and_then(|()| writeln!(stdout, "inbox: {}", emulator.inbox_url()))
+        .and_then(|()| stdout.flush())
     {
         tracing::warn!(%error, "cannot write the address to stdout");
     }
@@ -90,6 +99,9 @@ fn builder(args: Args) -> cheqpoint_emulator::EmulatorBuilder {
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
+    if let Some(token) = args.review_token {
+        builder = builder.review_token(token);
+    }
     if let Some(secret) = args.webhook_secret {
         builder = builder.webhook_secret(secret);
     }
@@ -101,6 +113,9 @@ fn builder(args: Args) -> cheqpoint_emulator::EmulatorBuilder {
     }
     if let Some(expiry) = args.expiry {
         builder = builder.expiry(expiry);
+    }
+    for fault in args.faults {
+        builder = builder.fault(fault);
     }
     builder
 }

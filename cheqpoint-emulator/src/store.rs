@@ -28,6 +28,8 @@ struct State {
     positions: HashMap<String, usize>,
     /// Ids that `next_pending` has returned.
     handed_out: HashSet<String>,
+    /// How many requests were ever inserted, those forgotten by [`Store::clear`] included.
+    created: usize,
 }
 
 struct Entry {
@@ -56,6 +58,24 @@ impl Store {
         let position = state.entries.len();
         state.positions.insert(record.id.clone(), position);
         state.entries.push(Entry { record, expires_at });
+        state.created += 1;
+        drop(state);
+        self.changed.send_replace(());
+    }
+
+    /// How many requests were ever stored, including those a restart forgot.
+    pub fn created_count(&self) -> usize {
+        self.lock().created
+    }
+
+    /// Forgets every request, as a restarted server with no storage would.
+    pub fn clear(&self) {
+        let mut state = self.lock();
+        let created = state.created;
+        *state = State {
+            created,
+            ..State::default()
+        };
         drop(state);
         self.changed.send_replace(());
     }

@@ -36,6 +36,7 @@ pub struct ClientBuilder {
     http_timeout: Duration,
     connect_timeout: Duration,
     poll: PollPolicy,
+    backoff: Backoff,
     create_attempts: u32,
 }
 
@@ -48,6 +49,7 @@ impl Default for ClientBuilder {
             http_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             poll: PollPolicy::default(),
+            backoff: Backoff::default(),
             create_attempts: 3,
         }
     }
@@ -62,6 +64,7 @@ impl fmt::Debug for ClientBuilder {
             .field("http_timeout", &self.http_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("poll", &self.poll)
+            .field("backoff", &self.backoff)
             .field("create_attempts", &self.create_attempts)
             .finish()
     }
@@ -80,7 +83,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a checkpoint waits for a decision before [`Error::Timeout`]; default 300 s.
+    /// How long a checkpoint waits for a decision before [`Error::Timeout`]; default 300 s. It
+    /// bounds the whole call, sending included: no retry waits past it, and the last read, made
+    /// at the deadline, may take at most the HTTP timeout (at most 1 s) more.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -101,6 +106,18 @@ impl ClientBuilder {
     /// How often a wait reads the status; default [`PollPolicy::default`].
     pub fn poll(mut self, policy: PollPolicy) -> Self {
         self.poll = policy;
+        self
+    }
+
+    /// The pause before trying again after a failure that may pass (a 5xx, a reset, a refused
+    /// connection): between half of and all of `first × 2ⁿ` after the n-th failure in a row
+    /// (from 0), at most `max`, and never shorter than the server's `Retry-After`; default 200 ms
+    /// growing to 5 s.
+    pub fn retry_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.backoff = Backoff {
+            base: first.min(max),
+            max,
+        };
         self
     }
 
@@ -153,7 +170,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 http_timeout: self.http_timeout,
                 poll: self.poll,
-                backoff: Backoff::default(),
+                backoff: self.backoff,
                 create_attempts: self.create_attempts,
             }),
         })

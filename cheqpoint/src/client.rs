@@ -1,6 +1,10 @@
 //! The [`Client`]: a handle on the service and the single-exchange operations (create, read).
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use reqwest::{Method, Url};
 use serde::{Deserialize, Serialize};
@@ -15,6 +19,25 @@ use crate::{
 ///
 /// Build one with [`Client::new`], [`Client::from_env`] or [`Client::builder`]; give one to
 /// [`crate::init`] for `#[checkpoint]` functions to use.
+///
+/// # Failures
+///
+/// A call fails closed: only an approval read from the service is `Ok`. On the way there:
+///
+/// - **A create is sent again only when the service cannot have received it**: the connection
+///   was refused (nothing was sent), or the service answered 429 or 503 (it says it did not
+///   process the request). Anything else — a 5xx, a reset, a timeout, an unreadable answer —
+///   may come after the service recorded the request, so the call fails instead of asking a
+///   reviewer twice ([`ClientBuilder::create_attempts`], default 3).
+/// - **Reading the status rides out what may pass** (refused connections, resets, timeouts, 5xx,
+///   429) with exponential backoff and jitter ([`ClientBuilder::retry_backoff`]), and stops at
+///   once on what will not (4xx, an answer that is not a record, an unknown status).
+/// - **`Retry-After` is honoured**, in seconds or as an HTTP-date; when it points past the call's
+///   deadline the call fails at once with that answer rather than wait in vain.
+/// - **A call ends by its timeout**: no pause runs past it, and the last read, made at the
+///   deadline, may take at most the HTTP timeout (at most 1 s) more.
+/// - **Dropping the future stops everything at once**: nothing runs in the background, and
+///   nothing is cancelled on the service (the request stays pending; [`Client::wait`] resumes).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -83,32 +106,30 @@ impl Client {
 
     /// Creates a request (`POST /api/approvals/request`) and returns its id without waiting.
     /// Store the id to [`wait`](Client::wait) on it later, even from another process.
+    ///
+    /// The request is sent again only when the service cannot have received it (the connection
+    /// was refused, or it answered 429 or 503), so one call never creates two requests.
     pub async fn create_request(&self, request: &ApprovalRequest) -> Result<Created, Error> {
+        self.create(request, after(Instant::now(), self.inner.timeout))
+            .await
+    }
+
+    /// [`create_request`](Client::create_request), giving up on sending again at `deadline`.
+    pub(crate) async fn create(
+        &self,
+        request: &ApprovalRequest,
+        deadline: Instant,
+    ) -> Result<Created, Error> {
         request.validate()?;
         let body = self
             .post_once(
                 &["api", "approvals", "request"],
                 &request.create_body(),
                 Duration::ZERO,
+                deadline,
             )
             .await?;
-        #[derive(Deserialize)]
-        struct CreatedWire {
-            id: Option<String>,
-            status: Option<String>,
-        }
-        let wire: CreatedWire = serde_json::from_slice(&body)
-            .map_err(|e| invalid_response(format!("not a created request: {e}"), &body))?;
-        let id = wire
-            .id
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| invalid_response("the answer has no `id`".into(), &body))?;
-        let raw_status = wire.status.unwrap_or_else(|| "PENDING".into());
-        let status = Status::parse(&raw_status).ok_or_else(|| Error::UnknownStatus {
-            approval_id: id.clone(),
-            status: raw_status,
-        })?;
-        Ok(Created { id, status })
+        Created::from_body(&body)
     }
 
     /// Reads a request as the service holds it (`GET /api/approvals/{id}`), once.
@@ -123,6 +144,7 @@ impl Client {
         &self,
         request: &ApprovalRequest,
         max_wait: Option<Duration>,
+        deadline: Instant,
     ) -> Result<Decision, Error> {
         request.validate()?;
         let body = request.inbound_body(max_wait);
@@ -131,6 +153,7 @@ impl Client {
                 &["api", "webhooks", "inbound"],
                 &body,
                 max_wait.unwrap_or_default(),
+                deadline,
             )
             .await?;
         Decision::from_body(&body)
@@ -148,33 +171,48 @@ impl Client {
     }
 
     /// POSTs a body that creates something. It is sent again only when the server cannot have
-    /// processed it (no connection, 429, 503), so one call never makes two requests.
+    /// processed it (no connection, 429, 503), so one call never makes two requests; and only
+    /// while there is time before `deadline`, which also bounds each attempt (with
+    /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
+    /// (`Retry-After`) gets the failure returned at once.
     async fn post_once(
         &self,
         path: &[&str],
         body: &impl Serialize,
         extra_time: Duration,
+        deadline: Instant,
     ) -> Result<Vec<u8>, Error> {
+        let limit = after(deadline, self.last_read_grace());
         let mut attempt = 0;
         loop {
+            let time_left = limit.saturating_duration_since(Instant::now());
             let request = self
                 .request(Method::POST, path)
-                .timeout(self.inner.http_timeout + extra_time)
+                .timeout((self.inner.http_timeout + extra_time).min(time_left))
                 .json(body);
-            match http::send(request).await {
+            let failure = match http::send(request).await {
                 Ok(body) => return Ok(body),
-                Err(failure)
-                    if matches!(failure.kind, FailureKind::NotSent | FailureKind::Refused)
-                        && attempt + 1 < self.inner.create_attempts =>
-                {
-                    let delay = self.inner.backoff.delay(attempt, failure.retry_after);
-                    tracing::debug!(?delay, error = %failure.error, "create not processed; sending again");
-                    tokio::time::sleep(delay.min(MAX_CREATE_DELAY)).await;
-                    attempt += 1;
-                }
-                Err(failure) => return Err(failure.error),
+                Err(failure) => failure,
+            };
+            let resendable = matches!(failure.kind, FailureKind::NotSent | FailureKind::Refused);
+            if !resendable {
+                return Err(not_sent_again(failure));
             }
+            attempt += 1;
+            let delay = self.inner.backoff.delay(attempt - 1, failure.retry_after);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if attempt >= self.inner.create_attempts || delay >= remaining {
+                return Err(failure.error);
+            }
+            tracing::debug!(?delay, error = %failure.error, "not processed; sending again");
+            tokio::time::sleep(delay).await;
         }
+    }
+
+    /// How long the last read of a wait, made at its deadline, may take: the wait never runs
+    /// past its timeout by more than this.
+    pub(crate) fn last_read_grace(&self) -> Duration {
+        self.inner.http_timeout.min(LAST_READ_GRACE)
     }
 
     fn request(&self, method: Method, path: &[&str]) -> reqwest::RequestBuilder {
@@ -186,8 +224,56 @@ impl Client {
     }
 }
 
-/// The longest pause before sending a create again, whatever `Retry-After` says.
-const MAX_CREATE_DELAY: Duration = Duration::from_secs(30);
+/// The most a wait's last read, or a create near the deadline, may run past the deadline.
+const LAST_READ_GRACE: Duration = Duration::from_secs(1);
+
+/// `start + span`, or a century on when that cannot be represented (a timeout of
+/// `Duration::MAX` means "wait as long as it takes", not a panic).
+pub(crate) fn after(start: Instant, span: Duration) -> Instant {
+    start
+        .checked_add(span)
+        .or_else(|| start.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
+        .unwrap_or(start)
+}
+
+/// The error of a create that failed in a way that cannot show the server did not receive it,
+/// saying why it was not sent again.
+fn not_sent_again(failure: http::Failure) -> Error {
+    let mut error = failure.error;
+    if failure.kind == FailureKind::Transient
+        && let Error::Transport { message, .. } = &mut error
+    {
+        message.push_str(
+            " (the service may have received the request, so it was not sent again: \
+             check for it before asking again)",
+        );
+    }
+    error
+}
+
+impl Created {
+    /// Reads the answer to a create: an `id` is required; a missing status reads as pending, an
+    /// unknown one is an error.
+    pub(crate) fn from_body(body: &[u8]) -> Result<Created, Error> {
+        #[derive(Deserialize)]
+        struct CreatedWire {
+            id: Option<String>,
+            status: Option<String>,
+        }
+        let wire: CreatedWire = serde_json::from_slice(body)
+            .map_err(|e| invalid_response(format!("not a created request: {e}"), body))?;
+        let id = wire
+            .id
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| invalid_response("the answer has no `id`".into(), body))?;
+        let raw_status = wire.status.unwrap_or_else(|| "PENDING".into());
+        let status = Status::parse(&raw_status).ok_or_else(|| Error::UnknownStatus {
+            approval_id: id.clone(),
+            status: raw_status,
+        })?;
+        Ok(Created { id, status })
+    }
+}
 
 /// The key from the environment: `CHEQPOINT_API_KEY`, else `CHEQPOINT_CONNECTION_KEY`.
 pub(crate) fn env_key() -> Option<String> {

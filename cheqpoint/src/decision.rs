@@ -47,6 +47,7 @@ impl Decision {
         let approval_id = wire
             .approval_id
             .or(wire.id)
+            .filter(|id| !id.is_empty())
             .ok_or_else(|| invalid_response("the answer has no `approvalId`".into(), body))?;
         let raw_status = wire.status.ok_or_else(|| {
             invalid_response("the answer has no `status`".into(), body)

@@ -38,7 +38,7 @@ pub enum Error {
     },
 
     /// The server answered with a non-2xx status.
-    #[error("the Cheqpoint API answered {status}: {message}")]
+    #[error("the Cheqpoint API answered {status}{}: {message}", for_approval(approval_id.as_deref()))]
     Api {
         /// The HTTP status code.
         status: u16,
@@ -51,7 +51,7 @@ pub enum Error {
     },
 
     /// The server could not be reached, or the connection failed before an answer was read.
-    #[error("could not reach the Cheqpoint API: {message}")]
+    #[error("could not reach the Cheqpoint API{}: {message}", for_approval(approval_id.as_deref()))]
     Transport {
         /// What failed, in words.
         message: String,

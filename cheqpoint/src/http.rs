@@ -43,15 +43,11 @@ pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
         .get(RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
         .and_then(crate::retry::parse_retry_after);
-    let body = read_body(response).await;
+    let (body, read) = read_body(response).await;
     if status.is_success() {
-        return body.map_err(|error| Failure {
-            error,
-            kind: FailureKind::Transient,
-            retry_after: None,
-        });
+        return read.map(|()| body);
     }
-    let body = body.unwrap_or_default();
+    // An error answer that could not be read whole is still an error answer: show its start.
     Err(Failure {
         error: api_error(status, &body),
         kind: match status {
@@ -63,23 +59,37 @@ pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
     })
 }
 
-/// Reads at most [`MAX_BODY`] bytes; more is an error, not a truncation.
-async fn read_body(mut response: Response) -> Result<Vec<u8>, Error> {
+/// Reads at most [`MAX_BODY`] bytes; more is an error, not a truncation. Returns what was read,
+/// and why the reading stopped short, if it did: a broken connection may pass (transient), an
+/// answer too large will not (permanent).
+async fn read_body(mut response: Response) -> (Vec<u8>, Result<(), Failure>) {
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error(e, "reading the answer"))?
-    {
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return (body, Ok(())),
+            Err(error) => {
+                let failure = Failure {
+                    error: transport_error(error, "the answer was cut off"),
+                    kind: FailureKind::Transient,
+                    retry_after: None,
+                };
+                return (body, Err(failure));
+            }
+        };
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(invalid_response(
-                format!("the answer is larger than {} KiB", MAX_BODY >> 10),
-                &body,
-            ));
+            let failure = Failure {
+                error: invalid_response(
+                    format!("the answer is larger than {} KiB", MAX_BODY >> 10),
+                    &body,
+                ),
+                kind: FailureKind::Permanent,
+                retry_after: None,
+            };
+            return (body, Err(failure));
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
 }
 
 fn transport_failure(error: reqwest::Error) -> Failure {
@@ -103,9 +113,21 @@ fn transport_failure(error: reqwest::Error) -> Failure {
 }
 
 fn transport_error(error: reqwest::Error, context: &str) -> Error {
-    // reqwest's own message names the URL, which carries no secret (the key is in a header).
+    // reqwest's own message names the URL, which carries no secret (the key is in a header);
+    // the cause ("connection refused", "connection closed before message completed") is in
+    // its sources.
+    let mut message = format!("{context}: {error}");
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
     Error::Transport {
-        message: format!("{context}: {error}"),
+        message,
         approval_id: None,
         source: Box::new(error),
     }

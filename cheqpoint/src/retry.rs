@@ -2,8 +2,11 @@
 
 use std::time::{Duration, SystemTime};
 
-/// Exponential backoff with full jitter: attempt `n` (from 0) waits a random time up to
-/// `base × 2ⁿ`, capped at `max`; a server's `Retry-After` takes precedence when it is longer.
+/// Exponential backoff with "equal" jitter: attempt `n` (from 0) waits between half of and the
+/// whole of `base × 2ⁿ`, capped at `max`; a server's `Retry-After` takes precedence when it is
+/// longer. Half of each pause is random, so that clients failed together do not retry in step;
+/// half is not, so that a few attempts always span some time (full jitter can spend every
+/// attempt within milliseconds of a refusal, while a server restarts).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Backoff {
     pub base: Duration,
@@ -26,7 +29,7 @@ impl Backoff {
             .base
             .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
             .min(self.max);
-        let jittered = ceiling.mul_f64(fastrand::f64());
+        let jittered = ceiling.mul_f64(0.5 + 0.5 * fastrand::f64());
         retry_after.map_or(jittered, |server| server.max(jittered))
     }
 }
@@ -57,6 +60,13 @@ mod tests {
         let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
         assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("1.5"), None);
+        assert_eq!(parse_retry_after("99999999999999999999999"), None);
+        assert_eq!(
+            parse_retry_after(&u64::MAX.to_string()),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 
     #[test]
@@ -64,8 +74,9 @@ mod tests {
         let backoff = Backoff::default();
         for attempt in 0..40 {
             let delay = backoff.delay(attempt, None);
-            assert!(delay <= backoff.max, "attempt {attempt}: {delay:?}");
-            assert!(delay <= backoff.base * 2u32.pow(attempt.min(16)));
+            let ceiling = (backoff.base * 2u32.pow(attempt.min(16))).min(backoff.max);
+            assert!(delay <= ceiling, "attempt {attempt}: {delay:?}");
+            assert!(delay >= ceiling / 2, "attempt {attempt}: {delay:?}");
         }
         assert!(backoff.delay(0, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
     }

@@ -8,8 +8,8 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    Approval, ApprovalRequest, Approved, Client, Decision, Error, Status, http::FailureKind,
-    json_eq::same_json,
+    Approval, ApprovalRequest, Approved, Client, Decision, Error, Status, client::after,
+    http::FailureKind, json_eq::same_json,
 };
 
 /// The longest the service holds a short-wait request open.
@@ -17,7 +17,7 @@ pub(crate) const MAX_SERVER_WAIT: Duration = Duration::from_secs(10);
 
 /// How a wait ended when no error stopped it.
 enum Waited {
-    Decided(Approval),
+    Decided(Box<Approval>),
     StillPending,
 }
 
@@ -30,7 +30,7 @@ impl Client {
     pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
         let timeout = request.timeout.unwrap_or(self.inner.timeout);
         let started = Instant::now();
-        let created = self.create_request(&request).await?;
+        let created = self.create(&request, after(started, timeout)).await?;
         self.wait_until(&created.id, started, timeout, Some(&request.details))
             .await
     }
@@ -62,13 +62,20 @@ impl Client {
     ) -> Result<Decision, Error> {
         let started = Instant::now();
         let decision = self
-            .post_inbound(&request, Some(timeout.min(MAX_SERVER_WAIT)))
+            .post_inbound(
+                &request,
+                Some(timeout.min(MAX_SERVER_WAIT)),
+                after(started, timeout),
+            )
             .await?;
         if decision.status != Status::Pending || started.elapsed() >= timeout {
             return Ok(decision);
         }
-        match self.poll(&decision.approval_id, started + timeout).await? {
-            Waited::Decided(approval) => Ok(Decision::from_record(approval, decision.review_url)),
+        match self
+            .poll(&decision.approval_id, after(started, timeout))
+            .await?
+        {
+            Waited::Decided(approval) => Ok(Decision::from_record(*approval, decision.review_url)),
             Waited::StillPending => Ok(decision),
         }
     }
@@ -77,7 +84,8 @@ impl Client {
     /// (decided already only when a workspace rule decided). Set
     /// [`ApprovalRequest::callback_url`] to be told of the decision.
     pub async fn request_async(&self, request: ApprovalRequest) -> Result<Decision, Error> {
-        self.post_inbound(&request, None).await
+        self.post_inbound(&request, None, after(Instant::now(), self.inner.timeout))
+            .await
     }
 
     async fn wait_until(
@@ -87,7 +95,7 @@ impl Client {
         timeout: Duration,
         sent: Option<&Value>,
     ) -> Result<Approved, Error> {
-        match self.poll(approval_id, started + timeout).await? {
+        match self.poll(approval_id, after(started, timeout)).await? {
             Waited::Decided(approval) if approval.status == Status::Approved => {
                 if let (Some(sent), Some(held)) = (sent, &approval.details)
                     && !same_json(sent, held)
@@ -96,7 +104,7 @@ impl Client {
                         approval_id: approval.id,
                     });
                 }
-                Ok(Approved::from_record(approval, sent))
+                Ok(Approved::from_record(*approval, sent))
             }
             Waited::Decided(approval) => Err(approval.rejection()),
             Waited::StillPending => Err(Error::Timeout {
@@ -108,37 +116,58 @@ impl Client {
 
     /// Reads the status at once, then on the poll schedule, until it is decided or `deadline`
     /// passes. Transient failures (resets, 5xx, 429) are ridden out with backoff; the last one is
-    /// returned if the deadline comes first. A dropped future stops reading at once.
+    /// returned if the deadline comes first, or at once when the server's `Retry-After` reaches
+    /// past the deadline. No pause runs past the deadline, and the read made there may take at
+    /// most [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its
+    /// timeout by more than that. A dropped future stops reading at once: nothing runs in the
+    /// background.
     async fn poll(&self, approval_id: &str, deadline: Instant) -> Result<Waited, Error> {
+        let read_limit = after(deadline, self.last_read_grace());
         let mut gaps = self.inner.poll.gaps();
         let mut failures = 0;
+        let mut last_error = None;
         loop {
-            let (pause, last_error) = match self.read(approval_id).await {
+            let Ok(read) = tokio::time::timeout_at(read_limit.into(), self.read(approval_id)).await
+            else {
+                return out_of_time(last_error, approval_id);
+            };
+            let pause = match read {
                 Ok(approval) if approval.status != Status::Pending => {
-                    return Ok(Waited::Decided(approval));
+                    return Ok(Waited::Decided(Box::new(approval)));
                 }
                 Ok(_) => {
                     failures = 0;
-                    (gaps.next().unwrap_or(Duration::from_secs(3)), None)
+                    last_error = None;
+                    gaps.next().unwrap_or(Duration::from_secs(3))
                 }
                 Err(failure) if failure.kind == FailureKind::Permanent => {
                     return Err(failure.error.with_approval_id(approval_id));
                 }
                 Err(failure) => {
                     tracing::debug!(approval_id, error = %failure.error, "status read failed; trying again");
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    if failure.retry_after.is_some_and(|after| after >= remaining) {
+                        // The server asks not to be asked again before the deadline.
+                        return Err(failure.error.with_approval_id(approval_id));
+                    }
                     failures += 1;
-                    let pause = self.inner.backoff.delay(failures - 1, failure.retry_after);
-                    (pause, Some(failure.error))
+                    last_error = Some(failure.error);
+                    self.inner.backoff.delay(failures - 1, failure.retry_after)
                 }
             };
             let now = Instant::now();
             if now >= deadline {
-                return match last_error {
-                    Some(error) => Err(error.with_approval_id(approval_id)),
-                    None => Ok(Waited::StillPending),
-                };
+                return out_of_time(last_error, approval_id);
             }
             tokio::time::sleep(pause.min(deadline - now)).await;
         }
+    }
+}
+
+/// How a wait ends at its deadline: the last failure when the last read failed, else pending.
+fn out_of_time(last_error: Option<Error>, approval_id: &str) -> Result<Waited, Error> {
+    match last_error {
+        Some(error) => Err(error.with_approval_id(approval_id)),
+        None => Ok(Waited::StillPending),
     }
 }
