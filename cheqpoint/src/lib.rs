@@ -115,9 +115,13 @@ mod error;
 mod global;
 mod http;
 mod json_eq;
+#[cfg(test)]
+mod parse_props;
 mod poll;
 mod request;
 mod retry;
+#[cfg(feature = "rig")]
+pub mod rig;
 mod status;
 mod trace;
 mod wait;

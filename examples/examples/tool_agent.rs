@@ -19,7 +19,7 @@ use serde_json::{Value, json};
     summary = "Refund {amount_cents} cents to {customer}"
 )]
 async fn issue_refund(customer: String, amount_cents: u64) -> Result<Value, cheqpoint::Error> {
-    Ok(json!({"refunded_cents": amount_cents, "customer": customer}))
+    Ok(json!({"customer": customer, "refunded_cents": amount_cents}))
 }
 
 /// What the model does next.
