@@ -3,7 +3,7 @@
 //! creation, a person, expiry), each of which sends the request's callback.
 
 use std::iter;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::callbacks::Callbacks;
 use crate::errors::DecisionError;
@@ -22,6 +22,8 @@ pub(crate) struct App {
     pub review_token: Option<String>,
     /// `http://ADDR`, without a trailing slash.
     pub base_url: String,
+    /// The longest a short-wait call is held for a decision.
+    pub max_hold: Duration,
 }
 
 impl App {

@@ -100,6 +100,9 @@ use record::Decision;
 use rules::Rules;
 use store::Store;
 
+/// The service's cap on how long a short-wait call is held (`maxWaitMs`).
+const MAX_HOLD: Duration = Duration::from_secs(10);
+
 /// How long a request may stay pending unless configured otherwise.
 const DEFAULT_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -282,6 +285,7 @@ pub struct EmulatorBuilder {
     webhook_secret: Option<String>,
     rules: Rules,
     expiry: Duration,
+    max_hold: Duration,
     faults: Vec<Fault>,
 }
 
@@ -294,6 +298,7 @@ impl Default for EmulatorBuilder {
             webhook_secret: None,
             rules: Rules::default(),
             expiry: DEFAULT_EXPIRY,
+            max_hold: MAX_HOLD,
             faults: Vec::new(),
         }
     }
@@ -318,6 +323,13 @@ impl EmulatorBuilder {
     /// need no token.
     pub fn review_token(mut self, token: impl Into<String>) -> Self {
         self.review_token = Some(token.into());
+        self
+    }
+
+    /// The longest a short-wait call (`maxWaitMs`) is held for a decision: 10 s, as the service
+    /// does, unless lowered here to test what a client does once the hold is over.
+    pub fn max_hold(mut self, hold: Duration) -> Self {
+        self.max_hold = hold.min(MAX_HOLD);
         self
     }
 
@@ -371,6 +383,7 @@ impl EmulatorBuilder {
             api_key: self.api_key,
             review_token: self.review_token,
             base_url: format!("http://{addr}"),
+            max_hold: self.max_hold,
         });
         let port = server::Port::new(listener, runtime.clone())?;
         let faults = Arc::new(Faults::new(port, self.faults));

@@ -19,7 +19,6 @@ use crate::record::{ApprovalRecord, Endpoint, NewRequest};
 use crate::rules::risk_level_score;
 
 /// The longest `POST /api/webhooks/inbound` holds a connection waiting for a decision.
-const MAX_WAIT_CAP: Duration = Duration::from_secs(10);
 
 /// The header that carries the connection key.
 const API_KEY_HEADER: &str = "x-api-key";
@@ -90,7 +89,7 @@ async fn inbound(
     let record = match max_wait_ms {
         Some(max_wait_ms) if !record.status.is_decided() => app
             .store
-            .wait_for_decision(&record.id, capped_wait(max_wait_ms))
+            .wait_for_decision(&record.id, capped_wait(max_wait_ms, app.max_hold))
             .await
             .unwrap_or(record),
         _ => record,
@@ -109,8 +108,8 @@ async fn inbound(
 }
 
 /// How long to hold an inbound call that asked for `max_wait_ms`.
-fn capped_wait(max_wait_ms: u64) -> Duration {
-    Duration::from_millis(max_wait_ms).min(MAX_WAIT_CAP)
+fn capped_wait(max_wait_ms: u64, max_hold: Duration) -> Duration {
+    Duration::from_millis(max_wait_ms).min(max_hold)
 }
 
 /// Reads the fields both create routes take. The inbound route's published defaults apply to it
@@ -173,11 +172,16 @@ mod tests {
 
     #[test]
     fn max_wait_is_capped_at_ten_seconds() {
-        assert_eq!(capped_wait(0), Duration::ZERO);
-        assert_eq!(capped_wait(2_500), Duration::from_millis(2_500));
-        assert_eq!(capped_wait(10_000), Duration::from_secs(10));
-        assert_eq!(capped_wait(30_000), Duration::from_secs(10));
-        assert_eq!(capped_wait(u64::MAX), Duration::from_secs(10));
+        let cap = crate::MAX_HOLD;
+        assert_eq!(capped_wait(0, cap), Duration::ZERO);
+        assert_eq!(capped_wait(2_500, cap), Duration::from_millis(2_500));
+        assert_eq!(capped_wait(10_000, cap), Duration::from_secs(10));
+        assert_eq!(capped_wait(30_000, cap), Duration::from_secs(10));
+        assert_eq!(capped_wait(u64::MAX, cap), Duration::from_secs(10));
+        assert_eq!(
+            capped_wait(5_000, Duration::from_millis(50)),
+            Duration::from_millis(50)
+        );
     }
 
     #[test]

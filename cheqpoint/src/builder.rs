@@ -38,6 +38,7 @@ pub struct ClientBuilder {
     poll: PollPolicy,
     backoff: Backoff,
     create_attempts: u32,
+    progress_interval: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -51,6 +52,7 @@ impl Default for ClientBuilder {
             poll: PollPolicy::default(),
             backoff: Backoff::default(),
             create_attempts: 3,
+            progress_interval: Duration::from_secs(30),
         }
     }
 }
@@ -66,6 +68,7 @@ impl fmt::Debug for ClientBuilder {
             .field("poll", &self.poll)
             .field("backoff", &self.backoff)
             .field("create_attempts", &self.create_attempts)
+            .field("progress_interval", &self.progress_interval)
             .finish()
     }
 }
@@ -129,6 +132,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How often a waiting call logs that it is still waiting (a `tracing` event naming the
+    /// request); default 30 s.
+    pub fn progress_interval(mut self, interval: Duration) -> Self {
+        self.progress_interval = interval;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self
@@ -172,6 +182,7 @@ impl ClientBuilder {
                 poll: self.poll,
                 backoff: self.backoff,
                 create_attempts: self.create_attempts,
+                progress_interval: self.progress_interval,
             }),
         })
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     Approval, ApprovalRequest, ClientBuilder, Decision, Error, PollPolicy, Status,
     http::{self, FailureKind, invalid_response},
+    observe,
     retry::Backoff,
 };
 
@@ -51,6 +52,7 @@ pub(crate) struct Inner {
     pub poll: PollPolicy,
     pub backoff: Backoff,
     pub create_attempts: u32,
+    pub progress_interval: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -204,7 +206,7 @@ impl Client {
             if attempt >= self.inner.create_attempts || delay >= remaining {
                 return Err(failure.error);
             }
-            tracing::debug!(?delay, error = %failure.error, "not processed; sending again");
+            observe::retrying("create (not processed)", &failure.error, delay);
             tokio::time::sleep(delay).await;
         }
     }

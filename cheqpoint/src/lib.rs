@@ -115,6 +115,7 @@ mod error;
 mod global;
 mod http;
 mod json_eq;
+mod observe;
 #[cfg(test)]
 mod parse_props;
 mod poll;

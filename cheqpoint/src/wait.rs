@@ -8,8 +8,11 @@ use std::{
 use serde_json::Value;
 
 use crate::{
-    Approval, ApprovalRequest, Approved, Client, Decision, Error, Status, client::after,
-    http::FailureKind, json_eq::same_json,
+    Approval, ApprovalRequest, Approved, Client, Decision, Error, Status,
+    client::after,
+    http::FailureKind,
+    json_eq::same_json,
+    observe::{self, CallSpan},
 };
 
 /// The longest the service holds a short-wait request open.
@@ -30,9 +33,18 @@ impl Client {
     pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
         let timeout = request.timeout.unwrap_or(self.inner.timeout);
         let started = Instant::now();
-        let created = self.create(&request, after(started, timeout)).await?;
-        self.wait_until(&created.id, started, timeout, Some(&request.details))
-            .await
+        let span = CallSpan::request("checkpoint", &request);
+        let outcome = span
+            .run(async {
+                let created = self.create(&request, after(started, timeout)).await?;
+                span.created(&created.id);
+                observe::awaiting(&created.id, None);
+                self.wait_until(&created.id, started, timeout, Some(&request.details))
+                    .await
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
     }
 
     /// Runs `run` with the approval only when the request is approved; otherwise returns the
@@ -49,8 +61,16 @@ impl Client {
     /// Resumes waiting on a request created earlier (for example by [`Client::create_request`]
     /// before a restart), up to `timeout`.
     pub async fn wait(&self, approval_id: &str, timeout: Duration) -> Result<Approved, Error> {
-        self.wait_until(approval_id, Instant::now(), timeout, None)
-            .await
+        let started = Instant::now();
+        let span = CallSpan::resume(approval_id);
+        let outcome = span
+            .run(async {
+                observe::awaiting(approval_id, None);
+                self.wait_until(approval_id, started, timeout, None).await
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
     }
 
     /// Asks through the short-wait endpoint: the service holds the call up to 10 s, then this
@@ -61,23 +81,34 @@ impl Client {
         timeout: Duration,
     ) -> Result<Decision, Error> {
         let started = Instant::now();
-        let decision = self
-            .post_inbound(
-                &request,
-                Some(timeout.min(MAX_SERVER_WAIT)),
-                after(started, timeout),
-            )
-            .await?;
-        if decision.status != Status::Pending || started.elapsed() >= timeout {
-            return Ok(decision);
-        }
-        match self
-            .poll(&decision.approval_id, after(started, timeout))
-            .await?
-        {
-            Waited::Decided(approval) => Ok(Decision::from_record(*approval, decision.review_url)),
-            Waited::StillPending => Ok(decision),
-        }
+        let span = CallSpan::request("request_sync", &request);
+        let outcome = span
+            .run(async {
+                let decision = self
+                    .post_inbound(
+                        &request,
+                        Some(timeout.min(MAX_SERVER_WAIT)),
+                        after(started, timeout),
+                    )
+                    .await?;
+                if decision.status != Status::Pending || started.elapsed() >= timeout {
+                    return Ok(decision);
+                }
+                span.created(&decision.approval_id);
+                observe::awaiting(&decision.approval_id, decision.review_url.as_deref());
+                match self
+                    .poll(&decision.approval_id, after(started, timeout))
+                    .await?
+                {
+                    Waited::Decided(approval) => {
+                        Ok(Decision::from_record(*approval, decision.review_url))
+                    }
+                    Waited::StillPending => Ok(decision),
+                }
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
     }
 
     /// Asks through the short-wait endpoint and returns at once with the decision so far
@@ -126,6 +157,8 @@ impl Client {
         let mut gaps = self.inner.poll.gaps();
         let mut failures = 0;
         let mut last_error = None;
+        let polling_since = Instant::now();
+        let mut next_progress = after(polling_since, self.inner.progress_interval);
         loop {
             let Ok(read) = tokio::time::timeout_at(read_limit.into(), self.read(approval_id)).await
             else {
@@ -144,18 +177,23 @@ impl Client {
                     return Err(failure.error.with_approval_id(approval_id));
                 }
                 Err(failure) => {
-                    tracing::debug!(approval_id, error = %failure.error, "status read failed; trying again");
                     let remaining = deadline.saturating_duration_since(Instant::now());
                     if failure.retry_after.is_some_and(|after| after >= remaining) {
                         // The server asks not to be asked again before the deadline.
                         return Err(failure.error.with_approval_id(approval_id));
                     }
                     failures += 1;
+                    let delay = self.inner.backoff.delay(failures - 1, failure.retry_after);
+                    observe::retrying("status read", &failure.error, delay);
                     last_error = Some(failure.error);
-                    self.inner.backoff.delay(failures - 1, failure.retry_after)
+                    delay
                 }
             };
             let now = Instant::now();
+            if now >= next_progress {
+                observe::still_awaiting(approval_id, now - polling_since);
+                next_progress = now + self.inner.progress_interval;
+            }
             if now >= deadline {
                 return out_of_time(last_error, approval_id);
             }

@@ -1,0 +1,169 @@
+//! What a waiting call tells `tracing`: one span per call (action, risk, approval id, decision,
+//! auto-decided, wait time) and events when a wait starts and while it goes on. Compiled to
+//! nothing without the `tracing` feature. Neither the key nor any detail is ever recorded.
+
+use std::{future::Future, time::Duration};
+
+use crate::{ApprovalRequest, Approved, Decision, Error};
+
+/// The span of one call that may wait for a person.
+pub(crate) struct CallSpan {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+impl CallSpan {
+    /// A span for `operation` (`checkpoint`, `request_sync`, …) on `request`.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub fn request(operation: &'static str, request: &ApprovalRequest) -> CallSpan {
+        CallSpan {
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(
+                "cheqpoint",
+                operation,
+                action = %request.action,
+                risk = request.risk_score,
+                approval_id = tracing::field::Empty,
+                decision = tracing::field::Empty,
+                auto_decided = tracing::field::Empty,
+                waited_ms = tracing::field::Empty,
+            ),
+        }
+    }
+
+    /// A span for resuming the wait on `approval_id`.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub fn resume(approval_id: &str) -> CallSpan {
+        CallSpan {
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(
+                "cheqpoint",
+                operation = "wait",
+                action = tracing::field::Empty,
+                risk = tracing::field::Empty,
+                approval_id,
+                decision = tracing::field::Empty,
+                auto_decided = tracing::field::Empty,
+                waited_ms = tracing::field::Empty,
+            ),
+        }
+    }
+
+    /// Runs `call` inside the span.
+    pub async fn run<T>(&self, call: impl Future<Output = T>) -> T {
+        #[cfg(feature = "tracing")]
+        let call = tracing::Instrument::instrument(call, self.span.clone());
+        call.await
+    }
+
+    /// Records how the call ended, with an event at its end.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub fn finish(&self, outcome: &impl Outcome, waited: Duration) {
+        #[cfg(feature = "tracing")]
+        {
+            let span = &self.span;
+            let (approval_id, decision, auto_decided) = outcome.fields();
+            span.record("waited_ms", waited.as_millis() as u64);
+            span.record("decision", decision);
+            if let Some(id) = approval_id {
+                span.record("approval_id", id);
+            }
+            if let Some(auto_decided) = auto_decided {
+                span.record("auto_decided", auto_decided);
+            }
+            match outcome.error() {
+                Some(error) => tracing::info!(parent: span, %error, "not approved"),
+                None => tracing::info!(parent: span, decision, "decided"),
+            }
+        }
+    }
+
+    /// Records the id of the request once it exists.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub fn created(&self, approval_id: &str) {
+        #[cfg(feature = "tracing")]
+        self.span.record("approval_id", approval_id);
+    }
+}
+
+/// The event that starts a wait: what the agent is blocked on and where to decide it.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn awaiting(approval_id: &str, review_url: Option<&str>) {
+    #[cfg(feature = "tracing")]
+    match review_url {
+        Some(url) => tracing::info!(
+            approval_id,
+            review_url = url,
+            "awaiting approval {approval_id} — review at {url}"
+        ),
+        None => tracing::info!(approval_id, "awaiting approval {approval_id}"),
+    }
+}
+
+/// The event repeated while a wait goes on.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn still_awaiting(approval_id: &str, waited: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        approval_id,
+        waited_s = waited.as_secs(),
+        "still awaiting approval {approval_id} after {}s",
+        waited.as_secs()
+    );
+}
+
+/// A failed exchange that will be tried again.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn retrying(what: &'static str, error: &Error, delay: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(%error, ?delay, "{what} failed; trying again");
+}
+
+/// What a finished call reports on its span: approval id, decision, auto-decided.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+pub(crate) trait Outcome {
+    /// The approval id when known, the decision in one word, and whether a rule decided.
+    fn fields(&self) -> (Option<&str>, &'static str, Option<bool>);
+    /// The error, when the call failed.
+    fn error(&self) -> Option<&Error>;
+}
+
+impl Outcome for Result<Approved, Error> {
+    fn fields(&self) -> (Option<&str>, &'static str, Option<bool>) {
+        match self {
+            Ok(approved) => (
+                Some(&approved.approval_id),
+                "approved",
+                Some(approved.auto_decided),
+            ),
+            Err(error) => error_fields(error),
+        }
+    }
+
+    fn error(&self) -> Option<&Error> {
+        self.as_ref().err()
+    }
+}
+
+impl Outcome for Result<Decision, Error> {
+    fn fields(&self) -> (Option<&str>, &'static str, Option<bool>) {
+        match self {
+            Ok(decision) => (Some(&decision.approval_id), decision.status.as_str(), None),
+            Err(error) => error_fields(error),
+        }
+    }
+
+    fn error(&self) -> Option<&Error> {
+        self.as_ref().err()
+    }
+}
+
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+fn error_fields(error: &Error) -> (Option<&str>, &'static str, Option<bool>) {
+    let (decision, auto_decided) = match error {
+        Error::Rejected { auto_decided, .. } => ("rejected", Some(*auto_decided)),
+        Error::Timeout { .. } => ("timeout", None),
+        _ => ("error", None),
+    };
+    (error.approval_id(), decision, auto_decided)
+}
