@@ -18,8 +18,6 @@ use crate::fields::Fields;
 use crate::record::{ApprovalRecord, Endpoint, NewRequest};
 use crate::rules::risk_level_score;
 
-/// The longest `POST /api/webhooks/inbound` holds a connection waiting for a decision.
-
 /// The header that carries the connection key.
 const API_KEY_HEADER: &str = "x-api-key";
 
