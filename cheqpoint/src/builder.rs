@@ -1,6 +1,6 @@
 //! Configuration of a [`Client`]: the key, where the service is, and how long to wait.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{fmt, net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{
     Url,
@@ -35,10 +35,13 @@ pub struct ClientBuilder {
     timeout: Duration,
     http_timeout: Duration,
     connect_timeout: Duration,
-    poll: PollPolicy,
+    poll: Option<PollPolicy>,
     backoff: Backoff,
     create_attempts: u32,
     progress_interval: Duration,
+    webhook_secrets: Vec<String>,
+    callback_url: Option<String>,
+    listen: Option<SocketAddr>,
 }
 
 impl Default for ClientBuilder {
@@ -49,10 +52,13 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             http_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
-            poll: PollPolicy::default(),
+            poll: None,
             backoff: Backoff::default(),
             create_attempts: 3,
             progress_interval: Duration::from_secs(30),
+            webhook_secrets: Vec::new(),
+            callback_url: None,
+            listen: None,
         }
     }
 }
@@ -66,6 +72,12 @@ impl fmt::Debug for ClientBuilder {
             .field("http_timeout", &self.http_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("poll", &self.poll)
+            .field(
+                "webhook_secrets",
+                &format_args!("<{} redacted>", self.webhook_secrets.len()),
+            )
+            .field("callback_url", &self.callback_url)
+            .field("listen", &self.listen)
             .field("backoff", &self.backoff)
             .field("create_attempts", &self.create_attempts)
             .field("progress_interval", &self.progress_interval)
@@ -108,7 +120,7 @@ impl ClientBuilder {
 
     /// How often a wait reads the status; default [`PollPolicy::default`].
     pub fn poll(mut self, policy: PollPolicy) -> Self {
-        self.poll = policy;
+        self.poll = Some(policy);
         self
     }
 
@@ -139,6 +151,31 @@ impl ClientBuilder {
         self
     }
 
+    /// A secret the service signs callbacks with (`x-cheqpoint-signature`); call again to accept
+    /// several during a rotation. The built-in listener verifies callbacks with these.
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.webhook_secrets.push(secret.into());
+        self
+    }
+
+    /// Decisions reach this client by callback at `url` (your route calls [`Client::deliver`], or
+    /// the built-in listener answers there): each request carries it as its callback URL unless
+    /// it names its own, and waits slow their polling to a safety net
+    /// ([`PollPolicy::push_safety_net`]).
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Serves callbacks at `http://{bind}/cheqpoint/callbacks` from this process (started with the
+    /// first request), verifies each with the [`webhook_secret`](Self::webhook_secret)s and wakes
+    /// the wait on its request. The service must reach that address: behind a proxy, also set the
+    /// public [`callback_url`](Self::callback_url).
+    pub fn listen_for_callbacks(mut self, bind: SocketAddr) -> Self {
+        self.listen = Some(bind);
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self
@@ -156,9 +193,15 @@ impl ClientBuilder {
                     self.base_url
                 ))
             })?;
+        if self.listen.is_some() && self.webhook_secrets.is_empty() {
+            return Err(Error::Config(
+                "the callback listener needs `.webhook_secret(..)`: unverified callbacks wake nothing".into(),
+            ));
+        }
         if self.timeout.is_zero() || self.http_timeout.is_zero() {
             return Err(Error::Config("timeouts must be longer than zero".into()));
         }
+        let push = self.callback_url.is_some() || self.listen.is_some();
         let mut key_header = HeaderValue::from_str(&api_key).map_err(|_| {
             Error::Config("the API key holds characters a header cannot carry".into())
         })?;
@@ -179,7 +222,17 @@ impl ClientBuilder {
                 base_url,
                 timeout: self.timeout,
                 http_timeout: self.http_timeout,
-                poll: self.poll,
+                poll: self.poll.unwrap_or(if push {
+                    PollPolicy::push_safety_net()
+                } else {
+                    PollPolicy::default()
+                }),
+                push,
+                waits: Default::default(),
+                secrets: self.webhook_secrets.into(),
+                callback_url: self.callback_url,
+                listen: self.listen,
+                listener: Default::default(),
                 backoff: self.backoff,
                 create_attempts: self.create_attempts,
                 progress_interval: self.progress_interval,

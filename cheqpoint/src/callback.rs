@@ -28,6 +28,8 @@ pub struct Callback {
     pub details: Option<Value>,
     /// The reviewer's note.
     pub note: Option<String>,
+    /// Read by [`Callback::verify`], not [`Callback::parse`]: only such a callback may wake a wait.
+    verified: bool,
 }
 
 /// Why a callback was refused.
@@ -96,7 +98,13 @@ impl Callback {
             modified_details: wire.modified_details.filter(|v| !v.is_null()),
             details: wire.details.filter(|v| !v.is_null()),
             note: wire.decision_note.or(wire.response_notes),
+            verified: false,
         })
+    }
+
+    /// True when the callback was read by [`Callback::verify`]: its signature matched.
+    pub fn is_verified(&self) -> bool {
+        self.verified
     }
 
     /// Checks the body's signature against each of `secrets` (several during a rotation), then
@@ -121,7 +129,10 @@ impl Callback {
             signature.ok_or(CallbackError::MissingSignature)?,
             secrets,
         )?;
-        Callback::parse(body)
+        Ok(Callback {
+            verified: true,
+            ..Callback::parse(body)?
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::{
     fmt,
+    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -12,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     Approval, ApprovalRequest, ClientBuilder, Decision, Error, PollPolicy, Status,
     http::{self, FailureKind, invalid_response},
+    listener::{self, Listener},
     observe,
+    push::Waits,
     retry::Backoff,
 };
 
@@ -53,6 +56,13 @@ pub(crate) struct Inner {
     pub backoff: Backoff,
     pub create_attempts: u32,
     pub progress_interval: Duration,
+    /// Decisions are expected by callback: waits skip reads they do not need.
+    pub push: bool,
+    pub waits: Arc<Waits>,
+    pub secrets: Arc<[String]>,
+    pub callback_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub listener: tokio::sync::OnceCell<Listener>,
 }
 
 impl fmt::Debug for Client {
@@ -126,7 +136,7 @@ impl Client {
         let body = self
             .post_once(
                 &["api", "approvals", "request"],
-                &request.create_body(),
+                &request.create_body(self.default_callback_url().await?.as_deref()),
                 Duration::ZERO,
                 deadline,
             )
@@ -149,7 +159,8 @@ impl Client {
         deadline: Instant,
     ) -> Result<Decision, Error> {
         request.validate()?;
-        let body = request.inbound_body(max_wait);
+        let default_callback = self.default_callback_url().await?;
+        let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
             .post_once(
                 &["api", "webhooks", "inbound"],
@@ -159,6 +170,27 @@ impl Client {
             )
             .await?;
         Decision::from_body(&body)
+    }
+
+    /// The callback URL requests carry unless they name their own: the configured one, else the
+    /// built-in listener's (started here, once, when configured).
+    async fn default_callback_url(&self) -> Result<Option<String>, Error> {
+        let inner = &self.inner;
+        let listening = match inner.listen {
+            Some(bind) => Some(
+                inner
+                    .listener
+                    .get_or_try_init(|| {
+                        listener::start(bind, Arc::clone(&inner.secrets), Arc::clone(&inner.waits))
+                    })
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(inner
+            .callback_url
+            .clone()
+            .or(listening.map(|listener| listener.url.clone())))
     }
 
     /// One read of a record, with the failure's kind for the wait loop.

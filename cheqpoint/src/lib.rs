@@ -115,10 +115,12 @@ mod error;
 mod global;
 mod http;
 mod json_eq;
+mod listener;
 mod observe;
 #[cfg(test)]
 mod parse_props;
 mod poll;
+mod push;
 mod request;
 mod retry;
 #[cfg(feature = "rig")]

@@ -33,6 +33,16 @@ impl PollPolicy {
         }
     }
 
+    /// The pace of a wait that expects its decision by callback: the first read after 15 s, then
+    /// gaps doubling to a minute. A callback cuts any gap short.
+    pub fn push_safety_net() -> Self {
+        PollPolicy {
+            first: Duration::from_secs(15),
+            factor: 2.0,
+            max: Duration::from_secs(60),
+        }
+    }
+
     /// The same gap every time.
     pub fn fixed(interval: Duration) -> Self {
         PollPolicy {

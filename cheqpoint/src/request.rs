@@ -194,7 +194,8 @@ impl ApprovalRequest {
     }
 
     /// The body of `POST /api/approvals/request`.
-    pub(crate) fn create_body(&self) -> CreateBody<'_> {
+    /// `default_callback` is the client's callback URL, used when the request names none.
+    pub(crate) fn create_body<'a>(&'a self, default_callback: Option<&'a str>) -> CreateBody<'a> {
         CreateBody {
             action: &self.action,
             summary: &self.summary,
@@ -202,13 +203,17 @@ impl ApprovalRequest {
             risk_score: self.risk_score,
             risk_level: self.risk_level,
             justification: self.justification.as_deref(),
-            webhook_url: self.callback_url.as_deref(),
+            webhook_url: self.callback_url.as_deref().or(default_callback),
             trace: self.trace.as_ref(),
         }
     }
 
     /// The body of `POST /api/webhooks/inbound`.
-    pub(crate) fn inbound_body(&self, max_wait: Option<Duration>) -> InboundBody<'_> {
+    pub(crate) fn inbound_body<'a>(
+        &'a self,
+        max_wait: Option<Duration>,
+        default_callback: Option<&'a str>,
+    ) -> InboundBody<'a> {
         InboundBody {
             action: &self.action,
             summary: &self.summary,
@@ -222,7 +227,7 @@ impl ApprovalRequest {
             agent_name: self.agent_name.as_deref(),
             metadata: self.metadata.as_ref(),
             max_wait_ms: max_wait.map(|wait| wait.as_millis().min(u128::from(u64::MAX)) as u64),
-            callback_url: self.callback_url.as_deref(),
+            callback_url: self.callback_url.as_deref().or(default_callback),
         }
     }
 }
@@ -279,7 +284,7 @@ mod tests {
     #[test]
     fn create_body_always_carries_risk_score() {
         let request = ApprovalRequest::new("a", "s");
-        let body = serde_json::to_value(request.create_body()).unwrap();
+        let body = serde_json::to_value(request.create_body(None)).unwrap();
         assert_eq!(
             body,
             json!({"action": "a", "summary": "s", "details": {}, "riskScore": null})
@@ -287,12 +292,24 @@ mod tests {
     }
 
     #[test]
+    fn the_clients_callback_url_applies_unless_the_request_names_its_own() {
+        let request = ApprovalRequest::new("a", "s");
+        let body = serde_json::to_value(request.create_body(Some("http://client/cb"))).unwrap();
+        assert_eq!(body["webhookUrl"], "http://client/cb");
+        let request = request.callback_url("http://own/cb");
+        let body = serde_json::to_value(request.create_body(Some("http://client/cb"))).unwrap();
+        assert_eq!(body["webhookUrl"], "http://own/cb");
+    }
+
+    #[test]
     fn inbound_body_derives_the_level_from_the_score() {
         let request = ApprovalRequest::new("a", "s")
             .risk(0.8)
             .callback_url("http://x/cb");
-        let body =
-            serde_json::to_value(request.inbound_body(Some(Duration::from_secs(3)))).unwrap();
+        let body = serde_json::to_value(
+            request.inbound_body(Some(Duration::from_secs(3)), Some("http://client/default")),
+        )
+        .unwrap();
         assert_eq!(body["riskLevel"], "high");
         assert_eq!(body["maxWaitMs"], 3000);
         assert_eq!(body["callbackUrl"], "http://x/cb");

@@ -39,7 +39,11 @@ impl Client {
                 let created = self.create(&request, after(started, timeout)).await?;
                 span.created(&created.id);
                 observe::awaiting(&created.id, None);
-                self.wait_until(&created.id, started, timeout, Some(&request.details))
+                // With push, a pending request is not read again until a callback or the safety
+                // net says so; a rule's decision at creation is read at once.
+                let read_first = !self.inner.push || created.status != Status::Pending;
+                let sent = Some(&request.details);
+                self.wait_until(&created.id, started, timeout, sent, read_first)
                     .await
             })
             .await;
@@ -66,7 +70,8 @@ impl Client {
         let outcome = span
             .run(async {
                 observe::awaiting(approval_id, None);
-                self.wait_until(approval_id, started, timeout, None).await
+                self.wait_until(approval_id, started, timeout, None, true)
+                    .await
             })
             .await;
         span.finish(&outcome, started.elapsed());
@@ -96,8 +101,14 @@ impl Client {
                 }
                 span.created(&decision.approval_id);
                 observe::awaiting(&decision.approval_id, decision.review_url.as_deref());
+                // The service just answered "pending": with push, the next read waits for a
+                // callback or the safety net.
                 match self
-                    .poll(&decision.approval_id, after(started, timeout))
+                    .poll(
+                        &decision.approval_id,
+                        after(started, timeout),
+                        !self.inner.push,
+                    )
                     .await?
                 {
                     Waited::Decided(approval) => {
@@ -125,8 +136,12 @@ impl Client {
         started: Instant,
         timeout: Duration,
         sent: Option<&Value>,
+        read_first: bool,
     ) -> Result<Approved, Error> {
-        match self.poll(approval_id, after(started, timeout)).await? {
+        match self
+            .poll(approval_id, after(started, timeout), read_first)
+            .await?
+        {
             Waited::Decided(approval) if approval.status == Status::Approved => {
                 if let (Some(sent), Some(held)) = (sent, &approval.details)
                     && !same_json(sent, held)
@@ -145,26 +160,48 @@ impl Client {
         }
     }
 
-    /// Reads the status at once, then on the poll schedule, until it is decided or `deadline`
-    /// passes. Transient failures (resets, 5xx, 429) are ridden out with backoff; the last one is
-    /// returned if the deadline comes first, or at once when the server's `Retry-After` reaches
-    /// past the deadline. No pause runs past the deadline, and the read made there may take at
-    /// most [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its
-    /// timeout by more than that. A dropped future stops reading at once: nothing runs in the
-    /// background.
-    async fn poll(&self, approval_id: &str, deadline: Instant) -> Result<Waited, Error> {
+    /// Reads the status (at once when `read_first`, else after the first gap), then on the poll
+    /// schedule, until it is decided or `deadline` passes. A verified callback for the request
+    /// ([`Client::deliver`], or the built-in listener) cuts the current gap short. Transient
+    /// failures (resets, 5xx, 429) are ridden out with backoff; the last one is returned if the
+    /// deadline comes first, or at once when the server's `Retry-After` reaches past the
+    /// deadline. No pause runs past the deadline, and the read made there may take at most
+    /// [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its timeout by
+    /// more than that. A dropped future stops reading at once: nothing runs in the background.
+    async fn poll(
+        &self,
+        approval_id: &str,
+        deadline: Instant,
+        read_first: bool,
+    ) -> Result<Waited, Error> {
         let read_limit = after(deadline, self.last_read_grace());
+        let registration = self.inner.waits.register(approval_id);
         let mut gaps = self.inner.poll.gaps();
+        let mut pause = if read_first { None } else { gaps.next() };
         let mut failures = 0;
         let mut last_error = None;
         let polling_since = Instant::now();
         let mut next_progress = after(polling_since, self.inner.progress_interval);
         loop {
+            if let Some(pause) = pause {
+                let now = Instant::now();
+                if now >= deadline {
+                    return out_of_time(last_error, approval_id);
+                }
+                if now >= next_progress {
+                    observe::still_awaiting(approval_id, now - polling_since);
+                    next_progress = now + self.inner.progress_interval;
+                }
+                // Woken early by a callback, or at the end of the gap.
+                let _ =
+                    tokio::time::timeout(pause.min(deadline - now), registration.woken.notified())
+                        .await;
+            }
             let Ok(read) = tokio::time::timeout_at(read_limit.into(), self.read(approval_id)).await
             else {
                 return out_of_time(last_error, approval_id);
             };
-            let pause = match read {
+            pause = Some(match read {
                 Ok(approval) if approval.status != Status::Pending => {
                     return Ok(Waited::Decided(Box::new(approval)));
                 }
@@ -188,16 +225,7 @@ impl Client {
                     last_error = Some(failure.error);
                     delay
                 }
-            };
-            let now = Instant::now();
-            if now >= next_progress {
-                observe::still_awaiting(approval_id, now - polling_since);
-                next_progress = now + self.inner.progress_interval;
-            }
-            if now >= deadline {
-                return out_of_time(last_error, approval_id);
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            });
         }
     }
 }
