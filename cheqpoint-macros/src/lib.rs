@@ -6,6 +6,8 @@
 //! one attribute is reported at once, and the function is still emitted unchanged beside the
 //! errors, so its callers see no second error.
 
+#![warn(missing_docs)]
+
 mod errors;
 mod expand;
 mod options;

@@ -103,6 +103,37 @@
 //! Everything fails closed: only an approval read from the service is `Ok`. A rejection, a
 //! timeout, a transport or HTTP error, an unreadable answer, an unknown status, and an edit that
 //! does not fit a parameter are all [`Error`]s.
+//!
+//! # Waiting, and push
+//!
+//! A wait reads the status at once (workspace rules decide at creation), then on the
+//! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s. With push — a
+//! [`callback_url`](ClientBuilder::callback_url) whose route calls [`Client::deliver`], or the
+//! built-in [`listen_for_callbacks`](ClientBuilder::listen_for_callbacks) — a verified callback
+//! wakes the wait, which confirms the decision with one read; polling then only stands by as a
+//! safety net ([`PollPolicy::push_safety_net`]).
+//!
+//! # Observability
+//!
+//! With the `tracing` feature (on by default), each waiting call is a `cheqpoint` span with the
+//! fields `operation`, `action`, `risk`, `approval_id`, `decision` (`approved`, `rejected`,
+//! `pending`, `timeout`, `error`), `auto_decided` and `waited_ms`. An event says when a wait starts
+//! (`awaiting approval req_… — review at <url>`), another repeats while it goes on
+//! ([`ClientBuilder::progress_interval`], 30 s), and retries are `debug` events. Neither the API
+//! key nor any detail of a request is ever recorded.
+//!
+//! # Features
+//!
+//! | feature | default | what it gives |
+//! | --- | --- | --- |
+//! | `rustls` | yes | TLS through rustls with the `ring` provider and the Mozilla roots: pure Rust, no system library |
+//! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
+//! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
+//! | `rig` | no | [`rig::Gated`](crate::rig): any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
+//!
+//! The blocking form of `#[checkpoint]` (a plain `fn`) needs no feature. For your own tests, add
+//! `cheqpoint-emulator` as a dev-dependency: an in-process stand-in for the service with a
+//! decision API, rules, expiry and fault injection.
 
 #![warn(missing_docs)]
 

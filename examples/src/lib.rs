@@ -2,6 +2,8 @@
 //! `CHEQPOINT_API_KEY` is set, else an emulator in this process) and someone to decide them
 //! (a person at the inbox or the terminal, or `--auto approve|reject|edit` for scripts).
 
+#![warn(missing_docs)]
+
 use std::{io::IsTerminal, process::ExitCode};
 
 use cheqpoint::Client;
