@@ -129,7 +129,7 @@
 //! | `rustls` | yes | TLS through rustls with the `ring` provider and the Mozilla roots: pure Rust, no system library |
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
 //! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
-//! | `rig` | no | [`rig::Gated`](crate::rig): any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
+//! | `rig` | no | `cheqpoint::rig::Gated`: any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
 //!
 //! The blocking form of `#[checkpoint]` (a plain `fn`) needs no feature. For your own tests, add
 //! `cheqpoint-emulator` as a dev-dependency: an in-process stand-in for the service with a
