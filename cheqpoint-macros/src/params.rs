@@ -86,10 +86,10 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
             Kind::Skipped
         } else if readonly {
             Kind::Readonly
-        } else if has_impl_trait(&typed.ty) {
+        } else if let Some(kind) = trait_type(&typed.ty) {
             errors.at(
                 &typed.ty,
-                format!("an `impl Trait` parameter cannot take the reviewer's edits: add `readonly({ident})` to send it unedited, or `skip({ident})` to keep it out"),
+                format!("{kind} parameter cannot take the reviewer's edits: add `readonly({ident})` to send it unedited, or `skip({ident})` to keep it out"),
             );
             continue;
         } else {
@@ -174,15 +174,19 @@ fn unparen(ty: &Type) -> &Type {
     }
 }
 
-/// True when `impl Trait` appears anywhere in `ty`.
-fn has_impl_trait(ty: &Type) -> bool {
-    struct Finder(bool);
+/// "an `impl Trait`" or "a `dyn Trait`" when a trait type appears anywhere in `ty`: its value
+/// cannot be rebuilt from an edit.
+fn trait_type(ty: &Type) -> Option<&'static str> {
+    struct Finder(Option<&'static str>);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
+            self.0 = Some("an `impl Trait`");
+        }
+        fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {
+            self.0.get_or_insert("a `dyn Trait`");
         }
     }
-    let mut finder = Finder(false);
+    let mut finder = Finder(None);
     finder.visit_type(ty);
     finder.0
 }
