@@ -57,6 +57,7 @@ impl Gated<'_> {
 
     /// Asks for approval, then rebinds each parameter to its approved value.
     fn preamble(&self) -> TokenStream {
+        let error = hidden("error");
         let [client, gate, verdict] = ["client", "gate", "verdict"].map(hidden);
         let client_binding = match &self.options.client {
             Some(expr) => quote_spanned!(expr.span()=> let #client: &::cheqpoint::Client = #expr;),
@@ -68,15 +69,19 @@ impl Gated<'_> {
         let action = &self.action;
         let summary = &self.summary;
         let settings = self.settings(&gate);
-        let sends = self.params.iter().filter(|param| param.is_sent()).map(|param| {
-            let (cfg, ident, key) = (&param.cfg_attrs, &param.ident, &param.key);
-            let ty = erase_impl_trait(&param.ty);
-            let span = param.ty.span();
-            let gate = shown_at(&gate, span);
-            let send = quote_spanned!(span=> #gate.param::<#ty>(#key, &#ident));
-            let refuse = self.refuse();
-            quote!(#(#cfg)* if let ::core::result::Result::Err(__cheqpoint_error) = #send { #refuse })
-        });
+        let sends = self
+            .params
+            .iter()
+            .filter(|param| param.is_sent())
+            .map(|param| {
+                let (cfg, ident, key) = (&param.cfg_attrs, &param.ident, &param.key);
+                let ty = erase_impl_trait(&param.ty);
+                let span = param.ty.span();
+                let gate = shown_at(&gate, span);
+                let send = quote_spanned!(span=> #gate.param::<#ty>(#key, &#ident));
+                let refuse = self.refuse();
+                quote!(#(#cfg)* if let ::core::result::Result::Err(#error) = #send { #refuse })
+            });
         let approve = if self.function.sig.asyncness.is_some() {
             quote!(#gate.approve(#client).await)
         } else {
@@ -122,6 +127,7 @@ impl Gated<'_> {
     /// Phase one: every edit is read (and every read-only parameter checked) before any is applied,
     /// so a bad edit of one parameter leaves a `&mut` argument untouched.
     fn read_edit(&self, param: &Param, verdict: &Ident) -> TokenStream {
+        let error = hidden("error");
         let (cfg, key, ty, span) = (&param.cfg_attrs, &param.key, &param.ty, param.edit_span());
         let edit = hidden(&format!("edit_{}", param.key));
         let verdict = shown_at(verdict, span);
@@ -131,7 +137,7 @@ impl Gated<'_> {
                 let refuse = self.refuse();
                 return quote! {
                     #(#cfg)*
-                    if let ::core::result::Result::Err(__cheqpoint_error) = #verdict.check_readonly(#key) { #refuse }
+                    if let ::core::result::Result::Err(#error) = #verdict.check_readonly(#key) { #refuse }
                 };
             }
             Kind::Owned => quote_spanned!(span=> #verdict.edited::<#ty>(#key)),
@@ -144,55 +150,66 @@ impl Gated<'_> {
         quote!(#(#cfg)* #binding)
     }
 
-    /// `match value { Ok(v) => <bind v>, Err(e) => return refusal }`, as a statement.
+    /// `match result { Ok(v) => <bind v>, Err(e) => return refusal }`, as a statement.
     fn on_error(
         &self,
-        value: TokenStream,
+        result: TokenStream,
         bind: impl FnOnce(TokenStream) -> TokenStream,
     ) -> TokenStream {
+        let value = hidden("value");
+        let error = hidden("error");
         let refuse = self.refuse();
         bind(quote! {
-            match #value {
-                ::core::result::Result::Ok(__cheqpoint_value) => __cheqpoint_value,
-                ::core::result::Result::Err(__cheqpoint_error) => { #refuse }
+            match #result {
+                ::core::result::Result::Ok(#value) => #value,
+                ::core::result::Result::Err(#error) => { #refuse }
             }
         })
     }
 
-    /// Returns `__cheqpoint_error` through the declared return type, pointing at that type when
+    /// Returns the hidden `error` through the declared return type, pointing at that type when
     /// it cannot carry it.
     fn refuse(&self) -> TokenStream {
+        let error = hidden("error");
         let ReturnType::Type(_, ty) = &self.function.sig.output else {
             unreachable!("a fn without a return type is refused before expansion");
         };
         let ty = erase_impl_trait(ty);
         quote_spanned! {ty.span()=>
-            return <#ty as ::cheqpoint::__private::GateReturn>::refuse(__cheqpoint_error)
+            return <#ty as ::cheqpoint::__private::GateReturn>::refuse(#error)
         }
     }
 }
 
 /// Phase two: each parameter takes its approved value.
 fn apply_edit(param: &Param) -> TokenStream {
-    let (cfg, ident, mutability) = (&param.cfg_attrs, &param.ident, &param.mutability);
+    let value = hidden("value");
+    let (cfg, lints, ident, mutability) = (
+        &param.cfg_attrs,
+        &param.lint_attrs,
+        &param.ident,
+        &param.mutability,
+    );
     let edit = hidden(&format!("edit_{}", param.key));
     let apply = match &param.kind {
         Kind::Skipped | Kind::Readonly => return TokenStream::new(),
         Kind::Owned => quote! {
+            #(#lints)*
             let #mutability #ident = match #edit {
-                ::core::option::Option::Some(__cheqpoint_value) => __cheqpoint_value,
+                ::core::option::Option::Some(#value) => #value,
                 ::core::option::Option::None => #ident,
             };
         },
         Kind::Shared(_) => quote! {
+            #(#lints)*
             let #mutability #ident = match &#edit {
-                ::core::option::Option::Some(__cheqpoint_value) => ::std::borrow::Borrow::borrow(__cheqpoint_value),
+                ::core::option::Option::Some(#value) => ::std::borrow::Borrow::borrow(#value),
                 ::core::option::Option::None => #ident,
             };
         },
         Kind::Exclusive(_) => quote! {
-            if let ::core::option::Option::Some(__cheqpoint_value) = #edit {
-                *#ident = __cheqpoint_value;
+            if let ::core::option::Option::Some(#value) = #edit {
+                *#ident = #value;
             }
         },
     };

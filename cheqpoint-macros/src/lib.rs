@@ -82,12 +82,19 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
         );
     }
     for attr in &function.attrs {
-        if attr
+        let path: Vec<String> = attr
             .path()
             .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "checkpoint")
-        {
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        // `#[checkpoint]` or `#[cheqpoint::checkpoint]`; another crate's `checkpoint` is theirs.
+        let is_checkpoint = match path.as_slice() {
+            [name] => name == "checkpoint",
+            [krate, name] => krate == "cheqpoint" && name == "checkpoint",
+            _ => false,
+        };
+        if is_checkpoint {
             errors.at(attr, "#[checkpoint] is applied twice; keep one");
         }
     }

@@ -21,6 +21,9 @@ pub struct Param {
     pub mutability: Option<syn::Token![mut]>,
     /// `#[cfg(..)]` and `#[cfg_attr(..)]` of the parameter, repeated on what is generated for it.
     pub cfg_attrs: Vec<syn::Attribute>,
+    /// Lint attributes (`#[allow(..)]`, `#[expect(..)]`, …) moved from the signature onto the
+    /// rebinding, the binding the body uses.
+    pub lint_attrs: Vec<syn::Attribute>,
 }
 
 /// How a parameter travels.
@@ -104,6 +107,13 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
             }
         };
         let rebound = matches!(kind, Kind::Owned | Kind::Shared(_));
+        let lint_attrs = if rebound {
+            let (lints, others) = typed.attrs.drain(..).partition(is_lint);
+            typed.attrs = others;
+            lints
+        } else {
+            Vec::new()
+        };
         params.push(Param {
             key: ident.unraw().to_string(),
             ident,
@@ -120,6 +130,7 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
                 .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
                 .cloned()
                 .collect(),
+            lint_attrs,
         });
     }
     check_names(&params, options, errors);
@@ -134,12 +145,15 @@ fn check_names(params: &[Param], options: &Options, errors: &mut Errors) {
         .collect();
     for (option, names) in [("skip", &options.skip), ("readonly", &options.readonly)] {
         for (index, name) in names.iter().enumerate() {
-            if names[..index].contains(name) {
+            if contains(&names[..index], name) {
                 errors.at(
                     name,
                     format!("`{name}` is named twice in `{option}(..)`; name it once"),
                 );
-            } else if !params.iter().any(|param| param.ident == *name) {
+            } else if !params
+                .iter()
+                .any(|param| param.ident.unraw() == name.unraw())
+            {
                 let listed = if known.is_empty() {
                     "it has none".to_owned()
                 } else {
@@ -162,8 +176,16 @@ fn check_names(params: &[Param], options: &Options, errors: &mut Errors) {
     }
 }
 
+/// True for `#[allow]`, `#[expect]`, `#[warn]`, `#[deny]` and `#[forbid]`.
+fn is_lint(attr: &syn::Attribute) -> bool {
+    ["allow", "expect", "warn", "deny", "forbid"]
+        .iter()
+        .any(|lint| attr.path().is_ident(lint))
+}
+
+/// True when `names` holds `ident`, `r#name` and `name` being the same parameter.
 fn contains(names: &[Ident], ident: &Ident) -> bool {
-    names.iter().any(|name| name == ident)
+    names.iter().any(|name| name.unraw() == ident.unraw())
 }
 
 fn unparen(ty: &Type) -> &Type {

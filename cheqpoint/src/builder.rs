@@ -184,22 +184,35 @@ impl ClientBuilder {
             .ok_or_else(|| {
                 Error::Config("an API key is required (`.api_key(..)` or CHEQPOINT_API_KEY)".into())
             })?;
+        // The URL is not echoed: a key pasted in its place would end up in the error.
         let base_url = Url::parse(self.base_url.trim_end_matches('/'))
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
             .ok_or_else(|| {
-                Error::Config(format!(
-                    "base URL {:?} is not an http(s) URL",
-                    self.base_url
-                ))
+                Error::Config(
+                    "the base URL is not an http(s) URL such as https://app.cheqpoint.co".into(),
+                )
             })?;
+        if !base_url.username().is_empty() || base_url.password().is_some() {
+            return Err(Error::Config(
+                "the base URL carries credentials; the key goes in `.api_key(..)`".into(),
+            ));
+        }
         if self.listen.is_some() && self.webhook_secrets.is_empty() {
             return Err(Error::Config(
                 "the callback listener needs `.webhook_secret(..)`: unverified callbacks wake nothing".into(),
             ));
         }
-        if self.timeout.is_zero() || self.http_timeout.is_zero() {
+        if [self.timeout, self.http_timeout, self.connect_timeout]
+            .iter()
+            .any(Duration::is_zero)
+        {
             return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+        if self.poll.is_some_and(|poll| poll.is_zero()) || self.backoff.base.is_zero() {
+            return Err(Error::Config(
+                "poll gaps and retry backoff must be longer than zero".into(),
+            ));
         }
         let push = self.callback_url.is_some() || self.listen.is_some();
         let mut key_header = HeaderValue::from_str(&api_key).map_err(|_| {
@@ -214,6 +227,9 @@ impl ClientBuilder {
             .default_headers(headers)
             .timeout(self.http_timeout)
             .connect_timeout(self.connect_timeout)
+            // A redirect would carry the key (reqwest strips only `Authorization`) to a host that
+            // could then answer for the service: a 3xx is an error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         Ok(Client {
@@ -256,7 +272,13 @@ mod tests {
             Err(Error::Config(_))
         ));
         let keyed = || ClientBuilder::default().api_key("k");
-        for url in ["", "ftp://x", "not a url", "http://"] {
+        for url in [
+            "",
+            "ftp://x",
+            "not a url",
+            "http://",
+            "https://user:pw@app.cheqpoint.co",
+        ] {
             assert!(
                 matches!(keyed().base_url(url).build(), Err(Error::Config(_))),
                 "{url}"

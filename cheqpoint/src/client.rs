@@ -62,7 +62,7 @@ pub(crate) struct Inner {
     pub secrets: Arc<[String]>,
     pub callback_url: Option<String>,
     pub listen: Option<SocketAddr>,
-    pub listener: tokio::sync::OnceCell<Listener>,
+    pub listener: once_cell::sync::OnceCell<Listener>,
 }
 
 impl fmt::Debug for Client {
@@ -136,7 +136,7 @@ impl Client {
         let body = self
             .post_once(
                 &["api", "approvals", "request"],
-                &request.create_body(self.default_callback_url().await?.as_deref()),
+                &request.create_body(self.default_callback_url()?.as_deref()),
                 Duration::ZERO,
                 deadline,
             )
@@ -159,7 +159,7 @@ impl Client {
         deadline: Instant,
     ) -> Result<Decision, Error> {
         request.validate()?;
-        let default_callback = self.default_callback_url().await?;
+        let default_callback = self.default_callback_url()?;
         let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
             .post_once(
@@ -174,17 +174,12 @@ impl Client {
 
     /// The callback URL requests carry unless they name their own: the configured one, else the
     /// built-in listener's (started here, once, when configured).
-    async fn default_callback_url(&self) -> Result<Option<String>, Error> {
+    fn default_callback_url(&self) -> Result<Option<String>, Error> {
         let inner = &self.inner;
         let listening = match inner.listen {
-            Some(bind) => Some(
-                inner
-                    .listener
-                    .get_or_try_init(|| {
-                        listener::start(bind, Arc::clone(&inner.secrets), Arc::clone(&inner.waits))
-                    })
-                    .await?,
-            ),
+            Some(bind) => Some(inner.listener.get_or_try_init(|| {
+                listener::start(bind, Arc::clone(&inner.secrets), Arc::clone(&inner.waits))
+            })?),
             None => None,
         };
         Ok(inner

@@ -130,10 +130,10 @@ pub enum Error {
         value: f64,
     },
 
-    /// A blocking gated function was called on a thread that runs an async runtime, where
-    /// waiting would block the executor.
+    /// A blocking gated function was called on a current-thread runtime, where waiting would
+    /// stall every task. (On a multi-thread runtime it waits through `block_in_place`.)
     #[error(
-        "a blocking #[checkpoint] fn was called inside an async runtime; make the fn `async`, or call it through `tokio::task::spawn_blocking`"
+        "a blocking #[checkpoint] fn was called on a current-thread async runtime, which it would stall; make the fn `async` and `.await` it, or call it from a thread of its own (`std::thread::spawn`) or a multi-thread runtime"
     )]
     BlockingInRuntime,
 

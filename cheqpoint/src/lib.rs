@@ -119,8 +119,9 @@
 //! fields `operation`, `action`, `risk`, `approval_id`, `decision` (`approved`, `rejected`,
 //! `pending`, `timeout`, `error`), `auto_decided` and `waited_ms`. An event says when a wait starts
 //! (`awaiting approval req_… — review at <url>`), another repeats while it goes on
-//! ([`ClientBuilder::progress_interval`], 30 s), and retries are `debug` events. Neither the API
-//! key nor any detail of a request is ever recorded.
+//! ([`ClientBuilder::progress_interval`], 30 s), and retries are `debug` events. The API key and
+//! the request's details are never recorded (the message of an error that ends a call may quote
+//! the value at fault, such as an edit that did not fit its parameter).
 //!
 //! # Features
 //!
@@ -156,6 +157,7 @@ mod request;
 mod retry;
 #[cfg(feature = "rig")]
 pub mod rig;
+mod runtime;
 mod status;
 mod trace;
 mod wait;

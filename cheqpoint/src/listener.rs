@@ -8,7 +8,7 @@ use hyper::{Method, Request, Response, StatusCode, body::Bytes, service::service
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, task::AbortHandle};
 
-use crate::{Callback, Error, SIGNATURE_HEADER, push::Waits};
+use crate::{Callback, Error, SIGNATURE_HEADER, push::Waits, runtime};
 
 /// The path callbacks are POSTed to.
 pub(crate) const CALLBACK_PATH: &str = "/cheqpoint/callbacks";
@@ -28,43 +28,53 @@ impl Drop for Listener {
     }
 }
 
-/// Binds `bind` and serves callbacks in the background of the current runtime.
-pub(crate) async fn start(
+/// Binds `bind` and serves callbacks on the crate's own runtime, so the listener outlives
+/// whichever runtime made the first request.
+pub(crate) fn start(
     bind: SocketAddr,
     secrets: Arc<[String]>,
     waits: Arc<Waits>,
 ) -> Result<Listener, Error> {
-    let listener = TcpListener::bind(bind)
-        .await
-        .map_err(|e| Error::Config(format!("the callback listener cannot bind {bind}: {e}")))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::Config(format!("the callback listener has no address: {e}")))?;
-    let accept_loop = tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                // Out of file descriptors, most likely: give the process a moment.
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            };
-            let (secrets, waits) = (Arc::clone(&secrets), Arc::clone(&waits));
-            let service = service_fn(move |request| {
-                answer(request, Arc::clone(&secrets), Arc::clone(&waits))
-            });
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service),
-            );
-        }
-    })
-    .abort_handle();
+    let cannot = |what: &str, e: std::io::Error| {
+        Error::Config(format!("the callback listener cannot {what} {bind}: {e}"))
+    };
+    let socket = std::net::TcpListener::bind(bind).map_err(|e| cannot("bind", e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| cannot("serve", e))?;
+    let addr = socket.local_addr().map_err(|e| cannot("serve", e))?;
+    let runtime = runtime::own()?;
+    let listener = {
+        let _entered = runtime.enter();
+        TcpListener::from_std(socket).map_err(|e| cannot("serve", e))?
+    };
+    let accept_loop = runtime
+        .spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors, most likely: give the process a moment.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
+                let (secrets, waits) = (Arc::clone(&secrets), Arc::clone(&waits));
+                let service = service_fn(move |request| {
+                    answer(request, Arc::clone(&secrets), Arc::clone(&waits))
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
+        })
+        .abort_handle();
     Ok(Listener {
         url: format!("http://{addr}{CALLBACK_PATH}"),
         accept_loop,
     })
 }
 
-/// Verifies one callback and wakes its wait: 200 when verified, 401 when not, 404 elsewhere.
+/// Verifies one callback and wakes its wait: 200 when verified, 401 when not, 413 or 400 for a
+/// body too large or cut off, 404 elsewhere.
 async fn answer(
     request: Request<hyper::body::Incoming>,
     secrets: Arc<[String]>,

@@ -1,6 +1,8 @@
 //! What a waiting call tells `tracing`: one span per call (action, risk, approval id, decision,
 //! auto-decided, wait time) and events when a wait starts and while it goes on. Compiled to
-//! nothing without the `tracing` feature. Neither the key nor any detail is ever recorded.
+//! nothing without the `tracing` feature. The key and the request's details are never recorded; the
+//! message of an error that ends a call (e.g. an edit that did not fit its parameter) may quote
+//! the offending value.
 
 use std::{future::Future, time::Duration};
 

@@ -52,13 +52,24 @@ impl PollPolicy {
         }
     }
 
-    /// The gaps between reads, without end.
+    /// True when a gap could be zero, which would read without pause.
+    pub(crate) fn is_zero(self) -> bool {
+        self.first.is_zero()
+    }
+
+    /// The gaps between reads, without end. Saturates instead of overflowing, whatever the
+    /// durations (`PollPolicy::fixed(Duration::MAX)` waits as long as it can).
     pub(crate) fn gaps(self) -> impl Iterator<Item = Duration> {
         std::iter::successors(Some(self.first), move |gap| {
-            Some(gap.mul_f64(self.factor).min(self.max))
+            Some(scaled(*gap, self.factor).min(self.max))
         })
-        .map(|gap| gap.mul_f64(0.9 + 0.2 * fastrand::f64()))
+        .map(|gap| scaled(gap, 0.9 + 0.2 * fastrand::f64()))
     }
+}
+
+/// `duration × factor`, saturating at `Duration::MAX`.
+fn scaled(duration: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -72,6 +83,16 @@ mod tests {
         assert!(gaps[3] > gaps[1]);
         for gap in &gaps[8..] {
             assert!(*gap >= Duration::from_millis(2700) && *gap <= Duration::from_millis(3300));
+        }
+    }
+
+    #[test]
+    fn huge_gaps_saturate_instead_of_panicking() {
+        for policy in [
+            PollPolicy::fixed(Duration::MAX),
+            PollPolicy::backoff(Duration::from_secs(1), Duration::MAX),
+        ] {
+            assert!(policy.gaps().take(200).all(|gap| gap > Duration::ZERO));
         }
     }
 

@@ -1,7 +1,7 @@
 //! What `#[checkpoint]` expansions call. Not a public API: names and signatures here change
 //! without notice.
 
-use std::{sync::LazyLock, time::Duration};
+use std::time::Duration;
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
@@ -185,30 +185,20 @@ impl Gate {
         Verdict::new(approved, sent)
     }
 
-    /// Asks and waits on this thread. Refused inside an async runtime, where it would block the
-    /// executor.
+    /// Asks and waits on this thread. Outside a runtime it simply blocks; on a multi-thread
+    /// runtime (a worker, or `spawn_blocking`) it hands the worker's other tasks away first
+    /// (`block_in_place`), so the executor goes on; on a current-thread runtime, where it would
+    /// stall everything, it is refused.
     pub fn approve_blocking(self, client: &Client) -> Result<Verdict, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::BlockingInRuntime);
+        let runtime = crate::runtime::own()?;
+        match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+            Err(_) => runtime.block_on(self.approve(client)),
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| runtime.block_on(self.approve(client)))
+            }
+            Ok(_) => Err(Error::BlockingInRuntime),
         }
-        blocking_runtime()?.block_on(self.approve(client))
     }
-}
-
-/// The runtime blocking gated calls run their I/O on: one worker, made on first use.
-fn blocking_runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
-    static RUNTIME: LazyLock<std::io::Result<tokio::runtime::Runtime>> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("cheqpoint-blocking")
-            .enable_all()
-            .build()
-    });
-    RUNTIME.as_ref().map_err(|e| {
-        Error::Config(format!(
-            "the runtime for blocking calls could not start: {e}"
-        ))
-    })
 }
 
 /// An approval, with the reviewer's edits ready to be read back into parameters.

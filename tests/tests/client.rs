@@ -354,3 +354,46 @@ async fn callback_receiver() -> (
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, receiver)
 }
+
+#[tokio::test]
+async fn a_redirect_is_an_error_and_the_key_does_not_follow_it() {
+    use axum::{Router, http::HeaderMap, http::StatusCode, response::Redirect, routing::any};
+    use std::sync::{Arc, Mutex};
+
+    let seen_keys = Arc::new(Mutex::new(Vec::<String>::new()));
+    let recorder = Arc::clone(&seen_keys);
+    let elsewhere = Router::new().fallback(any(move |headers: HeaderMap| async move {
+        let key = headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        recorder.lock().unwrap().push(key);
+        (
+            StatusCode::OK,
+            axum::Json(json!({"id": "req_1", "status": "APPROVED"})),
+        )
+    }));
+    let other_host = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let target = format!("http://{}", other_host.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(other_host, elsewhere).await });
+    let redirecting = Router::new().fallback(any(move || {
+        let target = target.clone();
+        async move { Redirect::temporary(&format!("{target}/api/approvals/request")) }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+
+    let client = Client::builder()
+        .api_key("cq_live_do_not_forward")
+        .base_url(base_url)
+        .build()
+        .unwrap();
+    let error = client.checkpoint(refund()).await.unwrap_err();
+    assert!(matches!(error, Error::Api { status: 307, .. }), "{error:?}");
+    assert!(
+        seen_keys.lock().unwrap().is_empty(),
+        "nothing reached the other host"
+    );
+}

@@ -78,11 +78,11 @@ rows! {
         Row::new("create:truncated").created(1).creates_sent(1)
             .fails(&["unreadable answer", "not a created request"]);
     create_answer_not_json_fails:
-        Row::new("create:not-json").created(0).fails(&["not a created request"]);
+        Row::new("create:not-json").created(0).creates_sent(1).fails(&["not a created request"]);
     create_html_error_page_fails:
         Row::new("create:html").created(0).creates_sent(1).fails(&["502", "Bad Gateway"]);
     create_10_mb_answer_fails:
-        Row::new("create:huge").created(0).fails(&["larger than 1024 KiB"]);
+        Row::new("create:huge").created(0).creates_sent(1).fails(&["larger than 1024 KiB"]);
     create_answer_with_an_unknown_status_fails:
         Row::new("create:status=EXPIRED").fails(&["\"EXPIRED\"", "not an approval"]).names_id();
     create_answer_without_id_fails:

@@ -322,8 +322,36 @@ fn a_blocking_fn_waits_outside_a_runtime() {
     assert_eq!(ran.load(SeqCst), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_fn_waits_on_a_multi_thread_runtime_without_stalling_it() {
+    let emulator = std::sync::Arc::new(emulator().await);
+    let client = client(&emulator);
+    let ran = std::sync::Arc::new(AtomicUsize::new(0));
+    let reviewer = std::sync::Arc::clone(&emulator);
+    let reviewing = tokio::spawn(async move {
+        for path in ["/srv/worker", "/srv/pool"] {
+            let request = reviewer.next_pending().await;
+            reviewer
+                .approve_with(&request.id, json!({"path": path}))
+                .unwrap();
+        }
+    });
+    // On a worker thread: the reviewer task above keeps running while this one waits.
+    assert_eq!(
+        archive(&client, &ran, "/tmp/a".into()).unwrap(),
+        "/srv/worker"
+    );
+    // In the blocking pool, as `spawn_blocking` is used for blocking calls.
+    let (pool_client, pool_ran) = (client.clone(), std::sync::Arc::clone(&ran));
+    let from_pool =
+        tokio::task::spawn_blocking(move || archive(&pool_client, &pool_ran, "/tmp/b".into()));
+    assert_eq!(from_pool.await.unwrap().unwrap(), "/srv/pool");
+    reviewing.await.unwrap();
+    assert_eq!(ran.load(SeqCst), 2);
+}
+
 #[tokio::test]
-async fn a_blocking_fn_inside_a_runtime_is_refused_not_run() {
+async fn a_blocking_fn_on_a_current_thread_runtime_is_refused_not_run() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let ran = AtomicUsize::new(0);

@@ -1,6 +1,7 @@
 //! The review inbox in a real browser (headless Chromium): a gated function's request appears
 //! live, its details are shown as text, the JSON editor refuses bad JSON, and an edited approval
-//! reaches the function. Saves a screenshot of the inbox to `docs/inbox.png`.
+//! reaches the function. Saves a screenshot of the inbox to `target/inbox.png`; copy it to
+//! `docs/inbox.png` when the page changes.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`apt-get install chromium chromium-driver`).
 
@@ -193,7 +194,7 @@ fn refund_request() -> ApprovalRequest {
 }
 
 /// The whole inbox as it looks now (the window grown to the page's height), kept in
-/// `docs/inbox.png` at the repository's root.
+/// `target/inbox.png` (not in the tracked `docs/`, so running the tests leaves the tree clean).
 async fn save_screenshot(page: &Page) {
     let height = page
         .execute(
@@ -205,9 +206,9 @@ async fn save_screenshot(page: &Page) {
     let height = u32::try_from(height.as_u64().unwrap()).unwrap();
     page.set_window_size(1280, height).await.unwrap();
     let png = page.screenshot().await.unwrap();
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
-    std::fs::create_dir_all(&docs).unwrap();
-    std::fs::write(docs.join("inbox.png"), png).unwrap();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("inbox.png"), png).unwrap();
 }
 
 /// The first element matching `css`, waiting for one to be displayed.
