@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Error, Status, http::invalid_response};
+use crate::{Error, Status, http::invalid_response, wire};
 
 /// A request as the service holds it: every field of `GET /api/approvals/{id}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,29 +63,15 @@ impl Approval {
         let raw_status = wire
             .status
             .ok_or_else(|| fail("the record has no `status`"))?;
-        let status = Status::parse(&raw_status).ok_or_else(|| Error::UnknownStatus {
-            approval_id: id.clone(),
-            status: raw_status,
-        })?;
-        if wire
-            .details
-            .as_ref()
-            .is_some_and(|d| !d.is_object() && !d.is_null())
-        {
-            return Err(fail("`details` is not an object"));
-        }
-        if wire
-            .modified_details
-            .as_ref()
-            .is_some_and(|d| !d.is_object() && !d.is_null())
-        {
-            return Err(fail("`modifiedDetails` is not an object"));
-        }
+        let status = wire::status(raw_status, &id)?;
+        let details = wire::optional_object(wire.details, "details").map_err(|e| fail(&e))?;
+        let modified_details = wire::optional_object(wire.modified_details, "modifiedDetails")
+            .map_err(|e| fail(&e))?;
         Ok(Approval {
             id,
             status,
-            details: wire.details.filter(|d| !d.is_null()),
-            modified_details: wire.modified_details.filter(|d| !d.is_null()),
+            details,
+            modified_details,
             note: wire.decision_note.or(wire.response_notes),
             reason_code: wire.decision_reason_code,
             auto_decided: wire.auto_decided.unwrap_or(false),

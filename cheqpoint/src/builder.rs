@@ -138,7 +138,8 @@ impl ClientBuilder {
 
     /// How many times a create is sent when the server cannot have processed it (connection
     /// refused, 429, 503); default 3. Other failures of a create are never retried, so a
-    /// reviewer is never asked twice.
+    /// reviewer is never asked twice. Set it to 1 when a proxy in front of the service may answer
+    /// 503 after forwarding a request.
     pub fn create_attempts(mut self, attempts: u32) -> Self {
         self.create_attempts = attempts.max(1);
         self

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::Status;
+use crate::{Status, wire};
 
 /// The header that carries the signature of a callback body.
 pub const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
@@ -73,30 +73,21 @@ impl Callback {
     pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
         let wire: CallbackWire =
             serde_json::from_slice(body).map_err(|e| CallbackError::InvalidBody(e.to_string()))?;
-        let approval_id = wire
-            .approval_id
-            .or(wire.id)
-            .filter(|id| !id.is_empty())
+        let approval_id = wire::decision_id(wire.approval_id, wire.id)
             .ok_or_else(|| CallbackError::InvalidBody("no `approvalId` or `id`".into()))?;
         let raw_status = wire
             .status
             .ok_or_else(|| CallbackError::InvalidBody("no `status`".into()))?;
         let status = Status::parse(&raw_status).ok_or(CallbackError::UnknownStatus(raw_status))?;
-        let not_object = |value: &Option<Value>| {
-            value
-                .as_ref()
-                .is_some_and(|v| !v.is_object() && !v.is_null())
-        };
-        if not_object(&wire.modified_details) || not_object(&wire.details) {
-            return Err(CallbackError::InvalidBody(
-                "`details` and `modifiedDetails` must be objects".into(),
-            ));
-        }
+        let modified_details = wire::optional_object(wire.modified_details, "modifiedDetails")
+            .map_err(CallbackError::InvalidBody)?;
+        let details =
+            wire::optional_object(wire.details, "details").map_err(CallbackError::InvalidBody)?;
         Ok(Callback {
             approval_id,
             status,
-            modified_details: wire.modified_details.filter(|v| !v.is_null()),
-            details: wire.details.filter(|v| !v.is_null()),
+            modified_details,
+            details,
             note: wire.decision_note.or(wire.response_notes),
             verified: false,
         })

@@ -17,6 +17,7 @@ use crate::{
     observe,
     push::Waits,
     retry::Backoff,
+    wire,
 };
 
 /// A handle on the Cheqpoint service. Cheap to clone: clones share one connection pool.
@@ -134,7 +135,7 @@ impl Client {
     ) -> Result<Created, Error> {
         request.validate()?;
         let body = self
-            .post_once(
+            .post_creating(
                 &["api", "approvals", "request"],
                 &request.create_body(self.default_callback_url()?.as_deref()),
                 Duration::ZERO,
@@ -162,7 +163,7 @@ impl Client {
         let default_callback = self.default_callback_url()?;
         let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
-            .post_once(
+            .post_creating(
                 &["api", "webhooks", "inbound"],
                 &body,
                 max_wait.unwrap_or_default(),
@@ -204,7 +205,7 @@ impl Client {
     /// while there is time before `deadline`, which also bounds each attempt (with
     /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
     /// (`Retry-After`) gets the failure returned at once.
-    async fn post_once(
+    async fn post_creating(
         &self,
         path: &[&str],
         body: &impl Serialize,
@@ -223,7 +224,10 @@ impl Client {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
-            let resendable = matches!(failure.kind, FailureKind::NotSent | FailureKind::Refused);
+            let resendable = matches!(
+                failure.kind,
+                FailureKind::NotSent | FailureKind::NotProcessed
+            );
             if !resendable {
                 return Err(not_sent_again(failure));
             }
@@ -295,11 +299,7 @@ impl Created {
             .id
             .filter(|id| !id.is_empty())
             .ok_or_else(|| invalid_response("the answer has no `id`".into(), body))?;
-        let raw_status = wire.status.unwrap_or_else(|| "PENDING".into());
-        let status = Status::parse(&raw_status).ok_or_else(|| Error::UnknownStatus {
-            approval_id: id.clone(),
-            status: raw_status,
-        })?;
+        let status = wire::status(wire.status.unwrap_or_else(|| "PENDING".into()), &id)?;
         Ok(Created { id, status })
     }
 }

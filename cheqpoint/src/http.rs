@@ -26,8 +26,9 @@ pub(crate) struct Failure {
 pub(crate) enum FailureKind {
     /// The connection was never made: the server cannot have seen the request.
     NotSent,
-    /// 429 or 503: the server says it did not process the request.
-    Refused,
+    /// 429 or 503: the service says it did not process the request. (A proxy in front of it that
+    /// answers 503 after forwarding the request would make this untrue.)
+    NotProcessed,
     /// Anything else that may pass (a reset, a 502, a read timeout); the server may have acted.
     Transient,
     /// Retrying will not help (4xx, an unreadable 2xx body).
@@ -51,7 +52,9 @@ pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
     Err(Failure {
         error: api_error(status, &body),
         kind: match status {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => FailureKind::Refused,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                FailureKind::NotProcessed
+            }
             s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FailureKind::Transient,
             _ => FailureKind::Permanent,
         },

@@ -161,6 +161,7 @@ mod runtime;
 mod status;
 mod trace;
 mod wait;
+mod wire;
 
 pub use approval::{Approval, Approved};
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
