@@ -1,11 +1,12 @@
 //! Callback delivery: when a request that named a `callbackUrl` (or `webhookUrl`) is decided, the
-//! decision is POSTed there from a background task, signed when a webhook secret is set. Every
-//! attempt is kept for [`Emulator::callbacks`](crate::Emulator::callbacks); a failure is logged,
-//! never retried and never fatal.
+//! decision is POSTed there from a background task, signed when a webhook secret is set. The last
+//! [`MAX_DELIVERIES`] attempts are kept for [`Emulator::callbacks`](crate::Emulator::callbacks)
+//! (older ones are dropped, so that a long-running emulator does not grow without bound); a
+//! failure is logged, never retried and never fatal.
 
 use std::error::Error as _;
 use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -14,10 +15,14 @@ use serde_json::json;
 use sha2::Sha256;
 use tokio::runtime::Handle;
 
+use crate::recent::Recent;
 use crate::record::ApprovalRecord;
 
 /// The header that carries the signature.
 const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
+
+/// How many deliveries are kept; the oldest are dropped past this.
+pub(crate) const MAX_DELIVERIES: usize = 10_000;
 
 /// How long one delivery may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -41,13 +46,13 @@ pub struct CallbackDelivery {
     pub outcome: Result<u16, String>,
 }
 
-/// Sends callbacks and remembers each attempt.
+/// Sends callbacks and remembers the last [`MAX_DELIVERIES`] attempts.
 pub(crate) struct Callbacks {
     http: reqwest::Client,
     secret: Option<String>,
     /// Where delivery tasks run, so that a decision made outside the runtime still sends.
     runtime: Handle,
-    deliveries: Arc<Mutex<Vec<CallbackDelivery>>>,
+    deliveries: Arc<Mutex<Recent<CallbackDelivery>>>,
 }
 
 impl Callbacks {
@@ -61,7 +66,7 @@ impl Callbacks {
             http,
             secret,
             runtime,
-            deliveries: Arc::default(),
+            deliveries: Arc::new(Mutex::new(Recent::new(MAX_DELIVERIES))),
         })
     }
 
@@ -99,26 +104,25 @@ impl Callbacks {
                 }
                 Err(error) => tracing::warn!(%approval_id, %url, %error, "callback failed"),
             }
-            deliveries
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(CallbackDelivery {
-                    approval_id,
-                    url,
-                    body,
-                    signature,
-                    outcome,
-                });
+            kept(&deliveries).push(CallbackDelivery {
+                approval_id,
+                url,
+                body,
+                signature,
+                outcome,
+            });
         });
     }
 
-    /// Every delivery attempted so far, in the order they finished.
+    /// The last [`MAX_DELIVERIES`] deliveries attempted, in the order they finished.
     pub fn deliveries(&self) -> Vec<CallbackDelivery> {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        kept(&self.deliveries).to_vec()
     }
+}
+
+/// The deliveries, also after a panic elsewhere poisoned the lock.
+fn kept(deliveries: &Mutex<Recent<CallbackDelivery>>) -> MutexGuard<'_, Recent<CallbackDelivery>> {
+    deliveries.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The body POSTed for a decided request (PROTOCOL.md §4).
@@ -155,7 +159,28 @@ fn with_causes(error: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sign;
+    use super::*;
+
+    #[tokio::test]
+    async fn only_the_last_deliveries_are_kept() {
+        let callbacks = Callbacks::new(None, Handle::current()).unwrap();
+        for n in 0..MAX_DELIVERIES + 5 {
+            kept(&callbacks.deliveries).push(CallbackDelivery {
+                approval_id: format!("req_{n}"),
+                url: "http://127.0.0.1:9/".into(),
+                body: "{}".into(),
+                signature: None,
+                outcome: Ok(200),
+            });
+        }
+        let kept = callbacks.deliveries();
+        assert_eq!(kept.len(), MAX_DELIVERIES);
+        assert_eq!(kept[0].approval_id, "req_5", "the oldest are dropped");
+        assert_eq!(
+            kept[MAX_DELIVERIES - 1].approval_id,
+            format!("req_{}", MAX_DELIVERIES + 4)
+        );
+    }
 
     #[test]
     fn signature_is_lower_case_hex_hmac_sha256() {

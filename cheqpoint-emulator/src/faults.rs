@@ -23,7 +23,7 @@ pub(crate) use answer::apply;
 pub(crate) use control::routes;
 pub use spec::FaultSpecError;
 pub use state::Call;
-pub(crate) use state::{Connection, Faults};
+pub(crate) use state::{Connection, Faults, Refusal};
 
 /// What the fault layer and the control routes work on: the faults, and the emulator's state (to
 /// restart it).
@@ -42,6 +42,10 @@ impl Injection {
         tracing::info!("restarted: every request forgotten");
     }
 }
+
+/// The farthest ahead a `Retry-After` date may be: one year. HTTP dates stop at the year 9999,
+/// and no client waits longer anyway.
+pub(crate) const MAX_RETRY_AFTER_DATE: u64 = 365 * 24 * 60 * 60;
 
 /// The API routes a fault can target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,10 +104,12 @@ impl fmt::Display for Route {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum FaultKind {
-    /// The port is closed for the fault's duration (1 s by default): connecting fails with
-    /// "connection refused", so a client knows the request was never sent. Applies to every route
-    /// (the route is not known before a connection is made) and ignores [`Fault::times`]; open
-    /// connections are closed when it starts.
+    /// The port is closed for the fault's duration (1 s by default; until
+    /// [cleared](crate::Emulator::clear_faults) when the duration is too long to represent, as
+    /// for every other fault): connecting fails with "connection refused", so a client knows the
+    /// request was never sent. Applies to every route (the route is not known before a
+    /// connection is made) and ignores [`Fault::times`]; open connections are closed when it
+    /// starts.
     Refuse,
     /// The connection is closed once the request head has been read, with no answer and without
     /// acting on the request. The client cannot tell this from a server that acted and then
@@ -115,8 +121,8 @@ pub enum FaultKind {
     /// Nothing is sent for 60 s (or until the emulator stops), longer than any sane client
     /// timeout; then `504`.
     Stall,
-    /// This HTTP status with `{"error": "injected fault: <status>"}` (and the fault's
-    /// `Retry-After`, if any).
+    /// This HTTP status (100 to 599) with `{"error": "injected fault: <status>"}` (and the
+    /// fault's `Retry-After`, if any).
     Status(u16),
     /// The first half of the real answer, with a `Content-Length` that matches it.
     Truncated,
@@ -136,6 +142,16 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// An error for a kind that cannot be sent: a status that is not an HTTP status.
+    fn check(&self) -> Result<(), String> {
+        match self {
+            FaultKind::Status(status) if !(100..=599).contains(status) => Err(format!(
+                "{status} is not an HTTP status (a fault's status is 100 to 599)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// True for the kinds that need the real answer, and so always process the request.
     fn rewrites_the_answer(&self) -> bool {
         matches!(
@@ -165,7 +181,8 @@ impl FaultKind {
 pub enum RetryAfter {
     /// `Retry-After: N`, in seconds.
     Seconds(u64),
-    /// `Retry-After: <HTTP-date>`, this many seconds after the answer is sent.
+    /// `Retry-After: <HTTP-date>`, this many seconds after the answer is sent: at most one year
+    /// (31,536,000 s). The text form refuses more; a longer one given here is sent as one year.
     DateIn(u64),
 }
 
@@ -242,7 +259,15 @@ pub struct Fault {
 impl Fault {
     /// A fault on `route` that lasts until cleared, unless limited by [`times`](Self::times) or
     /// [`for_duration`](Self::for_duration).
+    ///
+    /// # Panics
+    ///
+    /// When `kind` is a [`FaultKind::Status`] outside 100 to 599, which no HTTP answer can carry
+    /// (the text form refuses it with a [`FaultSpecError`] instead).
     pub fn new(route: Route, kind: FaultKind) -> Fault {
+        if let Err(reason) = kind.check() {
+            panic!("{reason}");
+        }
         let processed = kind.rewrites_the_answer();
         Fault {
             route,
@@ -360,5 +385,21 @@ mod tests {
         assert_eq!(Route::of(&Method::GET, "/emulator/approvals"), None);
         assert_eq!(Route::of(&Method::GET, "/api/approvals/"), None);
         assert_eq!(Route::of(&Method::DELETE, "/api/approvals/req_1"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "42 is not an HTTP status")]
+    fn a_status_that_is_not_http_is_refused_when_built() {
+        let _ = Fault::new(Route::Get, FaultKind::Status(42));
+    }
+
+    #[test]
+    fn every_http_status_can_be_built() {
+        for status in [100, 429, 599] {
+            assert_eq!(
+                Fault::new(Route::Get, FaultKind::Status(status)).kind(),
+                &FaultKind::Status(status)
+            );
+        }
     }
 }

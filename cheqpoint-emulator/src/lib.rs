@@ -20,8 +20,10 @@
 //! | `GET /` | the review inbox (with `/inbox.css` and `/inbox.js`); `/#/approvals/{id}` shows one request |
 //!
 //! The `/api` routes need an `x-api-key` header: the configured key, or any non-empty key when none
-//! is configured. With a [reviewer token](EmulatorBuilder::review_token), the
-//! `/emulator/approvals` routes and `/emulator/events` need it too. Every error is answered as
+//! is configured. With a [reviewer token](EmulatorBuilder::review_token), every `/emulator` route
+//! but `/emulator/health` needs it too: the `/emulator/approvals` routes, `/emulator/events`, and
+//! the control routes `/emulator/faults`, `/emulator/calls` and `/emulator/restart` (which could
+//! otherwise forge an answer, e.g. `get:status=APPROVED`). Every error is answered as
 //! `{"error": "<message>"}`.
 //!
 //! ```
@@ -64,6 +66,7 @@ mod events;
 mod faults;
 mod fields;
 mod inbox;
+mod recent;
 mod record;
 mod review;
 mod review_token;
@@ -186,7 +189,9 @@ impl Emulator {
         tokio::time::timeout(limit, self.next_pending()).await.ok()
     }
 
-    /// Every request received, in arrival order.
+    /// Every request received since the last restart, in arrival order. The emulator keeps every
+    /// request until restarted (it is for tests and local runs, not for months of traffic); only
+    /// the logs of calls and callbacks are capped.
     pub fn requests(&self) -> Vec<ApprovalRecord> {
         self.app.store.all()
     }
@@ -196,7 +201,8 @@ impl Emulator {
         self.app.store.get(id.as_ref())
     }
 
-    /// Every callback delivery attempted so far, in the order they finished.
+    /// The callback deliveries attempted so far, in the order they finished: the last 10,000
+    /// (older ones are dropped, so that a long-running emulator does not grow without bound).
     pub fn callbacks(&self) -> Vec<CallbackDelivery> {
         self.app.callbacks.deliveries()
     }
@@ -229,18 +235,18 @@ impl Emulator {
         self.faults.describe()
     }
 
-    /// Every call to the API routes received so far, in arrival order, with the fault applied to
-    /// each. Calls refused at the port are not seen, so not logged.
+    /// The calls to the API routes received so far, in arrival order, with the fault applied to
+    /// each: the last 100,000 (older ones are dropped, so that a long-running emulator polled
+    /// for days does not grow without bound). Calls refused at the port are not seen, so not
+    /// logged.
     pub fn calls(&self) -> Vec<Call> {
         self.faults.calls()
     }
 
-    /// How many calls to `route` were received ([`Route::Any`]: to any API route).
+    /// How many calls to `route` were received ([`Route::Any`]: to any API route); exact, also
+    /// once [`calls`](Self::calls) has dropped the oldest.
     pub fn call_count(&self, route: Route) -> usize {
-        self.calls()
-            .iter()
-            .filter(|call| route == Route::Any || call.route == route)
-            .count()
+        self.faults.call_count(route)
     }
 
     /// How many approval requests were created since the emulator started, including those a
@@ -317,7 +323,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`): they answer 401
+    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`) and the control
+    /// routes (`/emulator/faults`, `/emulator/calls`, `/emulator/restart`): they answer 401
     /// unless the request carries this token in the `x-review-token` header or as `?token=`. The
     /// inbox page takes it from its own URL, [`Emulator::inbox_url`]. The methods of [`Emulator`]
     /// need no token.

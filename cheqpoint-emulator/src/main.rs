@@ -22,7 +22,9 @@ struct Args {
     /// Accept only this x-api-key (by default any non-empty key is accepted).
     #[arg(long, value_name = "KEY")]
     api_key: Option<String>,
-    /// Require this token on the review routes; open the inbox with the link printed second.
+    /// Require this token on the review and control routes (/emulator/approvals, /emulator/events,
+    /// /emulator/faults, /emulator/calls, /emulator/restart); open the inbox with the link printed
+    /// second.
     #[arg(long, value_name = "TOKEN")]
     review_token: Option<String>,
     /// Sign callbacks with this secret (header x-cheqpoint-signature).

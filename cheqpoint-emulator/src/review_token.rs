@@ -1,7 +1,10 @@
-//! The reviewer token that keeps the review routes from being an open door: when one is
-//! configured, `GET /emulator/approvals`, `GET /emulator/events` and
-//! `POST /emulator/approvals/{id}/decision` need it, in the `x-review-token` header or as
-//! `?token=` (for `EventSource`, which cannot set headers); anything else is a 401.
+//! The reviewer token that keeps the review and control routes from being an open door: when one
+//! is configured, the review routes (`GET /emulator/approvals`, `GET /emulator/events`,
+//! `POST /emulator/approvals/{id}/decision`) and the control routes (`GET`/`POST`/`DELETE
+//! /emulator/faults`, `GET /emulator/calls`, `POST /emulator/restart`, which could otherwise forge
+//! an approval or wipe the state) need it, in the `x-review-token` header or as `?token=` (for
+//! `EventSource`, which cannot set headers); anything else is a 401. `GET /emulator/health`, the
+//! inbox's files and the `/api` routes (guarded by the API key) do not.
 
 use std::collections::HashMap;
 use std::sync::Arc;

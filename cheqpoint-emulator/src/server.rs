@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Handle;
 use tower_service::Service;
 
-use crate::faults::Faults;
+use crate::faults::{Faults, Refusal};
 
 /// How long to wait before trying again when the port cannot be bound again or `accept` fails.
 const PAUSE: Duration = Duration::from_millis(20);
@@ -96,9 +96,10 @@ pub(crate) async fn serve(router: Router, faults: Arc<Faults>, stopped: impl Fut
     let mut refusals = faults.refusals();
     let mut stopped = pin!(stopped);
     loop {
-        let refusing_until = faults.refusing_until();
+        let refusal = faults.refusal();
+        let reopens_at = refusal.as_ref().and_then(Refusal::ends);
         let port = faults.port();
-        if refusing_until.is_none() && !port.is_open() && !port.open() {
+        if refusal.is_none() && !port.is_open() && !port.open() {
             tokio::select! {
                 () = tokio::time::sleep(PAUSE) => {}
                 () = &mut stopped => break,
@@ -115,8 +116,8 @@ pub(crate) async fn serve(router: Router, faults: Arc<Faults>, stopped: impl Fut
                 }
             },
             // The refusal ends: the next turn opens the port.
-            () = tokio::time::sleep_until(refusing_until.unwrap_or_else(far_future).into()),
-                if refusing_until.is_some() => {}
+            () = tokio::time::sleep_until(reopens_at.unwrap_or_else(far_future).into()),
+                if reopens_at.is_some() => {}
             _ = refusals.changed() => {}
             () = &mut stopped => break,
         }

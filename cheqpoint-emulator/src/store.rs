@@ -1,6 +1,10 @@
 //! The requests received, in arrival order, and every change to them: insertion, decisions and
 //! expiry. Each change is announced on a watch channel, which is what waiters (held inbound
 //! calls, `next_pending`, the expiry timer) sleep on.
+//!
+//! The store keeps every request until a restart, decided ones included, with no cap: the
+//! emulator serves tests and local runs, and what it holds grows with the requests created, not
+//! with polling (reads change nothing here).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};

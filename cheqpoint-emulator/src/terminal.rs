@@ -1,6 +1,14 @@
 //! A reviewer at the terminal: shows each pending request and asks for a decision.
+//!
+//! Everything shown comes from the agent, so control characters in it are printed as escapes
+//! (`\u{1b}`): an ANSI sequence in a summary must not clear the line or rewrite what the reviewer
+//! is about to approve.
 
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
 use std::io::{self, Write};
+use std::iter;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
@@ -93,7 +101,9 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
                 }
             };
             match decided {
-                Ok(record) => writeln!(self.output, "  {} {}\n", record.status, record.id)?,
+                Ok(record) => {
+                    writeln!(self.output, "  {} {}\n", record.status, escaped(&record.id))?
+                }
                 Err(DecisionError::AlreadyDecided { status, .. }) => {
                     writeln!(self.output, "  already {status} elsewhere\n")?
                 }
@@ -103,19 +113,25 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
         }
     }
 
+    /// Prints the request, each value the agent sent passed through [`escaped`].
     fn show(&mut self, request: &ApprovalRecord) -> io::Result<()> {
         let out = &mut self.output;
-        writeln!(out, "── {} · {}", request.action, request.id)?;
-        writeln!(out, "   {}", request.summary)?;
+        writeln!(
+            out,
+            "── {} · {}",
+            escaped(&request.action),
+            escaped(&request.id)
+        )?;
+        writeln!(out, "   {}", escaped(&request.summary))?;
         if let Some(risk) = request.risk_score {
             writeln!(out, "   risk {risk:.2} ({})", risk_level(risk))?;
         }
         if let Some(why) = &request.justification {
-            writeln!(out, "   why: {why}")?;
+            writeln!(out, "   why: {}", escaped(why))?;
         }
         let details = serde_json::to_string_pretty(&request.details).unwrap_or_default();
         for line in details.lines() {
-            writeln!(out, "   {line}")?;
+            writeln!(out, "   {}", escaped(line))?;
         }
         out.flush()
     }
@@ -156,13 +172,67 @@ enum Edited {
     InputEnded,
 }
 
+/// `text` with every control character (newlines and carriage returns included) and every bidi
+/// control written as a Rust-style escape, `\u{1b}`, so that what reaches the terminal is what
+/// the agent sent, shown, never obeyed.
+fn escaped(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_bidi_control(c) {
+            let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+/// The invisible characters that reorder the text around them (Trojan Source).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Creates a new file for the details in the temporary directory, under a name no one can
+/// predict, refusing to reuse (or follow a link at) an existing path; readable by its owner only.
+fn create_details_file(details: &Value) -> io::Result<PathBuf> {
+    let text = serde_json::to_string_pretty(details).unwrap_or_default();
+    let mut attempts = 0;
+    loop {
+        let random: String = iter::repeat_with(fastrand::alphanumeric).take(16).collect();
+        let path = std::env::temp_dir().join(format!("cheqpoint-details-{random}.json"));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
+            Ok(mut file) => {
+                if let Err(error) = file.write_all(text.as_bytes()) {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(error);
+                }
+                return Ok(path);
+            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempts < 10 => {
+                attempts += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Removes the file when dropped, also when the editor could not be run.
+struct Removed<'a>(&'a Path);
+
+impl Drop for Removed<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.0);
+    }
+}
+
 /// Opens `details` in the editor and returns the saved text.
 async fn edit_in_editor(editor: String, details: &Value) -> io::Result<String> {
-    let path = std::env::temp_dir().join(format!("cheqpoint-details-{}.json", std::process::id()));
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(details).unwrap_or_default(),
-    )?;
+    let path = create_details_file(details)?;
+    let _removed = Removed(&path);
     let file = path.clone();
     let status = tokio::task::spawn_blocking(move || {
         std::process::Command::new("sh")
@@ -175,7 +245,6 @@ async fn edit_in_editor(editor: String, details: &Value) -> io::Result<String> {
     .await
     .map_err(io::Error::other)??;
     let text = std::fs::read_to_string(&path);
-    let _ = std::fs::remove_file(&path);
     if !status.success() {
         return Err(io::Error::other(format!("the editor exited with {status}")));
     }
@@ -189,5 +258,48 @@ fn risk_level(risk: f64) -> &'static str {
         "medium"
     } else {
         "high"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_as_escapes() {
+        assert_eq!(
+            escaped("\u{1b}[2K\rApproved harmless"),
+            "\\u{1b}[2K\\u{d}Approved harmless"
+        );
+        assert_eq!(
+            escaped("a\nb\tc\u{7f}\u{9b}"),
+            "a\\u{a}b\\u{9}c\\u{7f}\\u{9b}"
+        );
+        assert_eq!(escaped("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(escaped("Refund 120.00 € · ok"), "Refund 120.00 € · ok");
+    }
+
+    #[test]
+    fn details_files_are_new_and_unpredictable() {
+        let details = serde_json::json!({"amount": 1});
+        let first = create_details_file(&details).unwrap();
+        let second = create_details_file(&details).unwrap();
+        let _removed = (Removed(&first), Removed(&second));
+        assert_ne!(first, second);
+        assert_eq!(first.parent(), Some(std::env::temp_dir().as_path()));
+        assert_ne!(
+            first.file_name().unwrap().to_str(),
+            Some(format!("cheqpoint-details-{}.json", std::process::id()).as_str())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            "{\n  \"amount\": 1\n}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&first).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

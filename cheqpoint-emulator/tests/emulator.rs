@@ -1,7 +1,7 @@
 //! The emulator against PROTOCOL.md, over real HTTP on loopback with a plain `reqwest` client.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+
+use common::Running;
 
 const KEY: &str = "cq_test_key";
 
@@ -1000,37 +1002,19 @@ async fn dropping_the_emulator_stops_the_server() {
     }
 }
 
-/// Kills the child process when dropped, also when the test fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_prints_its_address_first_and_takes_the_flags() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--api-key",
-            "cq_bin",
-            "--auto-approve-below",
-            "0.3",
-            "--expiry",
-            "100ms",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let running = Running(child);
-    let mut first_line = String::new();
-    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    let mut running = Running::spawn(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--api-key",
+        "cq_bin",
+        "--auto-approve-below",
+        "0.3",
+        "--expiry",
+        "100ms",
+    ]);
+    let first_line = running.read_line();
     let url = first_line
         .strip_prefix("listening on http://127.0.0.1:")
         .and_then(|port| port.strip_suffix('\n'))

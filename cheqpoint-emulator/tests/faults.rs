@@ -1,36 +1,19 @@
 //! Fault injection as a plain HTTP client sees it: each kind of fault on the wire, what it
 //! records, how long it lasts, the control routes, the call log and the binary's `--fault`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use cheqpoint_emulator::{Emulator, Fault, FaultKind, RetryAfter, Route};
+use common::{KEY, Running, binary, create_body, http};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use serde_json::{Value, json};
 
-const KEY: &str = "cq_test_faults";
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-fn create_body() -> Value {
-    json!({"action": "a", "summary": "s", "details": {"n": 1}})
-}
-
+/// Sends a create, whatever the answer.
 async fn create(emulator: &Emulator) -> reqwest::Result<reqwest::Response> {
-    http()
-        .post(format!("{}/api/approvals/request", emulator.url()))
-        .header("x-api-key", KEY)
-        .json(&create_body())
-        .send()
-        .await
+    common::send_create(&emulator.url(), &create_body()).await
 }
 
 async fn get(emulator: &Emulator, id: &str) -> reqwest::Result<reqwest::Response> {
@@ -39,11 +22,6 @@ async fn get(emulator: &Emulator, id: &str) -> reqwest::Result<reqwest::Response
         .header("x-api-key", KEY)
         .send()
         .await
-}
-
-async fn created_id(emulator: &Emulator) -> String {
-    let answer: Value = create(emulator).await.unwrap().json().await.unwrap();
-    answer["id"].as_str().unwrap().to_owned()
 }
 
 fn inject(emulator: &Emulator, spec: &str) {
@@ -99,7 +77,7 @@ async fn status_faults_answer_json_errors_with_retry_after() {
 #[tokio::test]
 async fn refuse_closes_the_port_at_once_and_clearing_opens_it() {
     let emulator = Emulator::start().await.unwrap();
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     emulator
         .inject(Fault::new(Route::Any, FaultKind::Refuse).for_duration(Duration::from_secs(60)));
     let error = get(&emulator, &id).await.unwrap_err();
@@ -173,7 +151,7 @@ async fn stall_outlasts_the_clients_timeout() {
 #[tokio::test]
 async fn bodies_can_be_cut_replaced_and_inflated() {
     let emulator = Emulator::start().await.unwrap();
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
 
     inject(&emulator, "get:truncatedx1");
     let text = get(&emulator, &id).await.unwrap().text().await.unwrap();
@@ -217,7 +195,7 @@ async fn bodies_can_be_cut_replaced_and_inflated() {
 #[tokio::test]
 async fn fields_of_the_real_answer_are_set_or_removed() {
     let emulator = Emulator::start().await.unwrap();
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     let read = |spec: &'static str| {
         let emulator = &emulator;
         let id = id.clone();
@@ -255,7 +233,7 @@ async fn fields_of_the_real_answer_are_set_or_removed() {
 #[tokio::test]
 async fn restart_forgets_every_request_but_not_the_count() {
     let emulator = Emulator::start().await.unwrap();
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     inject(&emulator, "get:restartx1");
     assert_eq!(
         get(&emulator, &id).await.unwrap().status(),
@@ -264,7 +242,7 @@ async fn restart_forgets_every_request_but_not_the_count() {
     assert!(emulator.requests().is_empty());
     assert_eq!(emulator.created_count(), 1);
 
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     emulator.restart();
     assert!(emulator.get(&id).is_none());
     assert_eq!(emulator.created_count(), 2);
@@ -273,7 +251,7 @@ async fn restart_forgets_every_request_but_not_the_count() {
 #[tokio::test]
 async fn faults_run_out_by_count_or_time_and_apply_in_order() {
     let emulator = Emulator::start().await.unwrap();
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     emulator.inject(Fault::new(Route::Get, FaultKind::Status(502)).times(2));
     emulator.inject(
         Fault::new(Route::Any, FaultKind::Status(500))
@@ -382,7 +360,7 @@ async fn the_control_routes_inject_list_clear_and_log() {
     );
     assert!(emulator.faults().is_empty());
 
-    let id = created_id(&emulator).await;
+    let id = common::create(&emulator).await;
     let restarted = client
         .post(format!("{base}/emulator/restart"))
         .send()
@@ -395,48 +373,20 @@ async fn the_control_routes_inject_list_clear_and_log() {
     assert!(emulator.get(&id).is_none());
 }
 
-/// Kills the child process when dropped, also when the test fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_takes_faults_on_the_command_line() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--fault",
-            "create:503x1,retry-after=1",
-            "--fault",
-            "get:status=EXPIRED",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _running = Running(child);
-    let mut first_line = String::new();
-    BufReader::new(stdout).read_line(&mut first_line).unwrap();
-    let url = first_line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{first_line:?}"))
-        .to_owned();
+    let mut running = Running::spawn(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--fault",
+        "create:503x1,retry-after=1",
+        "--fault",
+        "get:status=EXPIRED",
+    ]);
+    let url = running.url();
     let client = http();
-    let create = || {
-        client
-            .post(format!("{url}/api/approvals/request"))
-            .header("x-api-key", KEY)
-            .json(&create_body())
-            .send()
-    };
+    let body = create_body();
+    let create = || common::send_create(&url, &body);
     let refused = create().await.unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers()[RETRY_AFTER], "1");
@@ -455,10 +405,75 @@ async fn the_binary_takes_faults_on_the_command_line() {
         .unwrap();
     assert_eq!(record["status"], "EXPIRED");
 
-    let bad = Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
+    let bad = binary()
         .args(["--bind", "127.0.0.1:0", "--fault", "get:teapot"])
         .output()
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown kind"));
+}
+
+#[tokio::test]
+async fn a_retry_after_date_past_a_year_is_refused_and_never_panics() {
+    let emulator = Emulator::start().await.unwrap();
+    let base = emulator.url();
+    let client = http();
+    for spec in [
+        "create:503,retry-after-date=300000000000",
+        "create:503,retry-after-date=31536001",
+    ] {
+        let answer = client
+            .post(format!("{base}/emulator/faults"))
+            .json(&json!({ "fault": spec }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{spec}");
+        let body: Value = answer.json().await.unwrap();
+        let message = body["error"].as_str().unwrap_or_else(|| panic!("{body}"));
+        assert!(message.contains("at most one year"), "{message}");
+    }
+    assert!(emulator.faults().is_empty());
+
+    // Through the library, where nothing refuses it: sent as a year ahead, without a panic.
+    emulator.inject(
+        Fault::new(Route::Create, FaultKind::Status(503))
+            .times(1)
+            .retry_after(RetryAfter::DateIn(u64::MAX)),
+    );
+    let answer = create(&emulator).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let date = answer.headers()[RETRY_AFTER].to_str().unwrap().to_owned();
+    let ahead = httpdate::parse_http_date(&date)
+        .unwrap()
+        .duration_since(SystemTime::now())
+        .unwrap();
+    assert!(ahead <= Duration::from_secs(365 * 24 * 60 * 60), "{date}");
+    assert!(ahead > Duration::from_secs(364 * 24 * 60 * 60), "{date}");
+
+    let health = client
+        .get(format!("{base}/emulator/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "still serving");
+    assert_eq!(create(&emulator).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_refusal_too_long_to_represent_lasts_until_cleared() {
+    let emulator = Emulator::start().await.unwrap();
+    let id = common::create(&emulator).await;
+    // About 9.5e18 seconds: more than an `Instant` can hold, so "until cleared", as for every
+    // other fault, not the one second of a `refuse` without `for=`.
+    inject(&emulator, "any:refuse,for=300000000000years");
+    assert!(get(&emulator, &id).await.unwrap_err().is_connect());
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(
+        get(&emulator, &id).await.unwrap_err().is_connect(),
+        "still refusing after a second"
+    );
+    assert_eq!(emulator.faults().len(), 1, "{:?}", emulator.faults());
+    emulator.clear_faults();
+    assert_eq!(get(&emulator, &id).await.unwrap().status(), StatusCode::OK);
 }

@@ -2,11 +2,12 @@
 //! reviewer token in front of the review routes (the page itself is driven in a browser by
 //! `cheqpoint-tests`' `inbox_browser`).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
 use cheqpoint_emulator::{Emulator, Status};
+use common::{Running, create};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -19,21 +20,6 @@ async fn guarded() -> Emulator {
         .start()
         .await
         .unwrap()
-}
-
-/// Creates a pending request through the agent API; returns its id.
-async fn create(emulator: &Emulator) -> String {
-    let created: Value = reqwest::Client::new()
-        .post(format!("{}/api/approvals/request", emulator.url()))
-        .header("x-api-key", "cq_test_inbox")
-        .json(&json!({"action": "send_email", "summary": "Email ada", "details": {"to": "ada"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["id"].as_str().unwrap().to_owned()
 }
 
 /// The status and JSON body of `request`.
@@ -158,7 +144,14 @@ async fn with_a_review_token_the_review_routes_need_it() {
 async fn the_library_decides_without_the_token() {
     let emulator = guarded().await;
     let id = create(&emulator).await;
-    assert!(emulator.reject(&id, "no").is_ok());
+    let rejected = emulator.reject(&id, "no").unwrap();
+    assert_eq!(rejected.status, Status::Rejected);
+    assert_eq!(rejected.decision_note.as_deref(), Some("no"));
+    let stored = emulator.get(&id).unwrap();
+    assert_eq!(
+        (stored.status, stored.decision_note.as_deref()),
+        (Status::Rejected, Some("no"))
+    );
 }
 
 #[tokio::test]
@@ -178,17 +171,76 @@ async fn the_inbox_url_carries_the_token() {
 
 #[test]
 fn the_binary_prints_the_inbox_link_second() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
-        .args(["--bind", "127.0.0.1:0", "--review-token", TOKEN])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let second = lines.next().unwrap().unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let url = first.strip_prefix("listening on ").unwrap();
-    assert_eq!(second, format!("inbox: {url}/?token={TOKEN}"));
+    let mut running = Running::spawn(&["--bind", "127.0.0.1:0", "--review-token", TOKEN]);
+    let url = running.url();
+    assert_eq!(
+        running.read_line(),
+        format!("inbox: {url}/?token={TOKEN}\n")
+    );
+}
+
+#[tokio::test]
+async fn with_a_review_token_the_control_routes_need_it() {
+    let emulator = guarded().await;
+    let id = create(&emulator).await;
+    let http = reqwest::Client::new();
+    let base = emulator.url();
+    let faults = format!("{base}/emulator/faults");
+    let calls = format!("{base}/emulator/calls");
+    let restart = format!("{base}/emulator/restart");
+    let forge = json!({"fault": "get:status=APPROVED"});
+    let requests = |token: Option<&str>| {
+        let with = |request: RequestBuilder| match token {
+            Some(token) => request.header("x-review-token", token),
+            None => request,
+        };
+        [
+            with(http.get(&faults)),
+            with(http.post(&faults).json(&forge)),
+            with(http.delete(&faults)),
+            with(http.get(&calls)),
+            with(http.post(&restart)),
+        ]
+    };
+
+    for (token, message) in [
+        (None, "missing review token"),
+        (Some("guess"), "invalid review token"),
+    ] {
+        for request in requests(token) {
+            let (status, body) = answer(request).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}: {body}");
+            assert!(body["error"].as_str().unwrap().contains(message), "{body}");
+        }
+        let (status, body) = answer(http.post(format!("{faults}?token=guess")).json(&forge)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    assert!(emulator.faults().is_empty(), "no fault was injected");
+    assert!(emulator.get(&id).is_some(), "no restart happened");
+
+    let (status, injected) = answer(
+        http.post(&faults)
+            .header("x-review-token", TOKEN)
+            .json(&forge),
+    )
+    .await;
+    assert_eq!(
+        (status, injected),
+        (
+            StatusCode::OK,
+            json!({"faults": ["get:status=\"APPROVED\""]})
+        )
+    );
+    let (status, listed) = answer(http.get(format!("{faults}?token={TOKEN}"))).await;
+    assert_eq!(
+        (status, listed["faults"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+    let (status, log) = answer(http.get(&calls).header("x-review-token", TOKEN)).await;
+    assert_eq!((status, &log["created"]), (StatusCode::OK, &json!(1)));
+    let (status, cleared) = answer(http.delete(&faults).header("x-review-token", TOKEN)).await;
+    assert_eq!((status, cleared), (StatusCode::OK, json!({"faults": []})));
+    let (status, restarted) = answer(http.post(&restart).header("x-review-token", TOKEN)).await;
+    assert_eq!((status, restarted), (StatusCode::OK, json!({"ok": true})));
+    assert!(emulator.get(&id).is_none(), "restarted");
 }

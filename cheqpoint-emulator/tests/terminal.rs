@@ -1,25 +1,30 @@
 //! The terminal reviewer, driven through its input as a person would type.
 
+mod common;
+
 use std::time::Duration;
 
 use cheqpoint_emulator::{ApprovalRecord, Emulator, Status, TerminalReviewer};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Sends one request through the API, lets the reviewer answer `typed`, and returns the
 /// record and what the reviewer printed.
 async fn review(typed: &str, editor: Option<&str>) -> (ApprovalRecord, String) {
+    let request = json!({"action": "process_refund", "summary": "Refund 120.00",
+                         "details": {"amount": 12000}, "riskScore": 0.8,
+                         "justification": "charged twice"});
+    review_request(&request, typed, editor).await
+}
+
+/// Sends `request` through the API, lets the reviewer answer `typed`, and returns the record and
+/// what the reviewer printed.
+async fn review_request(
+    request: &Value,
+    typed: &str,
+    editor: Option<&str>,
+) -> (ApprovalRecord, String) {
     let emulator = Emulator::start().await.unwrap();
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/approvals/request", emulator.url()))
-        .header("x-api-key", "cq_test_terminal")
-        .json(&json!({"action": "process_refund", "summary": "Refund 120.00", "details": {"amount": 12000},
-                      "riskScore": 0.8, "justification": "charged twice"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let id = common::create_with(&emulator.url(), request).await;
     let mut printed = Vec::new();
     let mut reviewer =
         TerminalReviewer::new(typed.as_bytes(), &mut printed).editor(editor.map(str::to_owned));
@@ -27,7 +32,7 @@ async fn review(typed: &str, editor: Option<&str>) -> (ApprovalRecord, String) {
         .await
         .expect("the reviewer answers from its input")
         .unwrap();
-    let record = emulator.get(created["id"].as_str().unwrap()).unwrap();
+    let record = emulator.get(&id).unwrap();
     (record, String::from_utf8(printed).unwrap())
 }
 
@@ -76,4 +81,76 @@ async fn edits_in_the_editor() {
 async fn leaves_the_request_pending_when_the_input_ends() {
     let (record, _) = review("", None).await;
     assert_eq!(record.status, Status::Pending);
+}
+
+#[tokio::test]
+async fn agent_text_cannot_drive_the_terminal() {
+    let request = json!({
+        "action": "wipe\u{1b}]0;title\u{7}_disk",
+        "summary": "Delete every backup\u{1b}[2K\rApproved harmless",
+        "justification": "\u{1b}[1A\u{1b}[2Kroutine\u{9b}2K",
+        "details": {"path\u{1b}[8m": "/\u{202e}", "note": "line one\nline two\r"},
+    });
+    let (record, printed) = review_request(&request, "a\n", None).await;
+    assert_eq!(record.status, Status::Approved);
+    assert!(
+        !printed.contains('\u{1b}'),
+        "an ESC byte reached the terminal:\n{printed:?}"
+    );
+    assert!(!printed.contains('\r'), "{printed:?}");
+    assert!(
+        !printed.contains('\u{9b}') && !printed.contains('\u{202e}'),
+        "{printed:?}"
+    );
+    for shown in [
+        "wipe\\u{1b}]0;title\\u{7}_disk",
+        "Delete every backup\\u{1b}[2K\\u{d}Approved harmless",
+        "why: \\u{1b}[1A\\u{1b}[2Kroutine\\u{9b}2K",
+        "/\\u{202e}",
+    ] {
+        assert!(printed.contains(shown), "{shown} missing from:\n{printed}");
+    }
+}
+
+#[tokio::test]
+async fn the_editor_gets_a_new_private_file_that_is_removed_after() {
+    let log = std::env::temp_dir().join(format!(
+        "cheqpoint-terminal-test-{}-{}.log",
+        std::process::id(),
+        line!()
+    ));
+    // Records the path it was given and the file's mode, then edits as `sed` does.
+    let editor = format!(
+        "edit() {{ printf '%s\\n' \"$1\" >> '{log}'; ls -l \"$1\" >> '{log}'; sed -i 's/12000/500/' \"$1\"; }}; edit",
+        log = log.display()
+    );
+    let (first, _) = review("e\n", Some(&editor)).await;
+    let (second, _) = review("e\n", Some(&editor)).await;
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    for record in [first, second] {
+        assert_eq!(record.modified_details, Some(json!({"amount": 500})));
+    }
+    let lines: Vec<&str> = logged.lines().collect();
+    let [first_path, first_mode, second_path, _] = lines[..] else {
+        panic!("{logged}");
+    };
+    assert_ne!(first_path, second_path, "a new name each time");
+    let predictable =
+        std::env::temp_dir().join(format!("cheqpoint-details-{}.json", std::process::id()));
+    assert_ne!(first_path, predictable.to_str().unwrap());
+    assert!(
+        first_path.starts_with(std::env::temp_dir().to_str().unwrap()),
+        "{first_path}"
+    );
+    assert!(
+        first_mode.starts_with("-rw-------"),
+        "only its owner reads it: {first_mode}"
+    );
+    for path in [first_path, second_path] {
+        assert!(
+            !std::path::Path::new(path).exists(),
+            "{path} was not removed"
+        );
+    }
 }

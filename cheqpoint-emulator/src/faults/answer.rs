@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 
-use super::{Connection, FaultKind, Injection, RetryAfter, Route};
+use super::{Connection, FaultKind, Injection, MAX_RETRY_AFTER_DATE, RetryAfter, Route};
 
 /// How long `stall` holds a request before answering 504.
 const STALL: Duration = Duration::from_secs(60);
@@ -175,7 +175,12 @@ fn with_retry_after(mut response: Response, retry_after: Option<RetryAfter>) -> 
         None => return response,
         Some(RetryAfter::Seconds(seconds)) => seconds.to_string(),
         Some(RetryAfter::DateIn(seconds)) => {
-            httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(seconds))
+            // At most a year ahead: `httpdate` panics past the year 9999, and `+` on overflow.
+            let ahead = Duration::from_secs(seconds.min(MAX_RETRY_AFTER_DATE));
+            match SystemTime::now().checked_add(ahead) {
+                Some(when) => httpdate::fmt_http_date(when),
+                None => return response,
+            }
         }
     };
     if let Ok(value) = HeaderValue::from_str(&value) {
@@ -209,6 +214,25 @@ mod tests {
             .unwrap();
         let ahead = when.duration_since(SystemTime::now()).unwrap();
         assert!(ahead > Duration::from_secs(28) && ahead <= Duration::from_secs(30));
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_date_too_far_ahead_is_sent_as_one_year() {
+        for seconds in [u64::MAX, 300_000_000_000, MAX_RETRY_AFTER_DATE + 1] {
+            let date = with_retry_after(
+                replace(&FaultKind::Status(503)).await,
+                Some(RetryAfter::DateIn(seconds)),
+            );
+            let when =
+                httpdate::parse_http_date(date.headers()[header::RETRY_AFTER].to_str().unwrap())
+                    .unwrap();
+            let ahead = when.duration_since(SystemTime::now()).unwrap();
+            let year = Duration::from_secs(MAX_RETRY_AFTER_DATE);
+            assert!(
+                ahead > year - Duration::from_secs(2) && ahead <= year,
+                "{seconds}: {ahead:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -5,11 +5,17 @@
 //! | `GET /emulator/faults` | `{"faults": [SPEC, …]}`, the active faults with what is left of them |
 //! | `POST /emulator/faults` | `{"fault": SPEC}` or `{"faults": [SPEC, …]}`: injects them; answers as `GET` |
 //! | `DELETE /emulator/faults` | clears every fault and opens the port; `{"faults": []}` |
-//! | `GET /emulator/calls` | `{"created": N, "calls": [{"route", "method", "path", "at", "fault"}, …]}` |
+//! | `GET /emulator/calls` | `{"created": N, "calls": [{"route", "method", "path", "at", "fault"}, …]}`: the last 100,000 calls |
 //! | `POST /emulator/restart` | forgets every request; `{"ok": true}` |
+//!
+//! Each of them can forge an answer (`get:status=APPROVED`) or wipe the emulator's state, so they
+//! sit behind the reviewer token, as the review routes do ([`review_token`]).
+
+use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -17,13 +23,16 @@ use serde_json::{Value, json};
 use super::{Connection, Fault, Injection};
 use crate::errors::{ApiError, JsonObject};
 use crate::record::rfc3339;
+use crate::review_token;
 
-/// The control routes, for any router state.
+/// The control routes, behind the reviewer token, for any router state.
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>(injection: Injection) -> Router<S> {
+    let app = Arc::clone(&injection.app);
     Router::new()
         .route("/emulator/faults", get(list).post(inject).delete(clear))
         .route("/emulator/calls", get(calls))
         .route("/emulator/restart", post(restart))
+        .route_layer(middleware::from_fn_with_state(app, review_token::require))
         .with_state(injection)
 }
 

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use super::{Fault, FaultKind, RetryAfter, Route, kind_text};
+use super::{Fault, FaultKind, MAX_RETRY_AFTER_DATE, RetryAfter, Route, kind_text};
 
 /// A text form of a fault that does not parse, with what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -72,7 +72,15 @@ fn parse(spec: &str) -> Result<Fault, String> {
                     .map_err(|e| format!("`for` takes a duration such as 500ms or 2s: {e}"))?,
             ),
             "retry-after" => fault.retry_after(RetryAfter::Seconds(seconds()?)),
-            "retry-after-date" => fault.retry_after(RetryAfter::DateIn(seconds()?)),
+            "retry-after-date" => {
+                let seconds = seconds()?;
+                if seconds > MAX_RETRY_AFTER_DATE {
+                    return Err(format!(
+                        "`retry-after-date` is at most one year ({MAX_RETRY_AFTER_DATE} seconds), not {seconds}"
+                    ));
+                }
+                fault.retry_after(RetryAfter::DateIn(seconds))
+            }
             "processed" if value.is_empty() => {
                 if !(fault.kind.may_process() || fault.kind.rewrites_the_answer()) {
                     return Err(format!(
@@ -130,11 +138,9 @@ fn parse_kind(text: &str) -> Result<(FaultKind, Option<u32>, &str), String> {
         "huge" => FaultKind::Huge,
         "restart" => FaultKind::Restart,
         code if code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) => {
-            let status = code.parse::<u16>().map_err(|e| e.to_string())?;
-            if !(100..=599).contains(&status) {
-                return Err(format!("{status} is not an HTTP status"));
-            }
-            FaultKind::Status(status)
+            let kind = FaultKind::Status(code.parse::<u16>().map_err(|e| e.to_string())?);
+            kind.check()?;
+            kind
         }
         other => return Err(format!("unknown kind {other:?}")),
     };
@@ -255,6 +261,7 @@ mod tests {
             "get:502,times=3",
             "create:429,times=2,retry-after=1",
             "create:503,retry-after-date=2",
+            "create:503,retry-after-date=31536000",
             "create:502,processed",
             "any:refuse,for=300ms",
             "get:stall,for=2s",
@@ -279,6 +286,13 @@ mod tests {
             ("get:502,times=0", "`times`"),
             ("get:502,for=soon", "`for`"),
             ("get:429,retry-after=1.5", "whole seconds"),
+            ("get:429,retry-after-date=300000000000", "at most one year"),
+            ("get:429,retry-after-date=31536001", "at most one year"),
+            (
+                "get:429,retry-after-date=99999999999999999999",
+                "whole seconds",
+            ),
+            ("get:042", "not an HTTP status"),
             ("get:502,colour=red", "unknown option"),
             ("get:hangup,processed", "does not apply"),
             ("get:details={\"a\":", "JSON"),

@@ -1,5 +1,6 @@
 //! The faults waiting for requests, the server state they put it in (the port closed), the open
-//! connections a fault can cut, and the log of the API calls received.
+//! connections a fault can cut, and the log of the API calls received (the last
+//! [`MAX_CALLS`] of them, with exact counts of all).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,10 +10,15 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, watch};
 
 use super::{Fault, FaultKind, Route};
+use crate::recent::Recent;
 use crate::server::Port;
 
 /// How long `refuse` keeps the port closed when the fault gives no `for=`.
 const DEFAULT_REFUSAL: Duration = Duration::from_secs(1);
+
+/// How many calls the log keeps: the oldest are dropped past this, so that polling alone cannot
+/// grow a long-running emulator without bound. Counts stay exact.
+pub(crate) const MAX_CALLS: usize = 100_000;
 
 /// `duration` without its fraction of a millisecond, for display.
 fn whole_millis(duration: Duration) -> Duration {
@@ -44,16 +50,42 @@ pub struct Call {
     pub fault: Option<String>,
 }
 
+/// How long a `refuse` fault keeps the port closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Until this instant.
+    Until(Instant),
+    /// Until the faults are cleared: the fault, in the text form, asked for a duration too long
+    /// to represent, which every fault reads as "until cleared".
+    UntilCleared(String),
+}
+
+impl Refusal {
+    /// When the port opens again by itself; `None` for never.
+    pub fn ends(&self) -> Option<Instant> {
+        match self {
+            Refusal::Until(until) => Some(*until),
+            Refusal::UntilCleared(_) => None,
+        }
+    }
+}
+
+/// The API calls received: the last [`MAX_CALLS`], and how many there were on each route.
+struct CallLog {
+    recent: Recent<Call>,
+    counts: HashMap<Route, usize>,
+}
+
 /// The injected faults, the state they put the server in, the open connections (so that a
 /// fault can close them), and the log of API calls.
 pub(crate) struct Faults {
     port: Port,
     active: Mutex<Vec<Active>>,
-    /// While `Some`, the port is closed until then.
-    refusing: watch::Sender<Option<Instant>>,
+    /// While `Some`, the port is closed.
+    refusing: watch::Sender<Option<Refusal>>,
     connections: Mutex<HashMap<u64, Arc<Notify>>>,
     next_connection: AtomicU64,
-    calls: Mutex<Vec<Call>>,
+    calls: Mutex<CallLog>,
 }
 
 /// One open connection, handed to each request on it: [`Connection::cut`] closes it.
@@ -83,7 +115,10 @@ impl Faults {
             refusing: watch::Sender::new(None),
             connections: Mutex::default(),
             next_connection: AtomicU64::new(0),
-            calls: Mutex::default(),
+            calls: Mutex::new(CallLog {
+                recent: Recent::new(MAX_CALLS),
+                counts: HashMap::new(),
+            }),
         };
         for fault in initial {
             faults.inject(fault);
@@ -92,14 +127,20 @@ impl Faults {
     }
 
     /// Adds a fault. `refuse` closes the port and every connection before this returns.
+    ///
+    /// A duration too long to represent as an [`Instant`] lasts until the faults are cleared.
     pub fn inject(&self, fault: Fault) {
         let until = fault.duration.and_then(|d| Instant::now().checked_add(d));
         if fault.kind == FaultKind::Refuse {
-            let until = until.unwrap_or_else(|| Instant::now() + DEFAULT_REFUSAL);
+            let refusal = match (fault.duration, until) {
+                (None, _) => Refusal::Until(Instant::now() + DEFAULT_REFUSAL),
+                (Some(_), Some(until)) => Refusal::Until(until),
+                (Some(_), None) => Refusal::UntilCleared(fault.to_string()),
+            };
             tracing::info!(%fault, "fault injected: refusing connections");
             self.port.close();
             self.cut_connections(None);
-            self.refusing.send_replace(Some(until));
+            self.refusing.send_replace(Some(refusal));
             return;
         }
         tracing::info!(%fault, "fault injected");
@@ -138,10 +179,14 @@ impl Faults {
                 fault.to_string()
             })
             .collect();
-        if let Some(until) = self.refusing_until() {
-            let left =
-                Fault::new(Route::Any, FaultKind::Refuse).for_duration(whole_millis(until - now));
-            described.insert(0, left.to_string());
+        match self.refusal() {
+            Some(Refusal::Until(until)) => {
+                let left = Fault::new(Route::Any, FaultKind::Refuse)
+                    .for_duration(whole_millis(until - now));
+                described.insert(0, left.to_string());
+            }
+            Some(Refusal::UntilCleared(fault)) => described.insert(0, fault),
+            None => {}
         }
         described
     }
@@ -164,14 +209,17 @@ impl Faults {
         Some(fault)
     }
 
-    /// When the port opens again, while it is closed.
-    pub fn refusing_until(&self) -> Option<Instant> {
-        let until = (*self.refusing.borrow())?;
-        (until > Instant::now()).then_some(until)
+    /// How long the port stays closed, while it is closed.
+    pub fn refusal(&self) -> Option<Refusal> {
+        let refusal = self.refusing.borrow().clone()?;
+        refusal
+            .ends()
+            .is_none_or(|until| until > Instant::now())
+            .then_some(refusal)
     }
 
     /// A receiver that wakes when refusing starts or is cleared.
-    pub fn refusals(&self) -> watch::Receiver<Option<Instant>> {
+    pub fn refusals(&self) -> watch::Receiver<Option<Refusal>> {
         self.refusing.subscribe()
     }
 
@@ -208,26 +256,38 @@ impl Faults {
         }
     }
 
-    /// Logs a call to `route`, with the fault applied to it.
+    /// Logs a call to `route`, with the fault applied to it, dropping the oldest call once
+    /// [`MAX_CALLS`] are kept.
     pub fn log(&self, route: Route, method: &str, path: &str, fault: Option<&Fault>) {
-        self.calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Call {
-                route,
-                method: method.to_owned(),
-                path: path.to_owned(),
-                at: SystemTime::now(),
-                fault: fault.map(Fault::to_string),
-            });
+        let call = Call {
+            route,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            at: SystemTime::now(),
+            fault: fault.map(Fault::to_string),
+        };
+        let mut log = self.call_log();
+        log.recent.push(call);
+        *log.counts.entry(route).or_default() += 1;
     }
 
-    /// Every call logged, in arrival order.
+    /// The last [`MAX_CALLS`] calls logged, in arrival order.
     pub fn calls(&self) -> Vec<Call> {
-        self.calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.call_log().recent.to_vec()
+    }
+
+    /// How many calls to `route` were logged ([`Route::Any`]: to any route), those dropped from
+    /// the log included.
+    pub fn call_count(&self, route: Route) -> usize {
+        let log = self.call_log();
+        match route {
+            Route::Any => log.counts.values().sum(),
+            route => log.counts.get(&route).copied().unwrap_or(0),
+        }
+    }
+
+    fn call_log(&self) -> MutexGuard<'_, CallLog> {
+        self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Active>> {
@@ -280,5 +340,63 @@ mod tests {
         faults.inject(parsed("get:502,for=1ms"));
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(faults.take(Route::Get), None, "expired");
+    }
+
+    async fn faults() -> Faults {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = Port::new(listener, tokio::runtime::Handle::current()).unwrap();
+        Faults::new(port, Vec::new())
+    }
+
+    #[tokio::test]
+    async fn the_call_log_keeps_the_last_calls_and_exact_counts() {
+        let faults = faults().await;
+        faults.call_log().recent = Recent::new(3);
+        for n in 0..5 {
+            faults.log(Route::Get, "GET", &format!("/api/approvals/req_{n}"), None);
+        }
+        faults.log(Route::Create, "POST", "/api/approvals/request", None);
+        let paths: Vec<String> = faults.calls().into_iter().map(|call| call.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "/api/approvals/req_3",
+                "/api/approvals/req_4",
+                "/api/approvals/request"
+            ]
+        );
+        assert_eq!(faults.call_count(Route::Get), 5);
+        assert_eq!(faults.call_count(Route::Create), 1);
+        assert_eq!(faults.call_count(Route::Inbound), 0);
+        assert_eq!(faults.call_count(Route::Any), 6);
+    }
+
+    #[tokio::test]
+    async fn the_call_log_is_capped_by_default() {
+        let faults = faults().await;
+        for _ in 0..MAX_CALLS + 10 {
+            faults.log(Route::Get, "GET", "/api/approvals/req_1", None);
+        }
+        assert_eq!(faults.calls().len(), MAX_CALLS);
+        assert_eq!(faults.call_count(Route::Get), MAX_CALLS + 10);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_too_long_to_represent_lasts_until_cleared() {
+        let faults = faults().await;
+        faults.inject(Fault::new(Route::Any, FaultKind::Refuse).for_duration(Duration::MAX));
+        let refusal = faults.refusal().expect("refusing");
+        assert_eq!(refusal.ends(), None, "{refusal:?}");
+        assert_eq!(faults.describe().len(), 1);
+        assert!(faults.describe()[0].starts_with("any:refuse,for="));
+        faults.clear();
+        assert_eq!(faults.refusal(), None);
+
+        faults.inject(parsed("any:refuse"));
+        let ends = faults.refusal().and_then(|refusal| refusal.ends());
+        assert!(
+            ends.is_some_and(|ends| ends <= Instant::now() + DEFAULT_REFUSAL),
+            "no `for=`: one second"
+        );
     }
 }
