@@ -122,29 +122,23 @@ async fn reset_processes_then_cuts_the_answer_halfway() {
 #[tokio::test]
 async fn stall_outlasts_the_clients_timeout() {
     let emulator = Emulator::start().await.unwrap();
+    let create_given_up_after_200_ms = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/approvals/request", emulator.url()))
+            .header("x-api-key", KEY)
+            .json(&create_body())
+            .timeout(Duration::from_millis(200))
+            .send()
+    };
     inject(&emulator, "create:stall");
     let started = Instant::now();
-    let error = reqwest::Client::new()
-        .post(format!("{}/api/approvals/request", emulator.url()))
-        .header("x-api-key", KEY)
-        .json(&create_body())
-        .timeout(Duration::from_millis(200))
-        .send()
-        .await
-        .unwrap_err();
+    let error = create_given_up_after_200_ms().await.unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(emulator.created_count(), 0);
     emulator.clear_faults();
     inject(&emulator, "create:stall,processed");
-    let _ = reqwest::Client::new()
-        .post(format!("{}/api/approvals/request", emulator.url()))
-        .header("x-api-key", KEY)
-        .json(&create_body())
-        .timeout(Duration::from_millis(200))
-        .send()
-        .await
-        .unwrap_err();
+    let _ = create_given_up_after_200_ms().await.unwrap_err();
     assert_eq!(emulator.created_count(), 1);
 }
 
