@@ -1,0 +1,257 @@
+//! The agent: this crate's side of each scenario, run as a process of its own
+//! (`cheqpoint-bench agent --scenario … --url …`) so that its memory and CPU time are its own,
+//! not the emulator's. It speaks the line protocol of [`crate::protocol`], as the Python driver
+//! does.
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use cheqpoint::{Client, checkpoint};
+use clap::{Args, ValueEnum};
+use tokio::task::JoinSet;
+
+use crate::clock::monotonic_ns;
+use crate::protocol::error_line;
+
+/// The key every agent sends; the emulator accepts any.
+pub const API_KEY: &str = "cq_test_bench";
+/// The secret the emulator signs callbacks with and the push client verifies them with.
+pub const WEBHOOK_SECRET: &str = "whsec_bench";
+/// How long any call may wait: longer than every scenario, so none times out.
+const CALL_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// What an agent process does.
+#[derive(Args, Debug, Clone, PartialEq)]
+pub struct AgentArgs {
+    /// `gated`: make CALLS gated calls at once and wait for each (scenarios 1 and 3);
+    /// `auto`: keep CONCURRENCY calls in flight for WARMUP + SECONDS (scenario 2).
+    #[arg(long, value_enum)]
+    pub scenario: AgentScenario,
+    /// The emulator's base URL.
+    #[arg(long)]
+    pub url: String,
+    #[arg(long, default_value_t = 1)]
+    pub calls: u32,
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: u32,
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup: f64,
+    /// Spread the starts of the gated calls evenly over this many seconds (0: all at once).
+    #[arg(long, default_value_t = 0.0)]
+    pub ramp: f64,
+    /// Wake waits by callback (push) instead of by polling alone.
+    #[arg(long)]
+    pub push: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentScenario {
+    Gated,
+    Auto,
+}
+
+impl AgentArgs {
+    /// The arguments that give these settings back, for a child process (the Python driver takes
+    /// the same ones but `--push`).
+    pub fn to_args(&self) -> Vec<String> {
+        let scenario = match self.scenario {
+            AgentScenario::Gated => "gated",
+            AgentScenario::Auto => "auto",
+        };
+        let mut args = vec![
+            "--scenario".into(),
+            scenario.into(),
+            "--url".into(),
+            self.url.clone(),
+            "--calls".into(),
+            self.calls.to_string(),
+            "--concurrency".into(),
+            self.concurrency.to_string(),
+            "--seconds".into(),
+            self.seconds.to_string(),
+            "--warmup".into(),
+            self.warmup.to_string(),
+            "--ramp".into(),
+            self.ramp.to_string(),
+        ];
+        if self.push {
+            args.push("--push".into());
+        }
+        args
+    }
+}
+
+/// Whether the gated body prints its `resumed` line (scenarios 1 and 3) or stays quiet
+/// (scenario 2, where only the call's latency counts).
+static REPORT_RESUMED: AtomicBool = AtomicBool::new(true);
+
+/// The gated action: five parameters, as an agent's tool would have. Its first line stamps the
+/// moment it runs.
+#[checkpoint(
+    action = "bench_transfer",
+    risk = 0.8,
+    summary = "Transfer {amount_cents} cents to {account} (call {call})"
+)]
+async fn transfer(
+    call: u32,
+    account: String,
+    amount_cents: u64,
+    memo: String,
+    tags: Vec<String>,
+) -> Result<(), cheqpoint::Error> {
+    let resumed_at = monotonic_ns();
+    if REPORT_RESUMED.load(Ordering::Relaxed) {
+        emit(&format!("resumed {call} {resumed_at}"));
+    }
+    std::hint::black_box((account, amount_cents, memo, tags));
+    Ok(())
+}
+
+/// The arguments of call `call`, the same for both clients.
+fn arguments(call: u32) -> (u32, String, u64, String, Vec<String>) {
+    (
+        call,
+        format!("acct_{:06}", call % 1_000_000),
+        1_000 + u64::from(call % 9_000),
+        "Quarterly vendor payment, approved budget line 42".to_owned(),
+        vec!["bench".to_owned(), "finance".to_owned()],
+    )
+}
+
+async fn gated_call(call: u32) -> Result<(), cheqpoint::Error> {
+    let (call, account, amount_cents, memo, tags) = arguments(call);
+    transfer(call, account, amount_cents, memo, tags).await
+}
+
+fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe means the bench has gone: nothing is left to tell.
+    let _ = writeln!(out, "{line}");
+}
+
+fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
+    let builder = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&args.url)
+        .timeout(CALL_TIMEOUT);
+    let builder = if args.push {
+        crate::push::client_builder(builder)
+    } else {
+        builder
+    };
+    Ok(builder.build()?)
+}
+
+/// Runs the agent, then waits for its standard input to close, so that the bench can read its
+/// peak memory and CPU time from `/proc` before it exits.
+pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        cheqpoint::init(client(&args)?)?;
+        match args.scenario {
+            AgentScenario::Gated => gated(args.calls, args.ramp).await,
+            AgentScenario::Auto => auto(&args).await,
+        }
+        emit("done");
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    std::io::stdin().read_to_end(&mut Vec::new())?;
+    drop(runtime);
+    Ok(())
+}
+
+/// Scenarios 1 and 3: `calls` gated calls at once (or started evenly over `ramp` seconds),
+/// each waiting for its decision.
+async fn gated(calls: u32, ramp: f64) {
+    let mut tasks = JoinSet::new();
+    let started = tokio::time::Instant::now();
+    let step = Duration::from_secs_f64(ramp / f64::from(calls.max(1)));
+    for call in 0..calls {
+        if ramp > 0.0 {
+            tokio::time::sleep_until(started + step * call).await;
+        }
+        tasks.spawn(async move {
+            emit(&format!("start {call} {}", monotonic_ns()));
+            if let Err(error) = gated_call(call).await {
+                emit(&error_line(call, &error.to_string()));
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Scenario 2: `concurrency` workers, each making one call after another, for the warm-up and
+/// then the measured window. A call counts when it started after the warm-up and ended within
+/// the window.
+async fn auto(args: &AgentArgs) {
+    REPORT_RESUMED.store(false, Ordering::Relaxed);
+    let window_start = Instant::now() + Duration::from_secs_f64(args.warmup);
+    let window_end = window_start + Duration::from_secs_f64(args.seconds);
+    let mut workers = JoinSet::new();
+    for worker in 0..args.concurrency {
+        let stride = args.concurrency;
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0_u64;
+            let mut call = worker;
+            while Instant::now() < window_end {
+                let began = Instant::now();
+                let outcome = gated_call(call).await;
+                let ended = Instant::now();
+                if began >= window_start && ended <= window_end {
+                    match outcome {
+                        Ok(()) => latencies.push(ended.duration_since(began).as_micros() as u64),
+                        Err(_) => errors += 1,
+                    }
+                }
+                call = call.wrapping_add(stride);
+            }
+            (latencies, errors)
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    while let Some(Ok((worker_latencies, worker_errors))) = workers.join_next().await {
+        latencies.extend(worker_latencies);
+        errors += worker_errors;
+    }
+    let report = serde_json::json!({
+        "latencies_us": latencies,
+        "errors": errors,
+        "seconds": args.seconds,
+    });
+    emit(&format!("auto {report}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: AgentArgs,
+    }
+
+    #[test]
+    fn arguments_round_trip() {
+        let args = AgentArgs {
+            scenario: AgentScenario::Auto,
+            url: "http://127.0.0.1:1".into(),
+            calls: 5,
+            concurrency: 3,
+            seconds: 1.5,
+            warmup: 0.25,
+            ramp: 2.0,
+            push: true,
+        };
+        let parsed = Wrapper::parse_from(std::iter::once("agent".to_owned()).chain(args.to_args()));
+        assert_eq!(parsed.args, args);
+    }
+}

@@ -1,0 +1,608 @@
+//! The three end-to-end scenarios. Each starts a fresh emulator in this process, starts one agent
+//! process (this crate's client, polling or push, or the Python driver), plays the reviewer, and
+//! reads what the agent printed, the emulator's request log and the agent's `/proc` entries.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use cheqpoint_emulator::{Emulator, Route, Status};
+
+use crate::agent::{AgentArgs, AgentScenario, WEBHOOK_SECRET};
+use crate::clock::monotonic_ns;
+use crate::process::{AgentProcess, AgentProgram, Usage};
+use crate::protocol::{AutoReport, Event};
+use crate::stats::Sample;
+
+/// How big and how long each scenario is.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub latency_calls: u32,
+    pub latency_window: Duration,
+    pub auto_concurrency: u32,
+    pub auto_warmup: f64,
+    pub auto_seconds: f64,
+    pub scale_calls: u32,
+    pub scale_pending: Duration,
+    pub python_scale_calls: u32,
+    /// Seconds over which the scale scenario's calls start (0: all at once).
+    pub scale_ramp: f64,
+    /// Between two runs, for the sockets of one to close before the next.
+    pub pause: Duration,
+}
+
+impl Plan {
+    /// The numbers.
+    pub fn full() -> Plan {
+        Plan {
+            latency_calls: 200,
+            latency_window: Duration::from_secs(30),
+            auto_concurrency: 64,
+            auto_warmup: 1.0,
+            auto_seconds: 10.0,
+            scale_calls: 10_000,
+            scale_pending: Duration::from_secs(60),
+            python_scale_calls: 1_000,
+            scale_ramp: 0.0,
+            pause: Duration::from_secs(1),
+        }
+    }
+
+    /// `--quick`: the same shapes, smaller and shorter (about a minute in all).
+    pub fn quick() -> Plan {
+        Plan {
+            latency_calls: 50,
+            latency_window: Duration::from_secs(5),
+            auto_concurrency: 64,
+            auto_warmup: 0.5,
+            auto_seconds: 3.0,
+            scale_calls: 1_000,
+            scale_pending: Duration::from_secs(5),
+            python_scale_calls: 200,
+            scale_ramp: 0.0,
+            pause: Duration::from_millis(500),
+        }
+    }
+
+    /// `--smoke`: just enough to run every path once, for the test suite.
+    pub fn smoke() -> Plan {
+        Plan {
+            latency_calls: 5,
+            latency_window: Duration::from_millis(500),
+            auto_concurrency: 4,
+            auto_warmup: 0.1,
+            auto_seconds: 0.4,
+            scale_calls: 40,
+            scale_pending: Duration::from_millis(300),
+            python_scale_calls: 10,
+            scale_ramp: 0.0,
+            pause: Duration::from_millis(50),
+        }
+    }
+}
+
+/// One agent to run a scenario with.
+#[derive(Debug, Clone)]
+pub struct Contender {
+    /// Short name, for logs: `poll`, `push`, `python`.
+    pub name: &'static str,
+    pub program: AgentProgram,
+    pub push: bool,
+}
+
+/// Where agents' standard error goes, and the seed of the decision times.
+pub struct Env {
+    pub log_dir: PathBuf,
+    pub seed: u64,
+}
+
+/// What went wrong with the calls themselves (as opposed to their timing).
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Calls that ended in an error, and the first message.
+    pub errors: usize,
+    pub first_error: Option<String>,
+    /// Calls whose body never ran (and that reported no error).
+    pub missing: usize,
+    /// Calls whose body ran more than once.
+    pub duplicates: usize,
+    /// Requests created more than once per call.
+    pub extra_creates: usize,
+}
+
+impl Checks {
+    pub fn clean(&self) -> bool {
+        self.errors == 0 && self.missing == 0 && self.duplicates == 0 && self.extra_creates == 0
+    }
+}
+
+/// Scenario 1's outcome.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    /// From `approve` returning to the body's first line.
+    pub latencies: Sample,
+    /// The same, for decisions made less than 10 s after the call started.
+    pub early: Sample,
+    /// How long into its wait each call was decided.
+    pub ages: Vec<Duration>,
+    /// API requests (creates and reads) per approval.
+    pub requests_per_approval: f64,
+    pub checks: Checks,
+}
+
+/// Scenario 2's outcome.
+#[derive(Debug, Clone)]
+pub struct Auto {
+    pub calls_per_second: f64,
+    pub latencies: Sample,
+    pub requests_per_call: f64,
+    /// Callbacks the emulator POSTed to the agent, per call, over the last 10,000 calls (the
+    /// emulator keeps that many deliveries).
+    pub callbacks_per_call: f64,
+    pub errors: u64,
+    /// CPU seconds over the run: the agent's, and this process's (the emulator, mostly).
+    pub agent_cpu_seconds: f64,
+    pub emulator_cpu_seconds: f64,
+    /// The run's wall time, seconds (warm-up and measured window).
+    pub wall_seconds: f64,
+}
+
+/// Scenario 3's outcome.
+#[derive(Debug, Clone)]
+pub struct Scale {
+    pub calls: u32,
+    /// From the agent's start until every request was pending.
+    pub create_seconds: f64,
+    /// From approving them all until every body ran.
+    pub resume_seconds: f64,
+    /// Over the whole run.
+    pub usage: Usage,
+    /// Resident set size once every call was pending, and at the end of the pending window, KiB.
+    pub rss_created_kib: u64,
+    pub rss_pending_kib: u64,
+    /// The most file descriptors (sockets, mostly) the agent held at once, sampled every 250 ms.
+    pub peak_fds: u64,
+    /// CPU time spent while every call was pending.
+    pub cpu_pending_seconds: f64,
+    /// Requests it sent per second while every call was pending.
+    pub requests_per_second_pending: f64,
+    /// Requests it sent per second over the whole run.
+    pub requests_per_second: f64,
+    pub checks: Checks,
+}
+
+/// What an agent printed, gathered.
+#[derive(Default)]
+struct Gathered {
+    starts: HashMap<u32, u64>,
+    resumed: HashMap<u32, Vec<u64>>,
+    errors: HashMap<u32, String>,
+    auto: Option<AutoReport>,
+    done: bool,
+}
+
+impl Gathered {
+    fn take(&mut self, event: Event) {
+        match event {
+            Event::Start { call, ns } => {
+                self.starts.insert(call, ns);
+            }
+            Event::Resumed { call, ns } => self.resumed.entry(call).or_default().push(ns),
+            Event::Error { call, message } => {
+                self.errors.insert(call, message);
+            }
+            Event::Auto(report) => self.auto = Some(report),
+            Event::Done => self.done = true,
+            Event::Other(line) => eprintln!("  agent: {line}"),
+        }
+    }
+
+    /// Calls that ended, one way or the other.
+    fn ended(&self) -> usize {
+        self.resumed.len()
+            + self
+                .errors
+                .keys()
+                .filter(|call| !self.resumed.contains_key(call))
+                .count()
+    }
+
+    fn checks(&self, calls: u32, created: usize) -> Checks {
+        let (mut missing, mut duplicates) = (0, 0);
+        for call in 0..calls {
+            match self.resumed.get(&call).map_or(0, Vec::len) {
+                0 if !self.errors.contains_key(&call) => missing += 1,
+                0 | 1 => {}
+                _ => duplicates += 1,
+            }
+        }
+        let mut errors: Vec<_> = self.errors.iter().collect();
+        errors.sort();
+        Checks {
+            errors: self.errors.len(),
+            first_error: errors
+                .first()
+                .map(|(call, message)| format!("call {call}: {message}")),
+            missing,
+            duplicates,
+            extra_creates: created.saturating_sub(calls as usize),
+        }
+    }
+}
+
+/// The agent and what it printed so far.
+struct Run {
+    process: AgentProcess,
+    gathered: Gathered,
+    log: PathBuf,
+}
+
+impl Run {
+    fn start(
+        contender: &Contender,
+        args: &AgentArgs,
+        env: &Env,
+        scenario: &str,
+    ) -> Result<Run, String> {
+        let log = env
+            .log_dir
+            .join(format!("{scenario}-{}.log", contender.name));
+        let process = AgentProcess::spawn(&contender.program, args, &log)
+            .map_err(|e| format!("the agent did not start: {e}"))?;
+        Ok(Run {
+            process,
+            gathered: Gathered::default(),
+            log,
+        })
+    }
+
+    /// Reads events until `until` holds, for at most `limit`.
+    async fn gather_until(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        mut until: impl FnMut(&Gathered) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        while !until(&self.gathered) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.process.next_within(left).await {
+                Ok(Some(event)) => self.gathered.take(event),
+                Ok(None) => return Err(self.failure(&format!("the agent exited before {what}"))),
+                Err(()) => return Err(self.failure(&format!("no {what} within {limit:?}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads events until `ready` holds (checked at least every 50 ms), for at most `limit`.
+    async fn wait_for(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        mut ready: impl FnMut(&Gathered) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        while !ready(&self.gathered) {
+            if Instant::now() >= deadline {
+                return Err(self.failure(&format!("no {what} within {limit:?}")));
+            }
+            match self.process.next_within(Duration::from_millis(50)).await {
+                Ok(Some(event)) => self.gathered.take(event),
+                Ok(None) => return Err(self.failure(&format!("the agent exited before {what}"))),
+                Err(()) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads events for `span`.
+    async fn gather_for(&mut self, span: Duration) {
+        let deadline = Instant::now() + span;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            match self.process.next_within(left).await {
+                Ok(Some(event)) => self.gathered.take(event),
+                Ok(None) => tokio::time::sleep(left).await,
+                Err(()) => return,
+            }
+        }
+    }
+
+    fn failure(&mut self, what: &str) -> String {
+        let exited = if self.process.is_running() {
+            ""
+        } else {
+            " (it has exited)"
+        };
+        let first_error = self
+            .gathered
+            .errors
+            .iter()
+            .next()
+            .map(|(call, message)| format!("; first error, call {call}: {message}"))
+            .unwrap_or_default();
+        format!(
+            "{what}{exited}{first_error}; its stderr: {}",
+            self.log.display()
+        )
+    }
+}
+
+fn emulator_error(error: std::io::Error) -> String {
+    format!("the emulator did not start: {error}")
+}
+
+/// How many callback deliveries the emulator keeps for `Emulator::callbacks`.
+const KEPT_DELIVERIES: usize = 10_000;
+
+/// The `call` parameter each request carries in its details.
+fn call_of(details: &serde_json::Value) -> Option<u32> {
+    details.get("call")?.as_u64()?.try_into().ok()
+}
+
+/// API requests the agent made: creates and reads (and short-wait calls, which none makes).
+fn api_requests(emulator: &Emulator) -> usize {
+    emulator.call_count(Route::Any)
+}
+
+/// Scenario 1: `calls` gated calls pending at once; the reviewer approves each at a random moment
+/// within the window; how long from `approve` returning to the body's first line.
+pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<Latency, String> {
+    let calls = plan.latency_calls;
+    let emulator = Arc::new(
+        Emulator::builder()
+            .webhook_secret(WEBHOOK_SECRET)
+            .start()
+            .await
+            .map_err(emulator_error)?,
+    );
+    let args = AgentArgs {
+        scenario: AgentScenario::Gated,
+        url: emulator.url(),
+        calls,
+        concurrency: 0,
+        seconds: 0.0,
+        warmup: 0.0,
+        ramp: 0.0,
+        push: contender.push,
+    };
+    let mut run = Run::start(contender, &args, env, "latency")?;
+    run.wait_for(
+        Duration::from_secs(120),
+        "request for every call",
+        |gathered| emulator.created_count() + gathered.errors.len() >= calls as usize,
+    )
+    .await?;
+
+    // Every request is pending: each gets a moment within the window, at random.
+    let mut rng = fastrand::Rng::with_seed(env.seed);
+    let mut schedule: Vec<(Duration, String, u32)> = emulator
+        .requests()
+        .into_iter()
+        .filter(|record| record.status == Status::Pending)
+        .filter_map(|record| {
+            let call = call_of(&record.details)?;
+            let at = plan.latency_window.mul_f64(rng.f64());
+            Some((at, record.id, call))
+        })
+        .collect();
+    schedule.sort();
+    let reviewer = Arc::clone(&emulator);
+    let decider = tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        let mut approved_at = HashMap::new();
+        for (at, id, call) in schedule {
+            tokio::time::sleep_until(start + at).await;
+            if reviewer.approve(&id).is_ok() {
+                approved_at.insert(call, monotonic_ns());
+            }
+        }
+        approved_at
+    });
+
+    let limit = plan.latency_window + Duration::from_secs(60);
+    run.gather_until(limit, "end of every call", |gathered| {
+        gathered.done && gathered.ended() >= calls as usize
+    })
+    .await?;
+    let approved_at = decider
+        .await
+        .map_err(|e| format!("the reviewer failed: {e}"))?;
+
+    let mut latencies = Vec::new();
+    let mut early = Vec::new();
+    let mut ages = Vec::new();
+    for (call, approved) in &approved_at {
+        let Some(resumed) = run
+            .gathered
+            .resumed
+            .get(call)
+            .and_then(|stamps| stamps.first())
+        else {
+            continue;
+        };
+        let latency = Duration::from_nanos(resumed.saturating_sub(*approved));
+        latencies.push(latency);
+        let started = run.gathered.starts.get(call).copied().unwrap_or(*approved);
+        let age = Duration::from_nanos(approved.saturating_sub(started));
+        if age < Duration::from_secs(10) {
+            early.push(latency);
+        }
+        ages.push(age);
+    }
+    let requests = api_requests(&emulator);
+    let checks = run.gathered.checks(calls, emulator.created_count());
+    run.process.finish().await;
+    Ok(Latency {
+        latencies: Sample::new(latencies),
+        early: Sample::new(early),
+        ages,
+        requests_per_approval: requests as f64 / approved_at.len().max(1) as f64,
+        checks,
+    })
+}
+
+/// Scenario 2: every request approved at creation by a rule; `concurrency` calls in flight.
+pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto, String> {
+    let emulator = Emulator::builder()
+        .webhook_secret(WEBHOOK_SECRET)
+        .auto_approve_below(0.9)
+        .start()
+        .await
+        .map_err(emulator_error)?;
+    let args = AgentArgs {
+        scenario: AgentScenario::Auto,
+        url: emulator.url(),
+        calls: 0,
+        concurrency: plan.auto_concurrency,
+        seconds: plan.auto_seconds,
+        warmup: plan.auto_warmup,
+        ramp: 0.0,
+        push: contender.push,
+    };
+    let emulator_before = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut run = Run::start(contender, &args, env, "auto")?;
+    let limit = Duration::from_secs_f64(plan.auto_warmup + plan.auto_seconds + 60.0);
+    run.gather_until(limit, "report", |gathered| gathered.done)
+        .await?;
+    let report = run
+        .gathered
+        .auto
+        .take()
+        .ok_or_else(|| "the agent printed no report".to_owned())?;
+    let requests = api_requests(&emulator);
+    let created = emulator.created_count();
+    let callbacks = emulator.callbacks().len();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let agent = run.process.usage().map_err(|e| e.to_string())?;
+    let emulator_after = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
+    run.process.finish().await;
+    let measured = report.latencies_us.len();
+    Ok(Auto {
+        calls_per_second: measured as f64 / report.seconds,
+        latencies: Sample::new(
+            report
+                .latencies_us
+                .into_iter()
+                .map(Duration::from_micros)
+                .collect(),
+        ),
+        requests_per_call: requests as f64 / created.max(1) as f64,
+        callbacks_per_call: callbacks as f64 / created.clamp(1, KEPT_DELIVERIES) as f64,
+        errors: report.errors,
+        agent_cpu_seconds: agent.cpu_seconds,
+        emulator_cpu_seconds: emulator_after.cpu_seconds - emulator_before.cpu_seconds,
+        wall_seconds,
+    })
+}
+
+/// Scenario 3: `calls` gated calls pending at once for a while, then all approved; the agent's
+/// memory, CPU time and request rate, and that each body ran once.
+pub async fn scale(
+    contender: &Contender,
+    calls: u32,
+    plan: &Plan,
+    env: &Env,
+) -> Result<Scale, String> {
+    let emulator = Emulator::builder()
+        .webhook_secret(WEBHOOK_SECRET)
+        .start()
+        .await
+        .map_err(emulator_error)?;
+    let args = AgentArgs {
+        scenario: AgentScenario::Gated,
+        url: emulator.url(),
+        calls,
+        concurrency: 0,
+        seconds: 0.0,
+        warmup: 0.0,
+        ramp: plan.scale_ramp,
+        push: contender.push,
+    };
+    let started = Instant::now();
+    let mut run = Run::start(contender, &args, env, "scale")?;
+    let timeline = env
+        .log_dir
+        .join(format!("scale-{}-timeline.tsv", contender.name));
+    let peak_fds = Arc::new(AtomicU64::new(0));
+    let sampler = tokio::spawn(sample(run.process.pid(), timeline, Arc::clone(&peak_fds)));
+    run.wait_for(
+        Duration::from_secs(300),
+        "request for every call",
+        |gathered| emulator.created_count() + gathered.errors.len() >= calls as usize,
+    )
+    .await?;
+    let create_seconds = started.elapsed().as_secs_f64();
+    let rss_created_kib = run.process.usage().map_err(|e| e.to_string())?.rss_kib;
+
+    let usage_before = run.process.usage().map_err(|e| e.to_string())?;
+    let requests_before = api_requests(&emulator);
+    let pending_since = Instant::now();
+    run.gather_for(plan.scale_pending).await;
+    let pending_seconds = pending_since.elapsed().as_secs_f64();
+    let requests_pending = api_requests(&emulator) - requests_before;
+    let usage_pending = run.process.usage().map_err(|e| e.to_string())?;
+
+    let approving = Instant::now();
+    for record in emulator.requests() {
+        if record.status == Status::Pending {
+            let _ = emulator.approve(&record.id);
+        }
+    }
+    run.gather_until(Duration::from_secs(300), "end of every call", |gathered| {
+        gathered.done && gathered.ended() >= calls as usize
+    })
+    .await?;
+    let resume_seconds = approving.elapsed().as_secs_f64();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let usage = run.process.usage().map_err(|e| e.to_string())?;
+    let requests = api_requests(&emulator);
+    let checks = run.gathered.checks(calls, emulator.created_count());
+    sampler.abort();
+    run.process.finish().await;
+    Ok(Scale {
+        rss_created_kib,
+        rss_pending_kib: usage_pending.rss_kib,
+        peak_fds: peak_fds.load(Ordering::Relaxed).max(usage.open_fds),
+        calls,
+        create_seconds,
+        resume_seconds,
+        usage,
+        cpu_pending_seconds: usage_pending.cpu_seconds - usage_before.cpu_seconds,
+        requests_per_second_pending: requests_pending as f64 / pending_seconds,
+        requests_per_second: requests as f64 / wall_seconds,
+        checks,
+    })
+}
+
+/// Samples the agent's memory and open file descriptors every 250 ms into a TSV file (seconds,
+/// RSS KiB, descriptors), keeping the most descriptors seen in `peak_fds`, until aborted or the
+/// process is gone.
+async fn sample(pid: u32, timeline: PathBuf, peak_fds: Arc<AtomicU64>) {
+    use std::io::Write as _;
+    let started = Instant::now();
+    let mut file = std::fs::File::create(&timeline).ok();
+    if let Some(file) = &mut file {
+        let _ = writeln!(file, "seconds\trss_kib\tfds");
+    }
+    while let Ok(usage) = Usage::of(pid) {
+        peak_fds.fetch_max(usage.open_fds, Ordering::Relaxed);
+        if let Some(file) = &mut file {
+            let _ = writeln!(
+                file,
+                "{:.2}\t{}\t{}",
+                started.elapsed().as_secs_f64(),
+                usage.rss_kib,
+                usage.open_fds
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
