@@ -11,6 +11,8 @@ use crate::{Client, Error, PollPolicy, client::Inner, retry::Backoff};
 
 /// The hosted service.
 pub const DEFAULT_BASE_URL: &str = "https://app.cheqpoint.co";
+/// How many HTTP exchanges a client has in flight at once unless told otherwise.
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
 /// How long a checkpoint waits for a decision unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const USER_AGENT: &str = concat!("cheqpoint-rust/", env!("CARGO_PKG_VERSION"));
@@ -42,6 +44,7 @@ pub struct ClientBuilder {
     webhook_secrets: Vec<String>,
     callback_url: Option<String>,
     listen: Option<SocketAddr>,
+    max_concurrent_requests: usize,
 }
 
 impl Default for ClientBuilder {
@@ -59,6 +62,7 @@ impl Default for ClientBuilder {
             webhook_secrets: Vec::new(),
             callback_url: None,
             listen: None,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -78,6 +82,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("callback_url", &self.callback_url)
             .field("listen", &self.listen)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("backoff", &self.backoff)
             .field("create_attempts", &self.create_attempts)
             .field("progress_interval", &self.progress_interval)
@@ -177,6 +182,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How many HTTP exchanges the client has in flight at once; more wait their turn. Default
+    /// 100. It bounds the connections (and so the memory) of a process where thousands of calls
+    /// wait at once; each exchange is short, so a turn comes quickly.
+    pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+        self.max_concurrent_requests = requests.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self
@@ -231,6 +244,7 @@ impl ClientBuilder {
             // A redirect would carry the key (reqwest strips only `Authorization`) to a host that
             // could then answer for the service: a 3xx is an error instead.
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(self.max_concurrent_requests)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         Ok(Client {
@@ -250,6 +264,7 @@ impl ClientBuilder {
                 callback_url: self.callback_url,
                 listen: self.listen,
                 listener: Default::default(),
+                in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
                 backoff: self.backoff,
                 create_attempts: self.create_attempts,
                 progress_interval: self.progress_interval,

@@ -64,6 +64,8 @@ pub(crate) struct Inner {
     pub callback_url: Option<String>,
     pub listen: Option<SocketAddr>,
     pub listener: once_cell::sync::OnceCell<Listener>,
+    /// Turns for HTTP exchanges in flight at once.
+    pub in_flight: tokio::sync::Semaphore,
 }
 
 impl fmt::Debug for Client {
@@ -191,8 +193,9 @@ impl Client {
 
     /// One read of a record, with the failure's kind for the wait loop.
     pub(crate) async fn read(&self, approval_id: &str) -> Result<Approval, http::Failure> {
-        let body =
-            http::send(self.request(Method::GET, &["api", "approvals", approval_id])).await?;
+        let body = self
+            .send(self.request(Method::GET, &["api", "approvals", approval_id]))
+            .await?;
         Approval::from_body(&body, approval_id).map_err(|error| http::Failure {
             error,
             kind: FailureKind::Permanent,
@@ -220,7 +223,7 @@ impl Client {
                 .request(Method::POST, path)
                 .timeout((self.inner.http_timeout + extra_time).min(time_left))
                 .json(body);
-            let failure = match http::send(request).await {
+            let failure = match self.send(request).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -240,6 +243,15 @@ impl Client {
             observe::retrying("create (not processed)", &failure.error, delay);
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// One exchange, waiting first for a turn among the client's
+    /// [`max_concurrent_requests`](ClientBuilder::max_concurrent_requests): thousands of waits
+    /// share a bounded number of connections instead of opening one each.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, http::Failure> {
+        // The semaphore is never closed, so a permit always comes.
+        let _turn = self.inner.in_flight.acquire().await;
+        http::send(request).await
     }
 
     /// How long the last read of a wait, made at its deadline, may take: the wait never runs

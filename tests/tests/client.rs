@@ -397,3 +397,35 @@ async fn a_redirect_is_an_error_and_the_key_does_not_follow_it() {
         "nothing reached the other host"
     );
 }
+
+#[tokio::test]
+async fn many_waits_share_a_bounded_number_of_exchanges() {
+    use cheqpoint_emulator::Route;
+
+    let emulator = emulator().await;
+    // Every status read stalls, holding its turn: the reads that reach the emulator are those
+    // that got one.
+    emulator.inject("get:stall".parse().unwrap());
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .timeout(Duration::from_secs(5))
+        .max_concurrent_requests(2)
+        .build()
+        .unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let client = client.clone();
+        calls.spawn(async move { client.checkpoint(refund()).await });
+    }
+    while emulator.call_count(Route::Create) < 10 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        emulator.call_count(Route::Get),
+        2,
+        "two turns, two reads in flight"
+    );
+    calls.abort_all();
+}
