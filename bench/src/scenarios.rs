@@ -258,25 +258,6 @@ impl Run {
         })
     }
 
-    /// Reads events until `until` holds, for at most `limit`.
-    async fn gather_until(
-        &mut self,
-        limit: Duration,
-        what: &str,
-        mut until: impl FnMut(&Gathered) -> bool,
-    ) -> Result<(), String> {
-        let deadline = Instant::now() + limit;
-        while !until(&self.gathered) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.process.next_within(left).await {
-                Ok(Some(event)) => self.gathered.take(event),
-                Ok(None) => return Err(self.failure(&format!("the agent exited before {what}"))),
-                Err(()) => return Err(self.failure(&format!("no {what} within {limit:?}"))),
-            }
-        }
-        Ok(())
-    }
-
     /// Reads events until `ready` holds (checked at least every 50 ms), for at most `limit`.
     async fn wait_for(
         &mut self,
@@ -407,7 +388,7 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
     });
 
     let limit = plan.latency_window + Duration::from_secs(60);
-    run.gather_until(limit, "end of every call", |gathered| {
+    run.wait_for(limit, "end of every call", |gathered| {
         gathered.done && gathered.ended() >= calls as usize
     })
     .await?;
@@ -470,7 +451,7 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
     let started = Instant::now();
     let mut run = Run::start(contender, &args, env, "auto")?;
     let limit = Duration::from_secs_f64(plan.auto_warmup + plan.auto_seconds + 60.0);
-    run.gather_until(limit, "report", |gathered| gathered.done)
+    run.wait_for(limit, "report", |gathered| gathered.done)
         .await?;
     let report = run
         .gathered
@@ -556,7 +537,7 @@ pub async fn scale(
             let _ = emulator.approve(&record.id);
         }
     }
-    run.gather_until(Duration::from_secs(300), "end of every call", |gathered| {
+    run.wait_for(Duration::from_secs(300), "end of every call", |gathered| {
         gathered.done && gathered.ended() >= calls as usize
     })
     .await?;
