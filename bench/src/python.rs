@@ -1,5 +1,5 @@
 //! The official Python client: a virtualenv under the target directory with `cheqpoint==0.2.0`
-//! with pip, and the driver script written beside it.
+//! installed by pip, and the driver script written beside it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
