@@ -184,7 +184,9 @@ impl ClientBuilder {
 
     /// How many HTTP exchanges the client has in flight at once; more wait their turn. Default
     /// 100. It bounds the connections (and so the memory) of a process where thousands of calls
-    /// wait at once; each exchange is short, so a turn comes quickly.
+    /// wait at once. Status reads and creates are short, so a turn comes quickly; a
+    /// [`request_sync`](crate::Client::request_sync) keeps its turn while the service holds the
+    /// call (up to 10 s), so many of those at once need a higher limit.
     pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
         self.max_concurrent_requests = requests.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
