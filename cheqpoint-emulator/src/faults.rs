@@ -2,11 +2,9 @@
 //! client can be shown to fail closed — never act without an approval it read, never ask twice.
 //!
 //! The [`Fault`] type (its documentation has the kinds and the text form), the layer that applies
-//! faults to requests (`answer`), the control routes (`control`), the text form (`spec`), and the
-//! state: active faults, the port, open connections and the call log (`state`).
+//! faults to requests (`answer`), the text form (`spec`), and the state: active faults, the port, open connections and the call log (`state`).
 
 mod answer;
-mod control;
 mod spec;
 mod state;
 
@@ -17,10 +15,9 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::Value;
 
-use crate::app::App;
+use crate::state::AppState;
 
 pub(crate) use answer::apply;
-pub(crate) use control::routes;
 pub use spec::FaultSpecError;
 pub use state::Call;
 pub(crate) use state::{Connection, Faults, Refusal};
@@ -29,7 +26,7 @@ pub(crate) use state::{Connection, Faults, Refusal};
 /// restart it).
 #[derive(Clone)]
 pub(crate) struct Injection {
-    pub app: Arc<App>,
+    pub app: Arc<AppState>,
     pub faults: Arc<Faults>,
 }
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, watch};
 
 use super::{Fault, FaultKind, Route};
+use crate::listener::Port;
 use crate::recent::Recent;
-use crate::server::Port;
 
 /// How long `refuse` keeps the port closed when the fault gives no `for=`.
 const DEFAULT_REFUSAL: Duration = Duration::from_secs(1);

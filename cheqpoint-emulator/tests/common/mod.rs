@@ -1,5 +1,6 @@
-//! What the emulator's test files share: a plain HTTP client, creating a request through the
-//! agent API, and the binary run as a child process that is killed when the test ends.
+//! What the emulator's test files share: a plain HTTP client, a client of one emulator's routes,
+//! creating a request through the agent API, a callback receiver, and the binary run as a child
+//! process that is killed when the test ends.
 
 // Each test file is its own crate and uses only part of this module.
 #![allow(dead_code)]
@@ -8,9 +9,20 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use cheqpoint_emulator::Emulator;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use cheqpoint_emulator::{CallbackDelivery, Emulator};
+use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 /// The `x-api-key` the tests send (the emulator accepts any non-empty key unless configured).
 pub const KEY: &str = "cq_test_emulator";
@@ -98,4 +110,161 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A client for one emulator, sending `x-api-key` when it has a key.
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: Option<&'static str>,
+}
+
+impl Api {
+    pub fn new(emulator: &Emulator) -> Self {
+        Api::with_key(&emulator.url(), Some(KEY))
+    }
+
+    pub fn with_key(base: &str, key: Option<&'static str>) -> Self {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        Api {
+            http,
+            base: base.to_owned(),
+            key,
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.post_raw(path, "application/json", body.to_string())
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> (StatusCode, Value) {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// Sends and reads the answer, which must be JSON whatever the status.
+    pub async fn send(&self, mut request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        if let Some(key) = self.key {
+            request = request.header("x-api-key", key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{status}: {content_type}"
+        );
+        (status, response.json().await.unwrap())
+    }
+
+    /// Creates a request through `POST /api/approvals/request` and returns its id.
+    pub async fn create(&self, extra: Value) -> String {
+        let (status, body) = self
+            .post("/api/approvals/request", &request_body(extra))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A valid create body with `extra` fields merged in.
+pub fn request_body(extra: Value) -> Value {
+    let mut body = json!({
+        "action": "process_refund",
+        "summary": "Refund 12000 cents on order 8842",
+        "details": {"order_id": "8842", "amount_cents": 12000},
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+/// Asserts a JSON error answer with this status whose message contains `needle`.
+pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needle: &str) {
+    let message = answer.1["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer:?}"));
+    assert_eq!(answer.0, status, "{message}");
+    assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+}
+
+/// A callback as a receiver saw it.
+pub struct Received {
+    pub signature: Option<String>,
+    pub body: Bytes,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A tiny HTTP server that records every POST to `/hook` and answers `{"ok": true}`.
+pub async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
+    let (sender, received) = mpsc::unbounded_channel();
+    let router = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| async move {
+            let signature = headers
+                .get("x-cheqpoint-signature")
+                .map(|value| value.to_str().unwrap().to_owned());
+            sender.send(Received { signature, body }).unwrap();
+            axum::Json(json!({"ok": true}))
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, received)
+}
+
+pub async fn next_callback(received: &mut mpsc::UnboundedReceiver<Received>) -> Received {
+    tokio::time::timeout(Duration::from_secs(3), received.recv())
+        .await
+        .expect("no callback within 3 s")
+        .unwrap()
+}
+
+/// The emulator's record of its deliveries, once there are `count` of them.
+pub async fn deliveries(emulator: &Emulator, count: usize) -> Vec<CallbackDelivery> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let deliveries = emulator.callbacks();
+        if deliveries.len() >= count || Instant::now() > deadline {
+            return deliveries;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+pub fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn is_rfc3339(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|text| humantime::parse_rfc3339(text).is_ok())
 }

@@ -9,7 +9,7 @@
 //! | `POST /emulator/restart` | forgets every request; `{"ok": true}` |
 //!
 //! Each of them can forge an answer (`get:status=APPROVED`) or wipe the emulator's state, so they
-//! sit behind the reviewer token, as the review routes do ([`review_token`]).
+//! sit behind the reviewer token, as the review routes do ([`guards`](super::guards)).
 
 use std::sync::Arc;
 
@@ -20,10 +20,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{Connection, Fault, Injection};
+use super::guards;
 use crate::errors::{ApiError, JsonObject};
+use crate::faults::{Connection, Fault, Injection};
 use crate::record::rfc3339;
-use crate::review_token;
 
 /// The control routes, behind the reviewer token, for any router state.
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>(injection: Injection) -> Router<S> {
@@ -32,7 +32,10 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(injection: Injection) -> 
         .route("/emulator/faults", get(list).post(inject).delete(clear))
         .route("/emulator/calls", get(calls))
         .route("/emulator/restart", post(restart))
-        .route_layer(middleware::from_fn_with_state(app, review_token::require))
+        .route_layer(middleware::from_fn_with_state(
+            app,
+            guards::require_review_token,
+        ))
         .with_state(injection)
 }
 

@@ -9,11 +9,11 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 
-use crate::app::App;
+use crate::state::AppState;
 
 /// The event stream.
 pub(crate) async fn events(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut changes = app.store.subscribe();
     // The first event tells a page that (re)connects to catch up.

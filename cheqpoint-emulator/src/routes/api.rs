@@ -1,58 +1,35 @@
-//! The API that agents call (PROTOCOL.md §1–3), behind the `x-api-key` check:
+//! The API that agents call (PROTOCOL.md §1–3), behind the API key guard:
 //! `POST /api/approvals/request`, `GET /api/approvals/{id}` and `POST /api/webhooks/inbound`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, State};
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::app::App;
 use crate::errors::{ApiError, DecisionError, JsonObject};
 use crate::fields::Fields;
 use crate::record::{ApprovalRecord, Endpoint, NewRequest};
 use crate::rules::risk_level_score;
+use crate::state::AppState;
 
-/// The header that carries the connection key.
-const API_KEY_HEADER: &str = "x-api-key";
+use super::guards;
 
 /// The agent-facing routes.
-pub(crate) fn routes(app: Arc<App>) -> Router<Arc<App>> {
+pub(crate) fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/approvals/request", post(create))
         .route("/api/approvals/{id}", get(read))
         .route("/api/webhooks/inbound", post(inbound))
-        .route_layer(middleware::from_fn_with_state(app, require_api_key))
-}
-
-/// Lets a request through when its `x-api-key` is the configured key, or any non-empty key when
-/// none is configured; answers 401 otherwise.
-async fn require_api_key(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let key = request
-        .headers()
-        .get(API_KEY_HEADER)
-        .map(|key| key.as_bytes());
-    match (key, app.api_key.as_deref()) {
-        (None | Some(b""), _) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing API key: send it in the x-api-key header",
-        )
-        .into_response(),
-        (Some(key), Some(expected)) if key != expected.as_bytes() => {
-            ApiError::new(StatusCode::UNAUTHORIZED, "invalid API key").into_response()
-        }
-        _ => next.run(request).await,
-    }
+        .route_layer(middleware::from_fn_with_state(app, guards::require_api_key))
 }
 
 /// `POST /api/approvals/request`: `{"id", "status"}`, the status in upper case.
 async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let record = app.create(new_request(&Fields(&body), Endpoint::Request)?);
@@ -61,7 +38,7 @@ async fn create(
 
 /// `GET /api/approvals/{id}`: the whole record.
 async fn read(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<ApprovalRecord>, ApiError> {
     app.store
@@ -73,7 +50,7 @@ async fn read(
 /// `POST /api/webhooks/inbound`: answers at once, or after waiting up to `maxWaitMs` for a
 /// decision; status in lower case.
 async fn inbound(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let fields = Fields(&body);
@@ -170,7 +147,7 @@ mod tests {
 
     #[test]
     fn max_wait_is_capped_at_ten_seconds() {
-        let cap = crate::MAX_HOLD;
+        let cap = crate::emulator::MAX_HOLD;
         assert_eq!(capped_wait(0, cap), Duration::ZERO);
         assert_eq!(capped_wait(2_500, cap), Duration::from_millis(2_500));
         assert_eq!(capped_wait(10_000, cap), Duration::from_secs(10));

@@ -12,7 +12,7 @@ use crate::rules::{self, Rules};
 use crate::store::Store;
 
 /// The emulator's shared state.
-pub(crate) struct App {
+pub(crate) struct AppState {
     pub store: Store,
     pub callbacks: Callbacks,
     pub rules: Rules,
@@ -26,7 +26,7 @@ pub(crate) struct App {
     pub max_hold: Duration,
 }
 
-impl App {
+impl AppState {
     /// Stores a new request, decided at once when a rule applies.
     pub fn create(&self, request: NewRequest) -> ApprovalRecord {
         let now = SystemTime::now();

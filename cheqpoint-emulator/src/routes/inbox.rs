@@ -1,5 +1,5 @@
 //! The review inbox: a page at `/` with its stylesheet and script, plain files under `inbox/`
-//! built into the binary. The page reads `GET /emulator/approvals`, listens to
+//! built into the binary (`src/inbox/`). The page reads `GET /emulator/approvals`, listens to
 //! `GET /emulator/events` and decides through `POST /emulator/approvals/{id}/decision`.
 
 use axum::Router;
@@ -14,9 +14,9 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/inbox.js", asset("text/javascript; charset=utf-8", SCRIPT))
 }
 
-const PAGE: &str = include_str!("inbox/index.html");
-const STYLE: &str = include_str!("inbox/inbox.css");
-const SCRIPT: &str = include_str!("inbox/inbox.js");
+const PAGE: &str = include_str!("../inbox/index.html");
+const STYLE: &str = include_str!("../inbox/inbox.css");
+const SCRIPT: &str = include_str!("../inbox/inbox.js");
 
 /// `GET` answering `body` as `content_type`.
 fn asset<S: Clone + Send + Sync + 'static>(

@@ -12,20 +12,23 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::App;
+use super::events;
+use super::guards;
 use crate::errors::{ApiError, JsonObject};
-use crate::events;
 use crate::fields::Fields;
 use crate::record::{ApprovalRecord, Decision, Status};
-use crate::review_token;
+use crate::state::AppState;
 
 /// The review routes.
-pub(crate) fn routes(app: Arc<App>) -> Router<Arc<App>> {
+pub(crate) fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
     let guarded = Router::new()
         .route("/emulator/approvals", get(list))
         .route("/emulator/approvals/{id}/decision", post(decide))
         .route("/emulator/events", get(events::events))
-        .route_layer(middleware::from_fn_with_state(app, review_token::require));
+        .route_layer(middleware::from_fn_with_state(
+            app,
+            guards::require_review_token,
+        ));
     Router::new()
         .route("/emulator/health", get(health))
         .merge(guarded)
@@ -44,7 +47,7 @@ struct ListQuery {
 
 /// `GET /emulator/approvals[?status=…]`: the records, newest first.
 async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<ApprovalRecord>>, ApiError> {
     let wanted: Option<Status> = query
@@ -62,7 +65,7 @@ async fn list(
 /// `POST /emulator/approvals/{id}/decision` with `{"decision": "approve"|"reject",
 /// "modifiedDetails"?: {…}, "note"?: "…", "reasonCode"?: "…"}`: the decided record.
 async fn decide(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<ApprovalRecord>, ApiError> {

@@ -1,0 +1,337 @@
+//! [`Emulator`], the running server a test holds (its decision, inspection and fault methods),
+//! and [`EmulatorBuilder`], which configures and starts it.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+use crate::callbacks::{CallbackDelivery, Callbacks};
+use crate::errors::DecisionError;
+use crate::faults::{Call, Fault, Faults, Injection, Route};
+use crate::listener::{self, Port};
+use crate::record::{ApprovalRecord, Decision, Status};
+use crate::routes;
+use crate::rules::Rules;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// The service's cap on how long a short-wait call is held (`maxWaitMs`).
+pub(crate) const MAX_HOLD: Duration = Duration::from_secs(10);
+
+/// How long a request may stay pending unless configured otherwise.
+const DEFAULT_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A running emulator. Dropping it shuts the server down.
+pub struct Emulator {
+    app: Arc<AppState>,
+    faults: Arc<Faults>,
+    addr: SocketAddr,
+    /// Dropped with the emulator, which tells the server to shut down.
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl Emulator {
+    /// Starts an emulator on `127.0.0.1` and a free port, with the defaults of
+    /// [`EmulatorBuilder`].
+    pub async fn start() -> io::Result<Emulator> {
+        Emulator::builder().start().await
+    }
+
+    /// An emulator to configure.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://ADDR`, without a trailing slash: the base URL to give a client.
+    pub fn url(&self) -> String {
+        self.app.base_url.clone()
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Approves pending request `id` as it was sent.
+    pub fn approve(&self, id: impl AsRef<str>) -> Result<ApprovalRecord, DecisionError> {
+        self.decide(id, Decision::new(Status::Approved, None, None))
+    }
+
+    /// Approves pending request `id` with the reviewer's edits, which replace its details
+    /// (`modifiedDetails`, a JSON object).
+    pub fn approve_with(
+        &self,
+        id: impl AsRef<str>,
+        modified_details: Value,
+    ) -> Result<ApprovalRecord, DecisionError> {
+        self.decide(
+            id,
+            Decision::new(Status::Approved, Some(modified_details), None),
+        )
+    }
+
+    /// Rejects pending request `id` with a note for the agent.
+    pub fn reject(
+        &self,
+        id: impl AsRef<str>,
+        note: impl Into<String>,
+    ) -> Result<ApprovalRecord, DecisionError> {
+        self.decide(id, Decision::new(Status::Rejected, None, Some(note.into())))
+    }
+
+    fn decide(
+        &self,
+        id: impl AsRef<str>,
+        decision: Decision,
+    ) -> Result<ApprovalRecord, DecisionError> {
+        self.app.decide(id.as_ref(), decision)
+    }
+
+    /// The oldest pending request that this method has not returned before, waiting for one to
+    /// arrive.
+    pub async fn next_pending(&self) -> ApprovalRecord {
+        self.app.store.next_pending().await
+    }
+
+    /// Like [`next_pending`](Self::next_pending), giving up after `limit`.
+    pub async fn next_pending_timeout(&self, limit: Duration) -> Option<ApprovalRecord> {
+        tokio::time::timeout(limit, self.next_pending()).await.ok()
+    }
+
+    /// Every request received since the last restart, in arrival order. The emulator keeps every
+    /// request until restarted (it is for tests and local runs, not for months of traffic); only
+    /// the logs of calls and callbacks are capped.
+    pub fn requests(&self) -> Vec<ApprovalRecord> {
+        self.app.store.all()
+    }
+
+    /// Request `id`, if there is one.
+    pub fn get(&self, id: impl AsRef<str>) -> Option<ApprovalRecord> {
+        self.app.store.get(id.as_ref())
+    }
+
+    /// The callback deliveries attempted so far, in the order they finished: the last 10,000
+    /// (older ones are dropped, so that a long-running emulator does not grow without bound).
+    pub fn callbacks(&self) -> Vec<CallbackDelivery> {
+        self.app.callbacks.deliveries()
+    }
+
+    /// Injects a fault: the emulator fails the requests it matches (see [`Fault`]) until it runs
+    /// out or [`clear_faults`](Self::clear_faults) is called.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cheqpoint_emulator::{Emulator, Fault, FaultKind, Route};
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// emulator.inject(Fault::new(Route::Get, FaultKind::Status(502)).times(3));
+    /// emulator.inject("create:429x2,retry-after=1".parse()?);
+    /// assert_eq!(emulator.faults(), ["get:502,times=3", "create:429,times=2,retry-after=1"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault) {
+        self.faults.inject(fault);
+    }
+
+    /// Removes every fault, and opens the port again if a `refuse` fault closed it.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// The faults still active, in the text form, with what is left of each.
+    pub fn faults(&self) -> Vec<String> {
+        self.faults.describe()
+    }
+
+    /// The calls to the API routes received so far, in arrival order, with the fault applied to
+    /// each: the last 100,000 (older ones are dropped, so that a long-running emulator polled
+    /// for days does not grow without bound). Calls refused at the port are not seen, so not
+    /// logged.
+    pub fn calls(&self) -> Vec<Call> {
+        self.faults.calls()
+    }
+
+    /// How many calls to `route` were received ([`Route::Any`]: to any API route); exact, also
+    /// once [`calls`](Self::calls) has dropped the oldest.
+    pub fn call_count(&self, route: Route) -> usize {
+        self.faults.call_count(route)
+    }
+
+    /// How many approval requests were created since the emulator started, including those a
+    /// restart forgot: what a client's calls cost in billable requests.
+    pub fn created_count(&self) -> usize {
+        self.app.store.created_count()
+    }
+
+    /// Forgets every request and closes every connection, as a restart of a server that keeps
+    /// nothing on disk would. Faults, the call log and [`created_count`](Self::created_count)
+    /// are kept.
+    pub fn restart(&self) {
+        Injection {
+            app: Arc::clone(&self.app),
+            faults: Arc::clone(&self.faults),
+        }
+        .restart(None);
+    }
+
+    /// The review inbox: `http://ADDR/`, with `?token=` when a reviewer token is set.
+    pub fn inbox_url(&self) -> String {
+        self.app.inbox_url()
+    }
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("url", &self.app.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Emulator`]. By default it listens on `127.0.0.1:0` (a free port), accepts any
+/// non-empty API key, needs no reviewer token, does not sign callbacks, has no rules, and expires
+/// requests after 24 hours.
+#[derive(Clone)]
+pub struct EmulatorBuilder {
+    bind: SocketAddr,
+    api_key: Option<String>,
+    review_token: Option<String>,
+    webhook_secret: Option<String>,
+    rules: Rules,
+    expiry: Duration,
+    max_hold: Duration,
+    faults: Vec<Fault>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            api_key: None,
+            review_token: None,
+            webhook_secret: None,
+            rules: Rules::default(),
+            expiry: DEFAULT_EXPIRY,
+            max_hold: MAX_HOLD,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on; port 0 picks a free port.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Accepts only this `x-api-key`; others get 401.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`) and the control
+    /// routes (`/emulator/faults`, `/emulator/calls`, `/emulator/restart`): they answer 401
+    /// unless the request carries this token in the `x-review-token` header or as `?token=`. The
+    /// inbox page takes it from its own URL, [`Emulator::inbox_url`]. The methods of [`Emulator`]
+    /// need no token.
+    pub fn review_token(mut self, token: impl Into<String>) -> Self {
+        self.review_token = Some(token.into());
+        self
+    }
+
+    /// The longest a short-wait call (`maxWaitMs`) is held for a decision: 10 s, as the service
+    /// does, unless lowered here to test what a client does once the hold is over.
+    pub fn max_hold(mut self, hold: Duration) -> Self {
+        self.max_hold = hold.min(MAX_HOLD);
+        self
+    }
+
+    /// Signs callbacks: header `x-cheqpoint-signature`, the lower-case hex HMAC-SHA256 of the body
+    /// keyed by this secret.
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.webhook_secret = Some(secret.into());
+        self
+    }
+
+    /// Approves at creation every request whose risk is below `risk` (rule
+    /// `auto-approve below {risk}`). The risk is `riskScore`, else `riskLevel` read as low 0.2,
+    /// medium 0.5, high 0.9.
+    pub fn auto_approve_below(mut self, risk: f64) -> Self {
+        self.rules.approve_below = Some(risk);
+        self
+    }
+
+    /// Rejects at creation every request whose risk is above `risk` (rule
+    /// `auto-reject above {risk}`); this wins over [`auto_approve_below`](Self::auto_approve_below).
+    pub fn auto_reject_above(mut self, risk: f64) -> Self {
+        self.rules.reject_above = Some(risk);
+        self
+    }
+
+    /// Rejects requests still pending after `expiry`, with `retryable: true` and
+    /// `decisionReasonCode: "expired"`.
+    pub fn expiry(mut self, expiry: Duration) -> Self {
+        self.expiry = expiry;
+        self
+    }
+
+    /// Starts with this fault injected (see [`Emulator::inject`]); may be called more than once.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// Binds the address and starts serving in the background of the current Tokio runtime.
+    pub async fn start(self) -> io::Result<Emulator> {
+        let runtime = Handle::try_current().map_err(io::Error::other)?;
+        let listener = TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        if self.api_key.is_none() {
+            tracing::warn!("no API key configured: any non-empty x-api-key is accepted");
+        }
+        let app = Arc::new(AppState {
+            store: Store::new(self.expiry),
+            callbacks: Callbacks::new(self.webhook_secret, runtime.clone())?,
+            rules: self.rules,
+            api_key: self.api_key,
+            review_token: self.review_token,
+            base_url: format!("http://{addr}"),
+            max_hold: self.max_hold,
+        });
+        let port = Port::new(listener, runtime.clone())?;
+        let faults = Arc::new(Faults::new(port, self.faults));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let injection = Injection {
+            app: Arc::clone(&app),
+            faults: Arc::clone(&faults),
+        };
+        let server = listener::serve(routes::router(injection), Arc::clone(&faults), async {
+            // Resolves when the `Emulator`, which holds the sender, is dropped.
+            let _ = stopped.await;
+        });
+        let expiry_app = Arc::clone(&app);
+        runtime.spawn(async move {
+            tokio::select! {
+                () = server => {}
+                () = expiry_app.expire_pending() => {}
+            }
+        });
+        tracing::info!(%addr, "emulator started");
+        Ok(Emulator {
+            app,
+            faults,
+            addr,
+            _shutdown: shutdown,
+        })
+    }
+}
