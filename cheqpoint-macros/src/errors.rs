@@ -27,3 +27,15 @@ impl Errors {
         self.combined.map(|error| error.to_compile_error())
     }
 }
+
+#[cfg(test)]
+impl Errors {
+    /// Each message recorded, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.combined
+            .iter()
+            .flat_map(|combined| combined.clone().into_iter())
+            .map(|error| error.to_string())
+            .collect()
+    }
+}

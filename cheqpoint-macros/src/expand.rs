@@ -1,22 +1,44 @@
-//! Generating the gated function: the user's signature and body, with the approval in front.
+//! Generating the gated fn from a [`Plan`]: the user's signature and braces, their inner
+//! attributes, then the gate in a block of its own (so the request, the verdict and their JSON
+//! are dropped before the body runs), then each parameter rebound to its approved value, then
+//! the body, untouched, in a block of its own.
+//!
+//! Input:
+//! ```text
+//! #[checkpoint(action = "process_refund", risk = 0.8)]
+//! async fn refund(order_id: String) -> Result<Receipt, Error> { body }
+//! ```
+//! Output, in outline (every name absolute, every local hidden from the body):
+//! ```text
+//! async fn refund(order_id: String) -> Result<Receipt, Error> {
+//!     let edit_order_id;
+//!     {
+//!         let client = global()?;
+//!         let mut gate = Gate::new("process_refund", String::from("Process refund"));
+//!         gate.risk(0.8);
+//!         gate.param("order_id", &order_id)?;
+//!         let verdict = gate.approve(client).await?;
+//!         edit_order_id = verdict.edited::<String>("order_id")?;
+//!     }
+//!     let order_id = match edit_order_id { Some(value) => value, None => order_id };
+//!     { body }
+//! }
+//! ```
+//! where each `?` stands for a `match` that returns the error through the declared return type.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::{AttrStyle, Ident, ItemFn, ReturnType, spanned::Spanned};
+use syn::{Ident, spanned::Spanned};
 
 use crate::{
+    analysis::Plan,
+    item::GatedItem,
     options::Options,
     params::{Kind, Param, erase_impl_trait},
 };
 
-/// What the expansion needs, checked already.
-pub struct Gated<'a> {
-    pub function: &'a ItemFn,
-    pub options: &'a Options,
-    pub params: &'a [Param],
-    pub action: String,
-    pub summary: TokenStream,
-}
+/// The name of the gate's local: its presence in a body means the fn is gated already.
+pub const GATE_MARKER: &str = "__cheqpoint_gate";
 
 /// A name only generated code can see.
 fn hidden(name: &str) -> Ident {
@@ -31,45 +53,70 @@ fn shown_at(hidden: &Ident, span: Span) -> Ident {
     shown
 }
 
-impl Gated<'_> {
-    /// The rewritten function.
-    pub fn expand(&self) -> TokenStream {
-        let function = self.function;
-        let (outer, inner): (Vec<_>, Vec<_>) = function
-            .attrs
-            .iter()
-            .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-        let vis = &function.vis;
-        let sig = &function.sig;
-        let preamble = self.preamble();
-        let statements = &function.block.stmts;
-        let mut tokens = quote!(#(#outer)* #vis #sig);
-        function.block.brace_token.surround(&mut tokens, |body| {
-            quote! {
-                #(#inner)*
-                #preamble
-                { #(#statements)* }
-            }
-            .to_tokens(body)
-        });
-        tokens
-    }
+/// The hidden local holding a parameter's approved value, when the reviewer changed it.
+fn edit_of(param: &Param) -> Ident {
+    hidden(&format!("edit_{}", param.key))
+}
 
-    /// Asks for approval, then rebinds each parameter to its approved value.
-    fn preamble(&self) -> TokenStream {
-        let error = hidden("error");
-        let [client, gate, verdict] = ["client", "gate", "verdict"].map(hidden);
+/// The gated fn.
+pub fn expand(item: &GatedItem, plan: &Plan, options: &Options) -> TokenStream {
+    let expansion = Expansion { plan, options };
+    let GatedItem {
+        outer_attrs,
+        inner_attrs,
+        vis,
+        sig,
+        brace,
+        body,
+    } = item;
+    let declarations = plan
+        .params
+        .iter()
+        .filter(|param| param.is_editable())
+        .map(|param| {
+            let (cfg, edit) = (&param.cfg_attrs, edit_of(param));
+            quote!(#(#cfg)* let #edit;)
+        });
+    let gate = expansion.gate();
+    let rebindings = plan.params.iter().map(rebind);
+    let mut tokens = quote!(#(#outer_attrs)* #vis #sig);
+    brace.surround(&mut tokens, |out| {
+        quote! {
+            #(#inner_attrs)*
+            #(#declarations)*
+            #gate
+            #(#rebindings)*
+            { #body }
+        }
+        .to_tokens(out)
+    });
+    tokens
+}
+
+struct Expansion<'a> {
+    plan: &'a Plan,
+    options: &'a Options,
+}
+
+impl Expansion<'_> {
+    /// The block that asks, waits and reads every edit; under `when = ..`, only when it holds.
+    fn gate(&self) -> TokenStream {
+        let krate = &self.plan.krate;
+        let [client, verdict] = ["client", "verdict"].map(hidden);
+        let gate = hidden("gate");
+        debug_assert_eq!(gate, GATE_MARKER);
         let client_binding = match &self.options.client {
-            Some(expr) => quote_spanned!(expr.span()=> let #client: &::cheqpoint::Client = #expr;),
+            Some(expr) => quote_spanned!(expr.span()=> let #client: &#krate::Client = #expr;),
             None => self.on_error(
-                quote!(::cheqpoint::__private::global()),
-                |value| quote!(let #client: &::cheqpoint::Client = #value;),
+                quote!(#krate::__private::global()),
+                |value| quote!(let #client: &#krate::Client = #value;),
             ),
         };
-        let action = &self.action;
-        let summary = &self.summary;
+        let action = &self.plan.action;
+        let summary = &self.plan.summary;
         let settings = self.settings(&gate);
         let sends = self
+            .plan
             .params
             .iter()
             .filter(|param| param.is_sent())
@@ -78,29 +125,60 @@ impl Gated<'_> {
                 let ty = erase_impl_trait(&param.ty);
                 let span = param.ty.span();
                 let gate = shown_at(&gate, span);
-                let send = quote_spanned!(span=> #gate.param::<#ty>(#key, &#ident));
-                let refuse = self.refuse();
-                quote!(#(#cfg)* if let ::core::result::Result::Err(#error) = #send { #refuse })
+                let send =
+                    self.on_error_stmt(quote_spanned!(span=> #gate.param::<#ty>(#key, &#ident)));
+                quote!(#(#cfg)* #send)
             });
-        let approve = if self.function.sig.asyncness.is_some() {
-            quote!(#gate.approve(#client).await)
+        let approval = hidden("approval");
+        let ask = if self.plan.is_async {
+            quote!(#gate.approve(#client))
         } else {
             quote!(#gate.approve_blocking(#client))
         };
-        let verdict_binding = self.on_error(approve, |value| quote!(let #verdict = #value;));
+        let wait = if self.plan.is_async {
+            quote!(#approval.await)
+        } else {
+            quote!(#approval)
+        };
+        let verdict_binding = self.on_error(wait, |value| quote!(let #verdict = #value;));
         let reads = self
+            .plan
             .params
             .iter()
             .map(|param| self.read_edit(param, &verdict));
-        let applies = self.params.iter().map(apply_edit);
-        quote! {
+        // The request is built in a block of its own, so nothing of it is kept across the wait.
+        let asked = quote! {
             #client_binding
-            let mut #gate = ::cheqpoint::__private::Gate::new(#action, #summary);
-            #settings
-            #(#sends)*
+            let #approval = {
+                let mut #gate = #krate::__private::Gate::new(#action, #summary);
+                #settings
+                #(#sends)*
+                #ask
+            };
             #verdict_binding
             #(#reads)*
-            #(#applies)*
+        };
+        let Some(when) = &self.options.when else {
+            return quote!({ #asked });
+        };
+        let condition = when.to_token_stream().to_string();
+        let unedited = self
+            .plan
+            .params
+            .iter()
+            .filter(|param| param.is_editable())
+            .map(|param| {
+                let (cfg, edit) = (&param.cfg_attrs, edit_of(param));
+                quote!(#(#cfg)* #edit = ::core::option::Option::None;)
+            });
+        let holds = quote_spanned!(when.span()=> #krate::__private::GateCondition::holds(#when));
+        quote! {
+            if #holds {
+                #asked
+            } else {
+                #krate::__private::not_gated(#action, #condition);
+                #(#unedited)*
+            }
         }
     }
 
@@ -124,30 +202,25 @@ impl Gated<'_> {
         .collect()
     }
 
-    /// Phase one: every edit is read (and every read-only parameter checked) before any is applied,
-    /// so a bad edit of one parameter leaves a `&mut` argument untouched.
+    /// Reads the reviewer's value of `param` into its hidden local (or checks that a read-only
+    /// one was not changed). Every edit is read before any is applied, so a bad edit of one
+    /// parameter leaves a `&mut` argument untouched.
     fn read_edit(&self, param: &Param, verdict: &Ident) -> TokenStream {
-        let error = hidden("error");
         let (cfg, key, ty, span) = (&param.cfg_attrs, &param.key, &param.ty, param.edit_span());
-        let edit = hidden(&format!("edit_{}", param.key));
         let verdict = shown_at(verdict, span);
+        let edit = edit_of(param);
         let read = match &param.kind {
-            Kind::Skipped => return TokenStream::new(),
+            Kind::Skipped | Kind::Invalid => return TokenStream::new(),
             Kind::Readonly => {
-                let refuse = self.refuse();
-                return quote! {
-                    #(#cfg)*
-                    if let ::core::result::Result::Err(#error) = #verdict.check_readonly(#key) { #refuse }
-                };
+                let check = self.on_error_stmt(quote!(#verdict.check_readonly(#key)));
+                return quote!(#(#cfg)* #check);
             }
             Kind::Owned => quote_spanned!(span=> #verdict.edited::<#ty>(#key)),
-            Kind::Shared(elem) => {
-                quote_spanned!(span=> #verdict.edited_borrowed::<#elem, _>(#key))
-            }
+            Kind::Shared(elem) => quote_spanned!(span=> #verdict.edited_borrowed::<#elem, _>(#key)),
             Kind::Exclusive(elem) => quote_spanned!(span=> #verdict.edited::<#elem>(#key)),
         };
-        let binding = self.on_error(read, |value| quote!(let #edit = #value;));
-        quote!(#(#cfg)* #binding)
+        let assignment = self.on_error(read, |value| quote!(#edit = #value;));
+        quote!(#(#cfg)* #assignment)
     }
 
     /// `match result { Ok(v) => <bind v>, Err(e) => return refusal }`, as a statement.
@@ -156,8 +229,7 @@ impl Gated<'_> {
         result: TokenStream,
         bind: impl FnOnce(TokenStream) -> TokenStream,
     ) -> TokenStream {
-        let value = hidden("value");
-        let error = hidden("error");
+        let [value, error] = ["value", "error"].map(hidden);
         let refuse = self.refuse();
         bind(quote! {
             match #result {
@@ -167,22 +239,28 @@ impl Gated<'_> {
         })
     }
 
+    /// `if let Err(e) = result { return refusal }`, for a result with nothing to keep.
+    fn on_error_stmt(&self, result: TokenStream) -> TokenStream {
+        let error = hidden("error");
+        let refuse = self.refuse();
+        quote!(if let ::core::result::Result::Err(#error) = #result { #refuse })
+    }
+
     /// Returns the hidden `error` through the declared return type, pointing at that type when
     /// it cannot carry it.
     fn refuse(&self) -> TokenStream {
-        let error = hidden("error");
-        let ReturnType::Type(_, ty) = &self.function.sig.output else {
-            unreachable!("a fn without a return type is refused before expansion");
-        };
-        let ty = erase_impl_trait(ty);
+        let (error, krate) = (hidden("error"), &self.plan.krate);
+        let ty = erase_impl_trait(&self.plan.output);
         quote_spanned! {ty.span()=>
-            return <#ty as ::cheqpoint::__private::GateReturn>::refuse(#error)
+            return <#ty as #krate::__private::GateReturn>::refuse(#error)
         }
     }
 }
 
-/// Phase two: each parameter takes its approved value.
-fn apply_edit(param: &Param) -> TokenStream {
+/// Each parameter takes its approved value: rebound, or written through a `&mut`. A read-only
+/// parameter is rebound only to carry its `mut` and lint attributes onto the binding the body
+/// uses.
+fn rebind(param: &Param) -> TokenStream {
     let value = hidden("value");
     let (cfg, lints, ident, mutability) = (
         &param.cfg_attrs,
@@ -190,9 +268,14 @@ fn apply_edit(param: &Param) -> TokenStream {
         &param.ident,
         &param.mutability,
     );
-    let edit = hidden(&format!("edit_{}", param.key));
-    let apply = match &param.kind {
-        Kind::Skipped | Kind::Readonly => return TokenStream::new(),
+    let edit = edit_of(param);
+    let rebinding = match &param.kind {
+        Kind::Skipped | Kind::Invalid => return TokenStream::new(),
+        Kind::Readonly if lints.is_empty() && mutability.is_none() => return TokenStream::new(),
+        Kind::Readonly => quote! {
+            #(#lints)*
+            let #mutability #ident = #ident;
+        },
         Kind::Owned => quote! {
             #(#lints)*
             let #mutability #ident = match #edit {
@@ -203,7 +286,7 @@ fn apply_edit(param: &Param) -> TokenStream {
         Kind::Shared(_) => quote! {
             #(#lints)*
             let #mutability #ident = match &#edit {
-                ::core::option::Option::Some(#value) => ::std::borrow::Borrow::borrow(#value),
+                ::core::option::Option::Some(#value) => ::core::borrow::Borrow::borrow(#value),
                 ::core::option::Option::None => #ident,
             };
         },
@@ -213,17 +296,7 @@ fn apply_edit(param: &Param) -> TokenStream {
             }
         },
     };
-    quote!(#(#cfg)* #apply)
-}
-
-/// "process_refund" → "Process refund": the summary when none is given.
-pub fn readable(action: &str) -> String {
-    let words = action.replace(['_', '-'], " ");
-    let mut chars = words.trim().chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    quote!(#(#cfg)* #rebinding)
 }
 
 /// The summary expression for a literal text.

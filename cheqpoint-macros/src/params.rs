@@ -1,12 +1,17 @@
-//! Analysing the signature: what each parameter is, and how it travels to the reviewer and back.
+//! Analysing the parameters: what each one is, and how it travels to the reviewer and back. A
+//! parameter that cannot be gated is kept as a known name ([`Kind::Invalid`]), so naming it in
+//! `skip(..)` or a summary is not reported as a second mistake.
 
 use proc_macro2::Span;
 use syn::{
-    FnArg, Ident, Pat, Signature, Type, TypeReference, ext::IdentExt, spanned::Spanned,
+    FnArg, Ident, Lifetime, Pat, Signature, Type, TypeReference, ext::IdentExt, spanned::Spanned,
     visit::Visit, visit_mut::VisitMut,
 };
 
-use crate::{errors::Errors, options::Options};
+use crate::{
+    errors::Errors,
+    options::{OptionName, Options},
+};
 
 /// One named parameter of the gated function (receivers are never sent).
 pub struct Param {
@@ -38,12 +43,31 @@ pub enum Kind {
     Readonly,
     /// Not sent.
     Skipped,
+    /// Cannot be gated as written; reported already.
+    Invalid,
 }
 
 impl Param {
     /// True when the parameter goes into `details`.
     pub fn is_sent(&self) -> bool {
-        !matches!(self.kind, Kind::Skipped)
+        matches!(
+            self.kind,
+            Kind::Owned | Kind::Shared(_) | Kind::Exclusive(_) | Kind::Readonly
+        )
+    }
+
+    /// True when a reviewer's edit may change it.
+    pub fn is_editable(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Owned | Kind::Shared(_) | Kind::Exclusive(_)
+        )
+    }
+
+    /// True when the body sees it through a new binding (the approved value, or for a
+    /// read-only one the same value, carrying the parameter's `mut` and lint attributes).
+    pub fn is_rebound(&self) -> bool {
+        matches!(self.kind, Kind::Owned | Kind::Shared(_) | Kind::Readonly)
     }
 
     /// Where an error about reading an edit into the parameter points: the `T` of a `&T`, else
@@ -56,8 +80,8 @@ impl Param {
     }
 }
 
-/// Reads the parameters of `sig`, moving `mut` off those that are rebound, and checks them
-/// against `skip(..)` and `readonly(..)`.
+/// Reads the parameters of `sig`, moving `mut` and lint attributes off those that are rebound,
+/// and checks them against `skip(..)` and `readonly(..)`.
 pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> Vec<Param> {
     if let Some(variadic) = &sig.variadic {
         errors.at(
@@ -65,6 +89,8 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
             "#[checkpoint] cannot send variadic arguments; take a slice instead",
         );
     }
+    // Without a readable `skip`/`readonly`, a parameter they might have excused is not judged.
+    let lists_known = !options.failed(OptionName::Skip) && !options.failed(OptionName::Readonly);
     let mut params = Vec::new();
     for arg in sig.inputs.iter_mut() {
         let FnArg::Typed(typed) = arg else { continue };
@@ -75,26 +101,13 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
             );
             continue;
         };
-        if binding.by_ref.is_some() || binding.subpat.is_some() {
-            errors.at(
-                &*binding,
-                "#[checkpoint] sends each parameter under its name: write a plain `name: Type`",
-            );
-            continue;
-        }
         let ident = binding.ident.clone();
         let skipped = contains(&options.skip, &ident);
         let readonly = contains(&options.readonly, &ident);
-        let kind = if skipped {
+        let mut kind = if skipped {
             Kind::Skipped
         } else if readonly {
             Kind::Readonly
-        } else if let Some(kind) = trait_type(&typed.ty) {
-            errors.at(
-                &typed.ty,
-                format!("{kind} parameter cannot take the reviewer's edits: add `readonly({ident})` to send it unedited, or `skip({ident})` to keep it out"),
-            );
-            continue;
         } else {
             match unparen(&typed.ty) {
                 Type::Reference(TypeReference {
@@ -106,35 +119,109 @@ pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> V
                 _ => Kind::Owned,
             }
         };
-        let rebound = matches!(kind, Kind::Owned | Kind::Shared(_));
-        let lint_attrs = if rebound {
-            let (lints, others) = typed.attrs.drain(..).partition(is_lint);
-            typed.attrs = others;
-            lints
-        } else {
-            Vec::new()
-        };
-        params.push(Param {
+        if binding.by_ref.is_some() || binding.subpat.is_some() {
+            errors.at(
+                &*binding,
+                "#[checkpoint] sends each parameter under its name: write a plain `name: Type`",
+            );
+            kind = Kind::Invalid;
+        } else if matches!(kind, Kind::Owned | Kind::Shared(_) | Kind::Exclusive(_))
+            && lists_known
+            && let Some(problem) = cannot_take_edits(&typed.ty, &kind)
+        {
+            errors.at(&typed.ty, problem.explain(&ident));
+            kind = Kind::Invalid;
+        } else if !lists_known && !matches!(kind, Kind::Skipped | Kind::Readonly) {
+            kind = Kind::Invalid;
+        }
+        let param = Param {
             key: ident.unraw().to_string(),
             ident,
             ty: (*typed.ty).clone(),
-            kind,
-            mutability: if rebound {
-                binding.mutability.take()
-            } else {
-                None
-            },
+            mutability: None,
             cfg_attrs: typed
                 .attrs
                 .iter()
                 .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr"))
                 .cloned()
                 .collect(),
-            lint_attrs,
-        });
+            lint_attrs: Vec::new(),
+            kind,
+        };
+        let param = if param.is_rebound() {
+            let (lints, others) = typed.attrs.drain(..).partition(is_lint);
+            typed.attrs = others;
+            Param {
+                mutability: binding.mutability.take(),
+                lint_attrs: lints,
+                ..param
+            }
+        } else {
+            param
+        };
+        params.push(param);
     }
     check_names(&params, options, errors);
     params
+}
+
+/// Why a parameter cannot take the reviewer's edits as written.
+enum Problem {
+    /// An `impl Trait` or `dyn Trait` type: an edit cannot be rebuilt into it.
+    TraitType(&'static str),
+    /// A borrow the edited value, a new value made during the call, cannot live for.
+    Borrow(String),
+}
+
+impl Problem {
+    fn explain(&self, ident: &Ident) -> String {
+        match self {
+            Problem::TraitType(kind) => format!(
+                "{kind} parameter cannot take the reviewer's edits: add `readonly({ident})` to send it unedited, or `skip({ident})` to keep it out"
+            ),
+            Problem::Borrow(borrow) => format!(
+                "`{ident}` {borrow}, and an edited value is made during the call, so it cannot live that long: add `readonly({ident})` to send it and run the caller's value unedited, or take it by value"
+            ),
+        }
+    }
+}
+
+/// The reason `ty` cannot take edits, when it cannot: a trait type anywhere; a borrow for a
+/// named or `'static` lifetime; a borrow inside an owned type.
+fn cannot_take_edits(ty: &Type, kind: &Kind) -> Option<Problem> {
+    if let Some(kind) = trait_type(ty) {
+        return Some(Problem::TraitType(kind));
+    }
+    let (outer, inner) = match (unparen(ty), kind) {
+        (Type::Reference(reference), Kind::Shared(elem)) => (reference.lifetime.as_ref(), elem),
+        (Type::Reference(_), Kind::Exclusive(elem)) => (None, elem),
+        (ty, _) => (None, ty),
+    };
+    if let Some(lifetime) = outer.filter(|lifetime| lifetime.ident != "_") {
+        return Some(Problem::Borrow(format!("borrows for `{lifetime}`")));
+    }
+    borrow_inside(inner).map(Problem::Borrow)
+}
+
+/// A borrow held inside an owned type (`Option<&str>`, `Cow<'a, str>`), described.
+fn borrow_inside(ty: &Type) -> Option<String> {
+    struct Finder(Option<String>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, _: &'ast TypeReference) {
+            self.0
+                .get_or_insert_with(|| "holds a borrow inside its type".to_owned());
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
+            if lifetime.ident != "static" {
+                self.0.get_or_insert_with(|| {
+                    format!("holds a borrow for `{lifetime}` inside its type")
+                });
+            }
+        }
+    }
+    let mut finder = Finder(None);
+    finder.visit_type(ty);
+    finder.0
 }
 
 /// `skip` and `readonly` must name parameters, each once, and not the same one in both.
@@ -188,7 +275,7 @@ fn contains(names: &[Ident], ident: &Ident) -> bool {
     names.iter().any(|name| name.unraw() == ident.unraw())
 }
 
-fn unparen(ty: &Type) -> &Type {
+pub fn unparen(ty: &Type) -> &Type {
     match ty {
         Type::Paren(inner) => unparen(&inner.elem),
         Type::Group(inner) => unparen(&inner.elem),

@@ -1,10 +1,15 @@
 //! The `summary` template: `{name}` placeholders checked against the parameters at compile time.
+//! A format spec may take its width or precision from a parameter (`{amount:>width$}`); that
+//! parameter must be sent too, or the summary would show the reviewer what `skip(..)` hides.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-use crate::{errors::Errors, params::Param};
+use crate::{
+    errors::Errors,
+    params::{Kind, Param},
+};
 
 /// The expression that builds the summary: `format!` over the named parameters.
 pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> TokenStream {
@@ -36,17 +41,35 @@ pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> Token
         };
         let placeholder = &tail[1..end];
         let (name, spec) = placeholder.split_once(':').unwrap_or((placeholder, ""));
-        match find(params, name.trim()) {
-            Ok(param) => {
-                let ident = &param.ident;
-                args.push(quote!(&#ident));
-                format.push_str(&if spec.is_empty() {
-                    "{}".to_owned()
-                } else {
-                    format!("{{:{spec}}}")
-                });
+        let name = name.trim();
+        let shown = find(params, name, &format!("shows `{{{name}}}`"));
+        let counts = spec_arguments(spec).map(|count| match count {
+            Ok(count) => find(
+                params,
+                count,
+                &format!("takes a width or precision from `{count}$`"),
+            )
+            .map(drop),
+            Err(message) => Err(Some(message)),
+        });
+        let mut fine = true;
+        for result in std::iter::once(shown.as_ref().map(drop).map_err(Clone::clone)).chain(counts)
+        {
+            if let Err(problem) = result {
+                fine = false;
+                if let Some(message) = problem {
+                    errors.at(template, message);
+                }
             }
-            Err(message) => errors.at(template, message),
+        }
+        if let (Ok(param), true) = (shown, fine) {
+            let ident = &param.ident;
+            args.push(quote!(&#ident));
+            format.push_str(&if spec.is_empty() {
+                "{}".to_owned()
+            } else {
+                format!("{{:{spec}}}")
+            });
         }
         rest = &tail[end + 1..];
     }
@@ -55,7 +78,31 @@ pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> Token
     quote!(::std::format!(#format #(, #args)*))
 }
 
-fn find<'p>(params: &'p [Param], name: &str) -> Result<&'p Param, String> {
+/// The arguments a format spec takes its width and precision from: `name$` gives the name;
+/// a position (`0$`) or `.*` is an error, since the summary's arguments are the parameters it
+/// shows, not positions a person can count.
+fn spec_arguments(spec: &str) -> impl Iterator<Item = Result<&str, String>> {
+    let star = spec
+        .contains(".*")
+        .then(|| Err(format!("`summary` cannot take a precision from `.*` (in `{{:{spec}}}`): write it as a number, or `.name$` with a parameter")));
+    let counts = spec.match_indices('$').map(move |(dollar, _)| {
+        let before = &spec[..dollar];
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let name = &before[start..];
+        if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) {
+            Err(format!("`summary` takes widths and precisions from parameters by name (`{{:width$}}`), not by position (in `{{:{spec}}}`)"))
+        } else {
+            Ok(name)
+        }
+    });
+    star.into_iter().chain(counts)
+}
+
+/// The parameter `name` when the summary may use it (`usage` says how it is used); `Err(None)` when the
+/// problem was reported already (a parameter that could not be gated).
+fn find<'p>(params: &'p [Param], name: &str, usage: &str) -> Result<&'p Param, Option<String>> {
     let sent: Vec<String> = params
         .iter()
         .filter(|param| param.is_sent())
@@ -67,17 +114,18 @@ fn find<'p>(params: &'p [Param], name: &str) -> Result<&'p Param, String> {
         format!("it can name {}", sent.join(", "))
     };
     if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
+        return Err(Some(format!(
             "`summary` names parameters by name, not position (`{{{name}}}`); {choices}"
-        ));
+        )));
     }
     match params.iter().find(|param| param.key == name) {
-        Some(param) if !param.is_sent() => Err(format!(
-            "`summary` shows `{{{name}}}`, but `{name}` is skipped and must not reach the reviewer; remove it from the summary or from `skip(..)`"
-        )),
+        Some(param) if matches!(param.kind, Kind::Invalid) => Err(None),
+        Some(param) if !param.is_sent() => Err(Some(format!(
+            "`summary` {usage}, but `{name}` is skipped and must not reach the reviewer; remove it from the summary or from `skip(..)`"
+        ))),
         Some(param) => Ok(param),
-        None => Err(format!(
-            "`summary` names `{{{name}}}`, which is no parameter of this fn; {choices}"
-        )),
+        None => Err(Some(format!(
+            "`summary` {usage}, which is no parameter of this fn; {choices}"
+        ))),
     }
 }

@@ -26,7 +26,7 @@
 //! #     .poll(cheqpoint::PollPolicy::fixed(std::time::Duration::from_millis(10))).build()?)?;
 //! # let reviewer = async {
 //! #     let request = emulator.next_pending().await;
-//! #     emulator.approve_with(&request.id, serde_json::json!({"amount_cents": 9_000})).unwrap();
+//! #     emulator.approve_with(&request.id, serde_json::json!({"order_id": "8842", "amount_cents": 9_000})).unwrap();
 //! # };
 //! // cheqpoint::init(cheqpoint::Client::from_env()?)?;   // once, at start-up
 //! # let (receipt, ()) = tokio::join!(refund("8842".into(), 12_000), reviewer);
@@ -62,27 +62,40 @@
 //! ## What it generates
 //!
 //! The `refund` above becomes, in outline (the real expansion names everything by absolute path,
-//! calls `cheqpoint::__private`, and hides its locals from the body):
+//! calls `cheqpoint::__private`, and hides its locals from the body; a test keeps this outline
+//! equal to it):
 //!
 //! ```text
 //! async fn refund(order_id: String, amount_cents: u64) -> Result<Receipt, cheqpoint::Error> {
-//!     let client = cheqpoint::global()?;                     // the `client = ..` option, else this
-//!     let mut gate = Gate::new("process_refund",
-//!                              format!("Refund {} cents on order {}", &amount_cents, &order_id));
-//!     gate.risk(0.8);
-//!     gate.param("order_id", &order_id)?;                    // each parameter not skipped
-//!     gate.param("amount_cents", &amount_cents)?;
-//!     let verdict = gate.approve(client).await?;            // create, then wait for the decision
-//!     let edit_order_id = verdict.edited::<String>("order_id")?;        // read every edit first,
-//!     let edit_amount_cents = verdict.edited::<u64>("amount_cents")?;   // so one bad edit changes nothing
-//!     let order_id = edit_order_id.unwrap_or(order_id);                 // then rebind
-//!     let amount_cents = edit_amount_cents.unwrap_or(amount_cents);
+//!     let edit_order_id;                      // the approved values, read inside the block below
+//!     let edit_amount_cents;
+//!     {                                       // the request and the verdict live only in here
+//!         let client: &cheqpoint::Client = global()?;      // or the `client = ..` option
+//!         let approval = {                                  // built and sent in a block of its own
+//!             let mut gate = Gate::new("process_refund",
+//!                 format!("Refund {} cents on order {}", &amount_cents, &order_id));
+//!             gate.risk(0.8);
+//!             gate.param::<String>("order_id", &order_id)?;   // each parameter not skipped
+//!             gate.param::<u64>("amount_cents", &amount_cents)?;
+//!             gate.approve(client)                          // create, then wait for the decision
+//!         };
+//!         let verdict = approval.await?;
+//!         edit_order_id = verdict.edited::<String>("order_id")?;   // read every edit first,
+//!         edit_amount_cents = verdict.edited::<u64>("amount_cents")?; // so one bad edit changes nothing
+//!     }
+//!     let order_id = match edit_order_id { Some(value) => value, None => order_id, };
+//!     let amount_cents = match edit_amount_cents { Some(value) => value, None => amount_cents, };
 //!     { /* the body, as written */ }
 //! }
 //! ```
 //!
-//! Each `?` above stands for `return <Return as GateReturn>::refuse(error)`, which converts the
-//! error into the declared error type.
+//! Each `?` above stands for a `match` that returns `<Return as GateReturn>::refuse(error)`,
+//! which converts the error into the declared error type. `edited` returns `None` when the
+//! reviewer left the parameter as it was sent, so the caller's own value runs. With
+//! `when = ..`, the block runs only when the condition holds; otherwise every `edit_` is `None`.
+//! The wait is boxed, so the future of a gated async fn is barely larger than the fn's own: for
+//! a fn that holds a 256-byte buffer across an `.await`, 384 bytes gated against 336 ungated
+//! (`tests/tests/future_size.rs` prints both).
 //!
 //! # The client
 //!
@@ -144,9 +157,10 @@ mod callback;
 mod client;
 mod decision;
 mod error;
+mod gate;
 mod global;
 mod http;
-mod json_eq;
+use gate::json_eq;
 mod listener;
 mod observe;
 #[cfg(test)]
@@ -178,5 +192,4 @@ pub use trace::{StepKind, Trace, TraceStep};
 pub use cheqpoint_macros::checkpoint;
 
 #[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
+pub use gate::private as __private;

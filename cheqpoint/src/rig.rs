@@ -7,8 +7,13 @@
 //! 1. the arguments the model gave are serialized into the request's `details` (an object as
 //!    it is; any other JSON value under the key `args`);
 //! 2. the wrapper asks through [`Client::checkpoint`] and waits for the decision;
-//! 3. on approval, the details as approved (the reviewer's edit, when they edited: a whole
-//!    replacement) are read back into the tool's `Args`, and the inner tool runs with them;
+//! 3. on approval without an edit, the inner tool runs with the model's own arguments; with
+//!    an edit (the reviewer's `modifiedDetails`, a whole replacement), the edit is read into the
+//!    tool's `Args` and accepted only when those serialize back to it: a key `Args` has no place
+//!    for, a removed argument that is not an `Option`, a wrong type, or a field a serde default
+//!    would fill in fails the call, naming the path. The tool's result then starts with a line
+//!    telling the model which arguments a person changed and to what ([`Gated::report_edits`]
+//!    turns it off);
 //! 4. on rejection the inner tool does not run, and the model reads `a human declined: <note>`
 //!    as the tool's result, so the agent can go on (or, with [`RejectAs::Error`], the call
 //!    fails with a refusal carrying the same text).
@@ -52,13 +57,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Not supported: checking an edit against the tool's JSON schema (only `Args`'
-//! `Deserialize` decides whether an edit fits), `readonly` or `skip` of single arguments (the
+//! [`Gated::when`] asks only for the calls that need it (`.when(|args| args.amount_cents >=
+//! 5_000)`); the others run at once.
+//!
+//! Not supported: checking an edit against the tool's JSON schema (`Args`' serde round trip
+//! decides whether an edit fits), `readonly` or `skip` of single arguments (the
 //! whole of `Args` is sent and editable), and streaming tool output.
 
 use std::{sync::Arc, time::Duration};
 
-use rig_core::tool::{IntoToolOutput, Tool, ToolContext, ToolExecutionError, ToolOutput};
+use rig_core::{
+    completion::message::ToolResultContent,
+    tool::{IntoToolOutput, Tool, ToolContext, ToolExecutionError, ToolOutput},
+};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
@@ -95,7 +106,11 @@ pub struct Gated<T: Tool> {
     summary: Summary<T::Args>,
     timeout: Option<Duration>,
     on_reject: RejectAs,
+    when: Option<WhenFn<T::Args>>,
+    report_edits: bool,
 }
+
+type WhenFn<A> = Arc<dyn Fn(&A) -> bool + Send + Sync>;
 
 type SummaryFn<A> = Arc<dyn Fn(&A) -> String + Send + Sync>;
 
@@ -119,6 +134,8 @@ impl<T: Tool + Clone> Clone for Gated<T> {
             },
             timeout: self.timeout,
             on_reject: self.on_reject,
+            when: self.when.clone(),
+            report_edits: self.report_edits,
         }
     }
 }
@@ -147,6 +164,8 @@ where
             summary: Summary::Default,
             timeout: None,
             on_reject: RejectAs::default(),
+            when: None,
+            report_edits: true,
         }
     }
 
@@ -190,20 +209,36 @@ where
         self
     }
 
+    /// Asks only for the calls where `condition` holds; the others run at once, unasked (with
+    /// `tracing`, an event records each). Default: every call is asked.
+    pub fn when(mut self, condition: impl Fn(&T::Args) -> bool + Send + Sync + 'static) -> Self {
+        self.when = Some(Arc::new(condition));
+        self
+    }
+
+    /// Whether the tool result tells the model which arguments a reviewer changed before
+    /// approving, and to what (default: on). Without it, the agent reasons about a call that
+    /// did not run as it asked.
+    pub fn report_edits(mut self, report: bool) -> Self {
+        self.report_edits = report;
+        self
+    }
+
     /// The wrapped tool.
     pub fn inner(&self) -> &T {
         &self.inner
     }
 
-    /// Asks for approval of `args` and returns the arguments as approved.
-    async fn approve(&self, args: &T::Args) -> Result<T::Args, Error> {
+    /// Asks for approval of `args`; on approval, the arguments as approved (the caller's own
+    /// when the reviewer changed nothing) and what the reviewer changed.
+    async fn approve(&self, args: T::Args) -> Result<(T::Args, Vec<Change>), Error> {
         let client = match &self.client {
             Some(client) => client,
             None => crate::global()?,
         };
-        let (details, wrapped) = to_details(args)?;
+        let (details, wrapped) = to_details(&args)?;
         let mut request =
-            ApprovalRequest::new(&self.action, self.summary_of(args)).details(details);
+            ApprovalRequest::new(&self.action, self.summary_of(&args)).details(details.clone());
         if let Some(score) = self.risk {
             request = request.risk(score);
         }
@@ -211,11 +246,17 @@ where
             request = request.timeout(timeout);
         }
         let approved = client.checkpoint(request).await?;
-        from_details(approved.effective_details(), wrapped).map_err(|message| Error::InvalidEdit {
-            parameter: if wrapped { ARGS_KEY } else { "details" }.to_owned(),
+        let edit = match &approved.modified_details {
+            Some(edit) if !crate::gate::edit::is_same(edit, &details) => edit,
+            _ => return Ok((args, Vec::new())),
+        };
+        let invalid = |message| Error::InvalidEdit {
+            parameter: if wrapped { ARGS_KEY } else { "arguments" }.to_owned(),
             approval_id: approved.approval_id.clone(),
             message,
-        })
+        };
+        let edited = from_details(edit, wrapped).map_err(invalid)?;
+        Ok((edited, changes(&details, edit)))
     }
 
     fn summary_of(&self, args: &T::Args) -> String {
@@ -262,20 +303,45 @@ where
         context: &mut ToolContext,
         args: Self::Args,
     ) -> Result<ToolOutput, ToolExecutionError> {
-        let args = match self.approve(&args).await {
-            Ok(approved) => approved,
-            Err(error) => return self.refuse(error),
-        };
-        let output = self
-            .inner
-            .call(context, args)
-            .await
-            .map_err(|error| self.inner.map_error(error))?;
-        output.into_tool_output()
+        if let Some(when) = &self.when
+            && !when(&args)
+        {
+            crate::__private::not_gated(&self.action, "Gated::when");
+            return self.run(context, args, &[]).await;
+        }
+        match self.approve(args).await {
+            Ok((args, changes)) => self.run(context, args, &changes).await,
+            Err(error) => self.refuse(error),
+        }
     }
 }
 
 impl<T: Tool> Gated<T> {
+    /// Runs the inner tool; when the reviewer changed arguments (and reporting is on), the
+    /// result starts with a line saying what they changed.
+    async fn run(
+        &self,
+        context: &mut ToolContext,
+        args: T::Args,
+        changes: &[Change],
+    ) -> Result<ToolOutput, ToolExecutionError> {
+        let output = self
+            .inner
+            .call(context, args)
+            .await
+            .map_err(|error| self.inner.map_error(error))?
+            .into_tool_output()?;
+        if changes.is_empty() || !self.report_edits {
+            return Ok(output);
+        }
+        let report = ToolResultContent::text(report(changes));
+        ToolOutput::content(
+            std::iter::once(report)
+                .chain(output.into_content())
+                .collect(),
+        )
+    }
+
     /// What a call that was not approved returns: a readable result for a rejection in
     /// [`RejectAs::ToolResult`] mode, else an error whose model-visible text says why.
     fn refuse(&self, error: Error) -> Result<ToolOutput, ToolExecutionError> {
@@ -338,16 +404,80 @@ fn to_details(args: &impl Serialize) -> Result<(Value, bool), Error> {
     })
 }
 
-/// Reads approved details back into the arguments; `Err` says why they do not fit.
-fn from_details<A: DeserializeOwned>(details: &Value, wrapped: bool) -> Result<A, String> {
+/// Reads the reviewer's edit back into the arguments; `Err` says why it does not fit: a value
+/// of the wrong type, a key the arguments have no place for (or, for wrapped arguments, any key
+/// but `args`), a field their type would fill in by itself.
+fn from_details<A: Serialize + DeserializeOwned>(edit: &Value, wrapped: bool) -> Result<A, String> {
     let value = if wrapped {
-        details
-            .get(ARGS_KEY)
-            .ok_or_else(|| format!("the approved details have no `{ARGS_KEY}`"))?
+        let unknown = edit
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find(|(key, value)| *key != ARGS_KEY && !value.is_null());
+        if let Some((key, _)) = unknown {
+            return Err(format!("the arguments have no `{key}`"));
+        }
+        edit.get(ARGS_KEY).unwrap_or(&Value::Null)
     } else {
-        details
+        edit
     };
-    A::deserialize(value).map_err(|e| e.to_string())
+    let args = A::deserialize(value)
+        .map_err(|e| format!("the edit does not fit the tool's arguments: {e}"))?;
+    let runs = serde_json::to_value(&args).map_err(|e| e.to_string())?;
+    let name = if wrapped { ARGS_KEY } else { "arguments" };
+    crate::gate::edit::check_round_trip(name, value, &runs)?;
+    Ok(args)
+}
+
+/// One argument a reviewer changed.
+#[derive(Debug, PartialEq)]
+struct Change {
+    key: String,
+    from: Option<Value>,
+    to: Option<Value>,
+}
+
+/// The top-level keys whose values differ between what was sent and what was approved.
+fn changes(sent: &Value, approved: &Value) -> Vec<Change> {
+    let (Some(sent), Some(approved)) = (sent.as_object(), approved.as_object()) else {
+        return Vec::new();
+    };
+    let present =
+        |map: &Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null()).cloned();
+    let keys = sent
+        .keys()
+        .chain(approved.keys().filter(|key| !sent.contains_key(*key)));
+    keys.filter_map(|key| {
+        let (from, to) = (present(sent, key), present(approved, key));
+        let same = match (&from, &to) {
+            (Some(from), Some(to)) => crate::gate::edit::is_same(to, from),
+            (None, None) => true,
+            _ => false,
+        };
+        (!same).then(|| Change {
+            key: key.clone(),
+            from,
+            to,
+        })
+    })
+    .collect()
+}
+
+/// The line the model reads before the tool's own result.
+fn report(changes: &[Change]) -> String {
+    let parts: Vec<String> = changes
+        .iter()
+        .map(|change| match (&change.from, &change.to) {
+            (Some(from), Some(to)) => format!("`{}` from {from} to {to}", change.key),
+            (Some(_), None) => format!("removed `{}`", change.key),
+            (None, Some(to)) => format!("set `{}` to {to}", change.key),
+            (None, None) => unreachable!("an unchanged key is not a change"),
+        })
+        .collect();
+    format!(
+        "A human reviewer changed the arguments before approving ({}); the tool ran with the approved arguments.\n",
+        parts.join("; ")
+    )
 }
 
 #[cfg(test)]

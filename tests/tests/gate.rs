@@ -112,13 +112,22 @@ async fn every_kind_of_parameter_takes_the_reviewers_edit() {
     );
 }
 
+/// The details as sent, with the keys of `changes` replaced: what a reviewer approves after
+/// changing a few fields (`modifiedDetails` is the whole approved object).
+fn changed(details: &Value, changes: Value) -> Value {
+    let mut edited = details.clone();
+    for (key, value) in changes.as_object().unwrap() {
+        edited[key] = value.clone();
+    }
+    edited
+}
+
 #[tokio::test]
-async fn a_partial_edit_keeps_the_other_values() {
+async fn an_edit_of_one_field_keeps_the_other_values() {
     let emulator = emulator().await;
     let (result, ran, _) = call_and_review(&emulator, async |request| {
-        emulator
-            .approve_with(&request.id, json!({"weight_grams": 1}))
-            .unwrap();
+        let edit = changed(&request.details, json!({"weight_grams": 1}));
+        emulator.approve_with(&request.id, edit).unwrap();
     })
     .await;
     assert_eq!(ran, 1);
@@ -135,7 +144,10 @@ async fn an_edit_of_the_wrong_type_names_the_parameter_and_runs_nothing() {
         emulator
             .approve_with(
                 &request.id,
-                json!({"log": ["changed"], "weight_grams": "heavy"}),
+                changed(
+                    &request.details,
+                    json!({"log": ["changed"], "weight_grams": "heavy"}),
+                ),
             )
             .unwrap();
     })
@@ -153,7 +165,10 @@ async fn a_changed_readonly_parameter_fails_the_call() {
     let emulator = emulator().await;
     let (result, ran, _) = call_and_review(&emulator, async |request| {
         emulator
-            .approve_with(&request.id, json!({"account": 8}))
+            .approve_with(
+                &request.id,
+                changed(&request.details, json!({"account": 8})),
+            )
             .unwrap();
     })
     .await;
@@ -169,7 +184,10 @@ async fn a_readonly_parameter_sent_back_unchanged_is_fine() {
     let emulator = emulator().await;
     let (result, ran, _) = call_and_review(&emulator, async |request| {
         emulator
-            .approve_with(&request.id, json!({"account": 7.0, "weight_grams": 2}))
+            .approve_with(
+                &request.id,
+                changed(&request.details, json!({"account": 7.0, "weight_grams": 2})),
+            )
             .unwrap();
     })
     .await;
@@ -182,7 +200,7 @@ async fn an_edit_of_a_skipped_or_unknown_key_fails_the_call() {
     let emulator = emulator().await;
     let (result, ran, _) = call_and_review(&emulator, async |request| {
         emulator
-            .approve_with(&request.id, json!({"ran": 5}))
+            .approve_with(&request.id, changed(&request.details, json!({"ran": 5})))
             .unwrap();
     })
     .await;
@@ -288,7 +306,10 @@ async fn a_method_is_gated_and_self_is_never_sent() {
             json!({"to": "ada@example.com", "body": "hi"})
         );
         emulator
-            .approve_with(&request.id, json!({"body": "hello"}))
+            .approve_with(
+                &request.id,
+                json!({"to": "ada@example.com", "body": "hello"}),
+            )
             .unwrap();
     };
     let (result, ()) = tokio::join!(mailer.send("ada@example.com".into(), "hi".into()), reviewer);

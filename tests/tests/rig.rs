@@ -9,7 +9,10 @@ use std::{
     time::Duration,
 };
 
-use cheqpoint::rig::{Gated, RejectAs};
+use cheqpoint::{
+    Client,
+    rig::{Gated, RejectAs},
+};
 use common::{client, emulator};
 use rig_agent::AgentBuilder;
 use rig_core::{
@@ -186,8 +189,74 @@ async fn an_edited_argument_is_what_the_tool_runs_with() {
     );
     assert_eq!(
         tool_result_seen(&model),
+        (
+            "A human reviewer changed the arguments before approving (`amount_cents` from 12000 \
+             to 9000); the tool ran with the approved arguments.\nrefunded 9000 cents on order 8842"
+                .to_owned(),
+            false
+        )
+    );
+}
+
+/// Runs one gated refund while the reviewer approves `edit`; the tool's calls and the result
+/// the model read.
+async fn approve_with(
+    gated: impl FnOnce(Refund, Client) -> Gated<Refund>,
+    edit: Value,
+) -> (Vec<RefundArgs>, (String, bool)) {
+    let emulator = emulator().await;
+    let refund = Refund::default();
+    let model = model();
+    let reviewer = async {
+        let request = emulator.next_pending().await;
+        emulator.approve_with(&request.id, edit).unwrap();
+    };
+    run(&model, gated(refund.clone(), client(&emulator)), reviewer).await;
+    (refund.calls(), tool_result_seen(&model))
+}
+
+#[tokio::test]
+async fn with_reports_off_the_model_reads_the_tools_result_alone() {
+    let (calls, seen) = approve_with(
+        |refund, client| Gated::new(refund, client).report_edits(false),
+        json!({"order_id": "8842", "amount_cents": 9000}),
+    )
+    .await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        seen,
         ("refunded 9000 cents on order 8842".to_owned(), false)
     );
+}
+
+#[tokio::test]
+async fn an_edit_with_a_key_the_arguments_do_not_have_fails_closed() {
+    let (calls, (text, is_error)) = approve_with(
+        Gated::new,
+        json!({"order_id": "8842", "amount_cents": 9000, "currency": "USD"}),
+    )
+    .await;
+    assert!(calls.is_empty());
+    assert!(is_error && text.contains("`arguments.currency`"), "{text}");
+}
+
+#[tokio::test]
+async fn an_edit_that_removes_a_required_argument_fails_closed() {
+    let (calls, (text, is_error)) = approve_with(Gated::new, json!({"order_id": "8842"})).await;
+    assert!(calls.is_empty());
+    assert!(is_error && text.contains("amount_cents"), "{text}");
+}
+
+#[tokio::test]
+async fn when_false_runs_the_tool_without_asking() {
+    let emulator = emulator().await;
+    let refund = Refund::default();
+    let model = model();
+    let gated = Gated::new(refund.clone(), client(&emulator))
+        .when(|args: &RefundArgs| args.amount_cents >= 50_000);
+    run(&model, gated, async {}).await;
+    assert_eq!(refund.calls().len(), 1, "the tool ran");
+    assert!(emulator.requests().is_empty(), "nothing was asked");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub(crate) fn same_json(a: &Value, b: &Value) -> bool {
 
 /// Integers compare exactly; an integer equals a float only when the float is that very whole
 /// number (so `1 == 1.0`, but 2⁵³ + 1 is not the float 2⁵³ it would round to).
-fn same_number(x: &Number, y: &Number) -> bool {
+pub(crate) fn same_number(x: &Number, y: &Number) -> bool {
     match (whole(x), whole(y)) {
         (Some(x), Some(y)) => x == y,
         (Some(int), None) => is_exactly(y.as_f64(), int),

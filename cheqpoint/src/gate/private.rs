@@ -1,0 +1,101 @@
+//! What `#[checkpoint]` expansions call, re-exported as `cheqpoint::__private`. Not a public
+//! API: names and signatures here change without notice.
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+use serde_json::{Map, Value};
+
+pub use super::bounds::{
+    CarriesRejection, Editable, EditableBorrowed, GateCondition, GateReturn, RiskScore, Sendable,
+};
+pub use super::verdict::Verdict;
+pub use crate::global::global;
+use crate::{ApprovalRequest, Client, Error};
+
+/// The request a gated call is building.
+pub struct Gate {
+    request: ApprovalRequest,
+    details: Map<String, Value>,
+}
+
+/// The wait for a verdict, boxed so that a gated fn's future holds a pointer to it rather than
+/// the whole HTTP exchange beside the body's own state.
+pub type Approval<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Error>> + Send + 'a>>;
+
+impl Gate {
+    /// A request for `action` with `summary`.
+    pub fn new(action: &str, summary: String) -> Gate {
+        Gate {
+            request: ApprovalRequest::new(action, summary),
+            details: Map::new(),
+        }
+    }
+
+    /// Sets the risk score; checked when the request is sent.
+    pub fn risk(&mut self, score: impl RiskScore) {
+        self.request.risk_score = Some(score.score());
+    }
+
+    /// Sets the justification.
+    pub fn justification(&mut self, text: impl Into<String>) {
+        self.request.justification = Some(text.into());
+    }
+
+    /// Sets how long to wait, in seconds.
+    pub fn timeout_secs(&mut self, seconds: u64) {
+        self.request.timeout = Some(Duration::from_secs(seconds));
+    }
+
+    /// Sets the callback URL.
+    pub fn webhook_url(&mut self, url: impl Into<String>) {
+        self.request.callback_url = Some(url.into());
+    }
+
+    /// Adds a parameter to `details` under `name`.
+    pub fn param<T: ?Sized + Sendable>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        let value = value.to_details().map_err(|e| Error::Serialize {
+            parameter: name.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.details.insert(name.to_owned(), value);
+        Ok(())
+    }
+
+    /// Asks and waits.
+    pub fn approve(self, client: &Client) -> Approval<'_> {
+        Box::pin(async move {
+            let sent = self.details.clone();
+            let approved = client
+                .checkpoint(self.request.details(Value::Object(self.details)))
+                .await?;
+            Verdict::new(approved, sent)
+        })
+    }
+
+    /// Asks and waits on this thread. Outside a runtime it simply blocks; on a multi-thread
+    /// runtime (a worker, or `spawn_blocking`) it hands the worker's other tasks away first
+    /// (`block_in_place`), so the executor goes on; on a current-thread runtime, where it would
+    /// stall everything, it is refused.
+    pub fn approve_blocking(self, client: &Client) -> Result<Verdict, Error> {
+        let runtime = crate::runtime::own()?;
+        match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+            Err(_) => runtime.block_on(self.approve(client)),
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| runtime.block_on(self.approve(client)))
+            }
+            Ok(_) => Err(Error::BlockingInRuntime),
+        }
+    }
+}
+
+/// Records that a call with a `when = ..` option ran without asking, because `condition` (its
+/// source text) was false.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub fn not_gated(action: &str, condition: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        action,
+        condition,
+        "not gated: `when` is false, so {action} runs without asking"
+    );
+}

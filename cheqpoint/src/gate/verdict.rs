@@ -1,0 +1,128 @@
+//! An approval read into parameters. `modifiedDetails` is the whole approved object: a parameter
+//! the reviewer changed takes their value, one they removed is `null` (an `Option` becomes
+//! `None`; any other type fails the call), and a key that names no parameter fails the call.
+//! Every edit passes the round-trip check of [`super::edit`]; a parameter the reviewer did not
+//! change keeps the caller's own value, untouched.
+
+use serde_json::{Map, Value};
+
+use super::{
+    bounds::{Editable, EditableBorrowed, Sendable},
+    edit,
+};
+use crate::{Approved, Error};
+
+/// An approval, with the reviewer's edits ready to be read back into parameters.
+pub struct Verdict {
+    approval_id: String,
+    sent: Map<String, Value>,
+    /// The approved object when the reviewer edited (`modifiedDetails`), else `None`.
+    edited: Option<Map<String, Value>>,
+}
+
+impl Verdict {
+    /// Refuses an edit that is not an object, or that holds a key naming no parameter that was
+    /// sent: an edit the call cannot apply would be an edit silently dropped.
+    pub(crate) fn new(approved: Approved, sent: Map<String, Value>) -> Result<Verdict, Error> {
+        let invalid = |parameter: &str, message: &str| Error::InvalidEdit {
+            parameter: parameter.to_owned(),
+            approval_id: approved.approval_id.clone(),
+            message: message.to_owned(),
+        };
+        let edited = match &approved.modified_details {
+            None => None,
+            Some(Value::Object(edited)) => Some(edited.clone()),
+            Some(_) => {
+                return Err(invalid(
+                    "modifiedDetails",
+                    "the reviewer's edit is not an object of parameters",
+                ));
+            }
+        };
+        let unknown = edited
+            .iter()
+            .flatten()
+            .find(|(key, value)| !value.is_null() && !sent.contains_key(key.as_str()));
+        if let Some((key, _)) = unknown {
+            return Err(invalid(
+                key,
+                "the call has no such parameter to apply it to",
+            ));
+        }
+        Ok(Verdict {
+            approval_id: approved.approval_id,
+            sent,
+            edited,
+        })
+    }
+
+    /// The reviewer's value for a `&T` parameter `name` when they changed it, read into `T`'s
+    /// owned form `O`.
+    pub fn edited_borrowed<T: ?Sized + EditableBorrowed<O>, O: Sendable>(
+        &self,
+        name: &str,
+    ) -> Result<Option<O>, Error> {
+        self.read_edit(name, T::owned_from_edit)
+    }
+
+    /// The reviewer's value for `name` when they changed it, read into `T`.
+    pub fn edited<T: Editable + Sendable>(&self, name: &str) -> Result<Option<T>, Error> {
+        self.read_edit(name, T::from_edit)
+    }
+
+    /// The edit of `name` when there is one, read by `read` and checked to run as approved.
+    fn read_edit<T: Sendable>(
+        &self,
+        name: &str,
+        read: fn(&Value) -> Result<T, serde_json::Error>,
+    ) -> Result<Option<T>, Error> {
+        let Some(approved) = self.changed(name) else {
+            return Ok(None);
+        };
+        let value = read(approved).map_err(|e| {
+            self.invalid(
+                name,
+                if approved.is_null() {
+                    format!("the reviewer removed `{name}`, and only an optional parameter can be left out ({e})")
+                } else {
+                    e.to_string()
+                },
+            )
+        })?;
+        let runs = value
+            .to_details()
+            .map_err(|e| self.invalid(name, e.to_string()))?;
+        edit::check_round_trip(name, approved, &runs)
+            .map_err(|message| self.invalid(name, message))?;
+        Ok(Some(value))
+    }
+
+    /// Refuses an edit of a read-only parameter.
+    pub fn check_readonly(&self, name: &str) -> Result<(), Error> {
+        match self.changed(name) {
+            None => Ok(()),
+            Some(_) => Err(Error::ReadonlyChanged {
+                parameter: name.to_owned(),
+                approval_id: self.approval_id.clone(),
+            }),
+        }
+    }
+
+    /// The approved value of `name` when the reviewer edited and it differs from what was sent;
+    /// a parameter left out of the edit is `null`.
+    fn changed(&self, name: &str) -> Option<&Value> {
+        let approved = self.edited.as_ref()?.get(name).unwrap_or(&Value::Null);
+        match self.sent.get(name) {
+            Some(sent) if edit::is_same(approved, sent) => None,
+            _ => Some(approved),
+        }
+    }
+
+    fn invalid(&self, parameter: &str, message: String) -> Error {
+        Error::InvalidEdit {
+            parameter: parameter.to_owned(),
+            approval_id: self.approval_id.clone(),
+            message,
+        }
+    }
+}
