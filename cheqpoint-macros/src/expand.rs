@@ -220,7 +220,7 @@ impl Expansion<'_> {
             Kind::Exclusive(elem) => quote_spanned!(span=> #verdict.edited::<#elem>(#key)),
         };
         let assignment = self.on_error(read, |value| quote!(#edit = #value;));
-        quote!(#(#cfg)* #assignment)
+        under_cfg(cfg, assignment)
     }
 
     /// `match result { Ok(v) => <bind v>, Err(e) => return refusal }`, as a statement.
@@ -297,6 +297,16 @@ fn rebind(param: &Param) -> TokenStream {
         },
     };
     quote!(#(#cfg)* #rebinding)
+}
+
+/// `statement` under a parameter's `#[cfg]`s: an assignment goes in a block of its own, since
+/// attributes such as `cfg_attr` may not stand on an expression statement.
+fn under_cfg(cfg: &[syn::Attribute], statement: TokenStream) -> TokenStream {
+    if cfg.is_empty() {
+        statement
+    } else {
+        quote!(#(#cfg)* { #statement })
+    }
 }
 
 /// The summary expression for a literal text.

@@ -37,9 +37,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each parameter is sent under its own name in `details`; on approval each is rebound to the
-//! reviewer's value when they edited it, else keeps its own. A rejection returns
-//! `Err(Error::Rejected { .. }.into())` and the body never runs.
+//! Each parameter is sent under its own name in `details`. On approval without an edit, every
+//! parameter keeps the caller's value. An edit (`modifiedDetails`) is the whole approved object:
+//! a parameter the reviewer changed is rebound to their value; one they removed becomes `None`
+//! when it is an `Option` and fails the call otherwise; a key naming no parameter fails the call.
+//! An edit is applied only when the value it becomes serializes back to it (numbers by value,
+//! floats at their type's precision, a key holding `null` as absent), so an unknown nested field,
+//! a field a serde default would fill in, or a lossy conversion fails the call, naming the path
+//! (`email.bcc`). A rejection returns `Err(Error::Rejected { .. }.into())`. In every such case the
+//! body never runs: what runs is what was approved.
 //!
 //! | option | meaning |
 //! | --- | --- |
@@ -52,10 +58,16 @@
 //! | `webhook_url = "..."` | where the service POSTs the decision |
 //! | `skip(a, b)` | parameters not sent (handles, connections, secrets) |
 //! | `readonly(c)` | sent and shown, but a changed value fails the call instead of running it |
+//! | `when = amount_cents >= 5_000` | a `bool` over the parameters: when false, the body runs at once with the caller's values and nothing is asked (with `tracing`, an event says so) |
+//! | `crate = path` | the path the `cheqpoint` crate is reached by, for a renamed dependency or a re-export |
 //!
 //! Parameters may be owned (`T: Serialize + DeserializeOwned`), `&T`, `&str` or `&[T]` (an edit is
 //! read into the owned form and borrowed), `&mut T` (an edit is written through), or anything with
-//! `skip`/`readonly`. `self` is never sent. The fn may be `async`, or plain: a plain fn waits on
+//! `skip`/`readonly`. A borrow for a named or `'static` lifetime (`items: &'a [String]`), or one
+//! inside an owned type (`Option<&str>`), cannot hold an edited value: mark it `readonly` and the
+//! caller's borrow runs. `self` is never sent. The fn must not return `impl Trait`, a future, or a
+//! boxed future (the shape `#[async_trait]` gives trait methods): write an `async fn`, and in a
+//! trait built with `#[async_trait]`, gate an inherent or free `async fn` and call it. The fn may be `async`, or plain: a plain fn waits on
 //! its thread and refuses to run inside an async runtime ([`Error::BlockingInRuntime`]). It must
 //! return `Result<T, E>` with `E: From<cheqpoint::Error>` (aliases such as `anyhow::Result<T>` work).
 //!

@@ -252,3 +252,24 @@ async fn neither_details_nor_skipped_parameters_are_recorded() {
     assert!(!everything.contains("hunter2"), "{everything}");
     assert!(!everything.contains("ada_lovelace"), "{everything}");
 }
+
+#[checkpoint(client = client, skip(client), action = "process_refund", when = amount_cents >= 5_000)]
+async fn refund(client: &Client, amount_cents: u64) -> Result<u64, Error> {
+    Ok(amount_cents)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_that_when_lets_through_says_why_it_was_not_gated() {
+    let emulator = common::emulator().await;
+    let (recorder, _guard) = Recorder::install();
+    assert_eq!(refund(&client(&emulator), 120).await.unwrap(), 120);
+    let recorded = recorder.0.lock().unwrap_or_else(PoisonError::into_inner);
+    assert!(recorded.spans.is_empty(), "nothing waited");
+    let [(_, event)] = recorded.events.as_slice() else {
+        panic!("one event: {:?}", recorded.events);
+    };
+    assert_eq!(event["action"], "process_refund");
+    assert_eq!(event["condition"], "amount_cents >= 5_000");
+    assert!(message(event).starts_with("not gated"), "{event:?}");
+    assert!(emulator.requests().is_empty());
+}
