@@ -1,22 +1,27 @@
 //! Callback delivery: when a request that named a `callbackUrl` (or `webhookUrl`) is decided, the
-//! decision is POSTed there from a background task, signed when a webhook secret is set. The last
-//! [`MAX_DELIVERIES`] attempts are kept for [`Emulator::callbacks`](crate::Emulator::callbacks)
-//! (older ones are dropped, so that a long-running emulator does not grow without bound); a
-//! failure is logged, never retried and never fatal.
+//! decision is POSTed there from a background task, signed when a webhook secret is set.
+//!
+//! The emulator's own HTTP client does it: never through a proxy (`HTTP_PROXY` must not see a
+//! loopback callback), never following a redirect (a 3xx is the receiver's answer), and over TLS
+//! for `https` URLs. An attempt that gets no answer, a 5xx or a 429 is tried again, up to
+//! [`MAX_ATTEMPTS`] in all. The last [`MAX_DELIVERIES`] deliveries are kept for
+//! [`Emulator::callbacks`](crate::Emulator::callbacks) and `GET /emulator/callbacks` (older ones
+//! are dropped, so that a long-running emulator does not grow without bound); a failure is
+//! logged, never fatal.
 
 use std::error::Error as _;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::CONTENT_TYPE;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::runtime::Handle;
 
 use crate::recent::Recent;
-use crate::record::ApprovalRecord;
+use crate::record::{ApprovalRecord, rfc3339};
 
 /// The header that carries the signature.
 const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
@@ -24,10 +29,16 @@ const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
 /// How many deliveries are kept; the oldest are dropped past this.
 pub(crate) const MAX_DELIVERIES: usize = 10_000;
 
-/// How long one delivery may take.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One attempt to deliver a decision to a callback URL.
+/// How many times a delivery is attempted at most.
+pub(crate) const MAX_ATTEMPTS: u32 = 3;
+
+/// The pause before the second attempt; it doubles before each later one.
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(250);
+
+/// The delivery of a decision to a callback URL, once its last attempt is over.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CallbackDelivery {
@@ -41,9 +52,43 @@ pub struct CallbackDelivery {
     /// The `x-cheqpoint-signature` header sent: the lower-case hex HMAC-SHA256 of `body` keyed by
     /// the webhook secret; `None` when no secret is set.
     pub signature: Option<String>,
-    /// `Ok(status)`: the receiver answered with this HTTP status (2xx or not);
-    /// `Err(message)`: no answer (connection refused, timeout, …).
+    /// How the last attempt ended. `Ok(status)`: the receiver answered with this HTTP status (2xx
+    /// or not; a redirect is not followed); `Err(message)`: no answer (connection refused, a TLS
+    /// failure, a timeout, …).
     pub outcome: Result<u16, String>,
+    /// How many attempts were made: 1, or up to 3 when the receiver did not answer, answered
+    /// 5xx or 429.
+    pub attempts: u32,
+    /// When the last attempt ended.
+    pub finished_at: SystemTime,
+}
+
+impl CallbackDelivery {
+    /// The wire form of `GET /emulator/callbacks`: `approvalId`, `url`, `statusCode` (or null),
+    /// `error` (or null), `attempts`, `signature` (or null), `body`, `finishedAt`.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut summary = self.summary();
+        summary["approvalId"] = json!(self.approval_id);
+        summary["signature"] = json!(self.signature);
+        summary["body"] = json!(self.body);
+        summary
+    }
+
+    /// What a record shows of its delivery (`callbackDelivery`): `url`, `statusCode` (or null),
+    /// `error` (or null), `attempts`, `finishedAt`.
+    pub(crate) fn summary(&self) -> Value {
+        let (status_code, error) = match &self.outcome {
+            Ok(status) => (Some(*status), None),
+            Err(error) => (None, Some(error)),
+        };
+        json!({
+            "url": self.url,
+            "statusCode": status_code,
+            "error": error,
+            "attempts": self.attempts,
+            "finishedAt": rfc3339(self.finished_at),
+        })
+    }
 }
 
 /// Sends callbacks and remembers the last [`MAX_DELIVERIES`] attempts.
@@ -58,7 +103,9 @@ pub(crate) struct Callbacks {
 impl Callbacks {
     pub fn new(secret: Option<String>, runtime: Handle) -> io::Result<Self> {
         let http = reqwest::Client::builder()
-            .timeout(DELIVERY_TIMEOUT)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(ATTEMPT_TIMEOUT)
             .user_agent(concat!("cheqpoint-emulator/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(io::Error::other)?;
@@ -70,8 +117,13 @@ impl Callbacks {
         })
     }
 
-    /// POSTs the decision of `record` to its callback URL, if it has one, without waiting.
-    pub fn send(&self, record: &ApprovalRecord) {
+    /// POSTs the decision of `record` to its callback URL, if it has one, without waiting;
+    /// `delivered` is given the delivery once its last attempt is over.
+    pub fn send(
+        &self,
+        record: &ApprovalRecord,
+        delivered: impl FnOnce(&CallbackDelivery) + Send + 'static,
+    ) {
         let Some(url) = record.callback_url.clone() else {
             return;
         };
@@ -91,32 +143,60 @@ impl Callbacks {
         let approval_id = record.id.clone();
         let deliveries = Arc::clone(&self.deliveries);
         self.runtime.spawn(async move {
-            let outcome = match request.send().await {
-                Ok(response) => Ok(response.status().as_u16()),
-                Err(error) => Err(with_causes(&error)),
-            };
+            let (outcome, attempts) = attempt(request).await;
             match &outcome {
                 Ok(status) if (200..300).contains(status) => {
-                    tracing::info!(%approval_id, %url, status, "callback delivered");
+                    tracing::info!(%approval_id, %url, status, attempts, "callback delivered");
                 }
                 Ok(status) => {
-                    tracing::warn!(%approval_id, %url, status, "callback refused by the receiver");
+                    tracing::warn!(%approval_id, %url, status, attempts, "callback refused by the receiver");
                 }
-                Err(error) => tracing::warn!(%approval_id, %url, %error, "callback failed"),
+                Err(error) => tracing::warn!(%approval_id, %url, %error, attempts, "callback failed"),
             }
-            kept(&deliveries).push(CallbackDelivery {
+            let delivery = CallbackDelivery {
                 approval_id,
                 url,
                 body,
                 signature,
                 outcome,
-            });
+                attempts,
+                finished_at: SystemTime::now(),
+            };
+            delivered(&delivery);
+            kept(&deliveries).push(delivery);
         });
     }
 
     /// The last [`MAX_DELIVERIES`] deliveries attempted, in the order they finished.
     pub fn deliveries(&self) -> Vec<CallbackDelivery> {
         kept(&self.deliveries).to_vec()
+    }
+}
+
+/// Sends `request` until the receiver answers with something else than a 5xx or a 429, at most
+/// [`MAX_ATTEMPTS`] times; the last outcome and the number of attempts.
+async fn attempt(request: reqwest::RequestBuilder) -> (Result<u16, String>, u32) {
+    let mut pause = FIRST_RETRY_PAUSE;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        // The body is a string, so the request can always be cloned.
+        let Some(this_attempt) = request.try_clone() else {
+            return (Err("the request cannot be sent twice".into()), attempts);
+        };
+        let outcome = match this_attempt.send().await {
+            Ok(response) => Ok(response.status().as_u16()),
+            Err(error) => Err(with_causes(&error)),
+        };
+        let worth_retrying = match &outcome {
+            Ok(status) => *status >= 500 || *status == 429,
+            Err(_) => true,
+        };
+        if !worth_retrying || attempts == MAX_ATTEMPTS {
+            return (outcome, attempts);
+        }
+        tokio::time::sleep(pause).await;
+        pause *= 2;
     }
 }
 
@@ -171,6 +251,8 @@ mod tests {
                 body: "{}".into(),
                 signature: None,
                 outcome: Ok(200),
+                attempts: 1,
+                finished_at: SystemTime::now(),
             });
         }
         let kept = callbacks.deliveries();

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
+use crate::addresses::{Addresses, parse_public_url};
 use crate::callbacks::{CallbackDelivery, Callbacks};
 use crate::errors::DecisionError;
 use crate::faults::{Call, Fault, Faults, Injection, Route};
@@ -51,7 +52,7 @@ impl Emulator {
 
     /// `http://ADDR`, without a trailing slash: the base URL to give a client.
     pub fn url(&self) -> String {
-        self.app.base_url.clone()
+        self.app.addresses.base_url().to_owned()
     }
 
     /// The address the server listens on.
@@ -191,7 +192,7 @@ impl Emulator {
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
-            .field("url", &self.app.base_url)
+            .field("url", &self.app.addresses.base_url())
             .finish_non_exhaustive()
     }
 }
@@ -204,6 +205,7 @@ pub struct EmulatorBuilder {
     bind: SocketAddr,
     api_key: Option<String>,
     review_token: Option<String>,
+    public_url: Option<String>,
     webhook_secret: Option<String>,
     rules: Rules,
     expiry: Duration,
@@ -217,6 +219,7 @@ impl Default for EmulatorBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             api_key: None,
             review_token: None,
+            public_url: None,
             webhook_secret: None,
             rules: Rules::default(),
             expiry: DEFAULT_EXPIRY,
@@ -239,13 +242,24 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`) and the control
-    /// routes (`/emulator/faults`, `/emulator/calls`, `/emulator/restart`): they answer 401
-    /// unless the request carries this token in the `x-review-token` header or as `?token=`. The
-    /// inbox page takes it from its own URL, [`Emulator::inbox_url`]. The methods of [`Emulator`]
-    /// need no token.
+    /// Guards the review routes (`/emulator/approvals…`, `/emulator/events`,
+    /// `/emulator/callbacks`) and the control routes (`/emulator/faults`, `/emulator/calls`,
+    /// `/emulator/restart`): they answer 401 unless the request carries this token in the
+    /// `x-review-token` header (or as `?token=` on `/emulator/events`, which a browser opens
+    /// without headers). The inbox page takes it from its own URL, [`Emulator::inbox_url`]. The
+    /// methods of [`Emulator`] need no token. Required when binding to an address other than
+    /// loopback.
     pub fn review_token(mut self, token: impl Into<String>) -> Self {
         self.review_token = Some(token.into());
+        self
+    }
+
+    /// The address people on other machines reach the emulator at, e.g.
+    /// `http://192.0.2.7:8787` when it runs in a container: `reviewUrl` and
+    /// [`Emulator::inbox_url`] point there, and requests naming it in `Host` are accepted.
+    /// [`start`](Self::start) fails when it is not an `http`/`https` URL of scheme, host and port.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
         self
     }
 
@@ -292,20 +306,43 @@ impl EmulatorBuilder {
     }
 
     /// Binds the address and starts serving in the background of the current Tokio runtime.
+    ///
+    /// Fails with [`io::ErrorKind::InvalidInput`] when the public URL is not one, or when the
+    /// address is not loopback and no review token is set: the inbox would then let anyone on
+    /// the network approve. With a token, binding to such an address logs a warning.
     pub async fn start(self) -> io::Result<Emulator> {
         let runtime = Handle::try_current().map_err(io::Error::other)?;
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(parse_public_url)
+            .transpose()
+            .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+        let reachable_from_network = !self.bind.ip().is_loopback();
+        if reachable_from_network && self.review_token.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is reachable from the network: set a review token, or bind to 127.0.0.1",
+                    self.bind
+                ),
+            ));
+        }
         let listener = TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
+        if reachable_from_network {
+            tracing::warn!(%addr, "the inbox is reachable from the network: anyone with its token can decide requests");
+        }
         if self.api_key.is_none() {
             tracing::warn!("no API key configured: any non-empty x-api-key is accepted");
         }
         let app = Arc::new(AppState {
-            store: Store::new(self.expiry),
+            store: Arc::new(Store::new(self.expiry)),
             callbacks: Callbacks::new(self.webhook_secret, runtime.clone())?,
             rules: self.rules,
             api_key: self.api_key,
             review_token: self.review_token,
-            base_url: format!("http://{addr}"),
+            addresses: Addresses::new(addr, public_url.as_ref()),
             max_hold: self.max_hold,
         });
         let port = Port::new(listener, runtime.clone())?;

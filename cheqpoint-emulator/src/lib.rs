@@ -12,19 +12,25 @@
 //! | `POST /api/approvals/request` | create; `{"id", "status": "PENDING"}` |
 //! | `GET /api/approvals/{id}` | the record, camelCase, status in upper case |
 //! | `POST /api/webhooks/inbound` | create and answer at once, or hold up to `maxWaitMs` (at most 10 s) for a decision; status in lower case, `reviewUrl` while pending |
-//! | `GET /emulator/approvals[?status=pending\|approved\|rejected]` | every record, newest first |
+//! | `GET /emulator/approvals[?status=pending\|approved\|rejected][&limit=N][&before=ID]` | the records, newest first, 100 a page (`limit` up to 1,000); the next page is `before=` the last id |
 //! | `POST /emulator/approvals/{id}/decision` | `{"decision": "approve"\|"reject", "modifiedDetails"?, "note"?, "reasonCode"?}` |
 //! | `GET /emulator/events` | server-sent events: one when the stream opens and one after each change |
+//! | `GET /emulator/callbacks` | `{"deliveries": [...]}`: each decision POSTed to a callback URL, newest first |
 //! | `GET /emulator/health` | `{"ok": true}` |
 //! | `GET`/`POST`/`DELETE /emulator/faults`, `GET /emulator/calls`, `POST /emulator/restart` | fault injection, the log of API calls, a restart that forgets everything ([`Fault`]) |
 //! | `GET /` | the review inbox (with `/inbox.css` and `/inbox.js`); `/#/approvals/{id}` shows one request |
 //!
-//! The `/api` routes need an `x-api-key` header: the configured key, or any non-empty key when none
-//! is configured. With a [reviewer token](EmulatorBuilder::review_token), every `/emulator` route
-//! but `/emulator/health` needs it too: the `/emulator/approvals` routes, `/emulator/events`, and
-//! the control routes `/emulator/faults`, `/emulator/calls` and `/emulator/restart` (which could
-//! otherwise forge an answer, e.g. `get:status=APPROVED`). Every error is answered as
-//! `{"error": "<message>"}`.
+//! Every route refuses (403) a request whose `Host` is not the emulator's address (loopback with
+//! its port, or the [public URL](EmulatorBuilder::public_url)), so a web page cannot reach it by
+//! pointing its own domain at 127.0.0.1; every route that changes state refuses (403) what a
+//! browser marks as sent from another site (`Sec-Fetch-Site`, `Origin`). The `/api` routes need
+//! an `x-api-key` header: the configured key, or any non-empty key when none is configured. With a
+//! [reviewer token](EmulatorBuilder::review_token) (the binary makes a random one unless told
+//! otherwise), every `/emulator` route but `/emulator/health` needs it too, in the
+//! `x-review-token` header: the `/emulator/approvals` routes, `/emulator/events` (which also
+//! takes it as `?token=`), `/emulator/callbacks`, and the control routes `/emulator/faults`,
+//! `/emulator/calls` and `/emulator/restart` (which could otherwise forge an answer, e.g.
+//! `get:status=APPROVED`). Every error is answered as `{"error": "<message>"}`.
 //!
 //! ```
 //! # #[tokio::main]
@@ -59,6 +65,7 @@
 //! The binary runs the same server: `cargo run -p cheqpoint-emulator -- --bind 127.0.0.1:8787`.
 #![warn(missing_docs)]
 
+mod addresses;
 mod callbacks;
 mod emulator;
 mod errors;

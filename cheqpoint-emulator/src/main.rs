@@ -1,10 +1,14 @@
 //! `cheqpoint-emulator`: runs the emulator until Ctrl-C. The first line on stdout is
-//! `listening on http://ADDR`, the second `inbox: http://ADDR/[?token=T]`; logs go to stderr
-//! (filter them with `RUST_LOG`).
+//! `listening on http://ADDR`, the second `inbox: http://ADDR/?token=T` (a random token unless
+//! `--review-token` or `--no-review-token` says otherwise); logs go to stderr (filter them with
+//! `RUST_LOG`).
 
+use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use cheqpoint_emulator::{Emulator, TerminalReviewer};
@@ -22,11 +26,18 @@ struct Args {
     /// Accept only this x-api-key (by default any non-empty key is accepted).
     #[arg(long, value_name = "KEY")]
     api_key: Option<String>,
-    /// Require this token on the review and control routes (/emulator/approvals, /emulator/events,
-    /// /emulator/faults, /emulator/calls, /emulator/restart); open the inbox with the link printed
-    /// second.
-    #[arg(long, value_name = "TOKEN")]
+    /// The token the review and control routes require (/emulator/approvals, /emulator/events,
+    /// /emulator/callbacks, /emulator/faults, /emulator/calls, /emulator/restart) [default: a
+    /// random one]; open the inbox with the link printed second.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "no_review_token")]
     review_token: Option<String>,
+    /// Leave the review and control routes open to any program on this machine (loopback only).
+    #[arg(long)]
+    no_review_token: bool,
+    /// The URL other machines reach this emulator at (e.g. http://192.0.2.7:8787 from a
+    /// container): reviewUrl and the inbox link point there, and its host is accepted.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Sign callbacks with this secret (header x-cheqpoint-signature).
     #[arg(long, value_name = "SECRET")]
     webhook_secret: Option<String>,
@@ -51,26 +62,55 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal())
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    let terminal = args.terminal;
+    // At the terminal reviewer's prompt, logs go to a file: a log line carrying an agent's text
+    // must not land beside the prompt.
+    let log_file = match terminal.then(open_log_file).transpose() {
+        Ok(log_file) => log_file,
+        Err(error) => {
+            eprintln!("cheqpoint-emulator: cannot create the log file: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let log_path = log_file.as_ref().map(|(_, path)| path.clone());
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    match log_file {
+        Some((file, _)) => tracing_subscriber::fmt()
+            .with_writer(Mutex::new(file))
+            .with_ansi(false)
+            .with_env_filter(filter)
+            .init(),
+        None => tracing_subscriber::fmt()
+            .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal())
+            .with_env_filter(filter)
+            .init(),
+    }
 
     let bind = args.bind;
-    let terminal = args.terminal;
-    let emulator = match builder(args).start().await {
+    let emulator = match builder(args) {
+        Ok(builder) => builder.start().await,
+        Err(error) => Err(error),
+    };
+    let emulator = match emulator {
         Ok(emulator) => emulator,
         Err(error) => {
             eprintln!("cheqpoint-emulator: cannot start on {bind}: {error}");
             return ExitCode::FAILURE;
         }
     };
+    if !bind.ip().is_loopback() {
+        eprintln!(
+            "cheqpoint-emulator: warning: {bind} is reachable from the network; anyone who has the inbox link can decide requests"
+        );
+    }
     let mut stdout = io::stdout().lock();
-    if let Err(error) = writeln!(stdout, "listening on {}", emulator.url())
-        .and_then(|()| writeln!(stdout, "inbox: {}", emulator.inbox_url()))
-        .and_then(|()| stdout.flush())
-    {
+    let mut printed = writeln!(stdout, "listening on {}", emulator.url())
+        .and_then(|()| writeln!(stdout, "inbox: {}", emulator.inbox_url()));
+    if let Some(path) = &log_path {
+        printed = printed.and_then(|()| writeln!(stdout, "logs: {}", path.display()));
+    }
+    if let Err(error) = printed.and_then(|()| stdout.flush()) {
         tracing::warn!(%error, "cannot write the address to stdout");
     }
     drop(stdout);
@@ -95,14 +135,28 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A new log file in the temporary directory, named after this process.
+fn open_log_file() -> io::Result<(File, PathBuf)> {
+    let path = std::env::temp_dir().join(format!("cheqpoint-emulator-{}.log", std::process::id()));
+    let file = OpenOptions::new().create(true).append(true).open(&path)?;
+    Ok((file, path))
+}
+
 /// The emulator the command line asks for.
-fn builder(args: Args) -> cheqpoint_emulator::EmulatorBuilder {
+fn builder(args: Args) -> io::Result<cheqpoint_emulator::EmulatorBuilder> {
     let mut builder = Emulator::builder().bind(args.bind);
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
-    if let Some(token) = args.review_token {
+    if !args.no_review_token {
+        let token = match args.review_token {
+            Some(token) => token,
+            None => random_token()?,
+        };
         builder = builder.review_token(token);
+    }
+    if let Some(url) = args.public_url {
+        builder = builder.public_url(url);
     }
     if let Some(secret) = args.webhook_secret {
         builder = builder.webhook_secret(secret);
@@ -119,5 +173,14 @@ fn builder(args: Args) -> cheqpoint_emulator::EmulatorBuilder {
     for fault in args.faults {
         builder = builder.fault(fault);
     }
-    builder
+    Ok(builder)
+}
+
+/// 128 random bits from the operating system, in hex.
+fn random_token() -> io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|error| {
+        io::Error::other(format!("no random bytes for the review token: {error}"))
+    })?;
+    Ok(hex::encode(bytes))
 }

@@ -8,6 +8,8 @@ use std::time::SystemTime;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use crate::callbacks::CallbackDelivery;
+
 /// Where a request stands. Written `"PENDING"` by `GET /api/approvals/{id}` and `"pending"` by
 /// `/api/webhooks/inbound` and callbacks; [`Display`](fmt::Display) gives the lower-case form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,7 +84,9 @@ pub enum Endpoint {
 /// An approval request and, once made, its decision.
 ///
 /// Serializes as the camelCase record that `GET /api/approvals/{id}` and `GET /emulator/approvals`
-/// answer: status in upper case, times in RFC 3339, `responseNotes` repeating `decisionNote`.
+/// answer: status in upper case, times in RFC 3339, `responseNotes` repeating `decisionNote`;
+/// beyond the service's fields, `expiresAt` and `callbackDelivery` (`url`, `statusCode`, `error`,
+/// `attempts`, `finishedAt`, or null before a delivery ended).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApprovalRecord {
@@ -130,6 +134,10 @@ pub struct ApprovalRecord {
     pub created_at: SystemTime,
     /// When it was decided.
     pub decided_at: Option<SystemTime>,
+    /// When it is rejected if still pending; `None` when that is too far ahead to represent.
+    pub expires_at: Option<SystemTime>,
+    /// How the delivery of its decision to `callback_url` ended, once it has.
+    pub callback_delivery: Option<CallbackDelivery>,
 }
 
 /// What an agent sends: the fields of a create body, already checked.
@@ -177,7 +185,12 @@ impl Decision {
 
 impl ApprovalRecord {
     /// A fresh pending record for `request`.
-    pub(crate) fn pending(id: String, request: NewRequest, created_at: SystemTime) -> Self {
+    pub(crate) fn pending(
+        id: String,
+        request: NewRequest,
+        created_at: SystemTime,
+        expires_at: Option<SystemTime>,
+    ) -> Self {
         ApprovalRecord {
             id,
             endpoint: request.endpoint,
@@ -201,6 +214,8 @@ impl ApprovalRecord {
             retryable: false,
             created_at,
             decided_at: None,
+            expires_at,
+            callback_delivery: None,
         }
     }
 
@@ -248,7 +263,9 @@ struct WireRecord<'a> {
     trace: &'a Option<Value>,
     callback_url: &'a Option<String>,
     created_at: String,
+    expires_at: Option<String>,
     endpoint: Endpoint,
+    callback_delivery: Option<Value>,
 }
 
 impl Serialize for ApprovalRecord {
@@ -276,7 +293,12 @@ impl Serialize for ApprovalRecord {
             trace: &self.trace,
             callback_url: &self.callback_url,
             created_at: rfc3339(self.created_at),
+            expires_at: self.expires_at.map(rfc3339),
             endpoint: self.endpoint,
+            callback_delivery: self
+                .callback_delivery
+                .as_ref()
+                .map(CallbackDelivery::summary),
         }
         .serialize(serializer)
     }

@@ -3,8 +3,10 @@
 //! creation, a person, expiry), each of which sends the request's callback.
 
 use std::iter;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::addresses::Addresses;
 use crate::callbacks::Callbacks;
 use crate::errors::DecisionError;
 use crate::record::{ApprovalRecord, Decision, NewRequest};
@@ -13,15 +15,15 @@ use crate::store::Store;
 
 /// The emulator's shared state.
 pub(crate) struct AppState {
-    pub store: Store,
+    pub store: Arc<Store>,
     pub callbacks: Callbacks,
     pub rules: Rules,
     /// The only key accepted; `None` accepts any non-empty key.
     pub api_key: Option<String>,
     /// The token the review routes require; `None` leaves them open.
     pub review_token: Option<String>,
-    /// `http://ADDR`, without a trailing slash.
-    pub base_url: String,
+    /// Where the emulator is reached, and the hosts and origins it accepts.
+    pub addresses: Addresses,
     /// The longest a short-wait call is held for a decision.
     pub max_hold: Duration,
 }
@@ -30,14 +32,15 @@ impl AppState {
     /// Stores a new request, decided at once when a rule applies.
     pub fn create(&self, request: NewRequest) -> ApprovalRecord {
         let now = SystemTime::now();
-        let mut record = ApprovalRecord::pending(new_id(), request, now);
+        let mut record =
+            ApprovalRecord::pending(new_id(), request, now, self.store.expires_at(now));
         if let Some(decision) = self.rules.decide(rules::risk(&record)) {
             record.apply(decision, now);
         }
         self.store.insert(record.clone());
         tracing::info!(id = %record.id, action = %record.action, status = %record.status, "request received");
         if record.status.is_decided() {
-            self.callbacks.send(&record);
+            self.send_callback(&record);
         }
         record
     }
@@ -46,8 +49,16 @@ impl AppState {
     pub fn decide(&self, id: &str, decision: Decision) -> Result<ApprovalRecord, DecisionError> {
         let record = self.store.decide(id, decision)?;
         tracing::info!(id, status = %record.status, "request decided");
-        self.callbacks.send(&record);
+        self.send_callback(&record);
         Ok(record)
+    }
+
+    /// POSTs the decision of `record` to its callback URL, if it has one; the store keeps how the
+    /// delivery ended.
+    fn send_callback(&self, record: &ApprovalRecord) {
+        let store = Arc::clone(&self.store);
+        self.callbacks
+            .send(record, move |delivery| store.note_delivery(delivery));
     }
 
     /// Rejects each pending request when its time is up; runs until the emulator stops.
@@ -57,7 +68,7 @@ impl AppState {
             let (expired, next_expiry) = self.store.expire_due();
             for record in &expired {
                 tracing::info!(id = %record.id, "request expired");
-                self.callbacks.send(record);
+                self.send_callback(record);
             }
             // Wake at the next expiry, or sooner when a request arrives (it may expire first).
             // `changed` cannot fail: the store, which holds the sender, outlives this loop.
@@ -73,21 +84,14 @@ impl AppState {
         }
     }
 
-    /// The page where a person reviews request `id`. It carries no token: the inbox remembers the
-    /// one it was opened with ([`inbox_url`](Self::inbox_url)).
+    /// The page where a person reviews request `id`.
     pub fn review_url(&self, id: &str) -> String {
-        format!("{}/#/approvals/{id}", self.base_url)
+        self.addresses.review_url(id)
     }
 
     /// The inbox, with the reviewer token in its query when one is set.
     pub fn inbox_url(&self) -> String {
-        let page = format!("{}/", self.base_url);
-        match &self.review_token {
-            Some(token) => reqwest::Url::parse_with_params(&page, [("token", token)])
-                .expect("the base URL is an http:// URL")
-                .into(),
-            None => page,
-        }
+        self.addresses.inbox_url(self.review_token.as_deref())
     }
 }
 

@@ -1,17 +1,22 @@
-//! The requests received, in arrival order, and every change to them: insertion, decisions and
-//! expiry. Each change is announced on a watch channel, which is what waiters (held inbound
-//! calls, `next_pending`, the expiry timer) sleep on.
+//! The requests received, in arrival order, and every change to them: insertion, decisions,
+//! expiry and callback deliveries. Each change is announced on a watch channel, which is what
+//! waiters (held inbound calls, `next_pending`, the expiry timer, event streams) sleep on.
+//!
+//! Pending requests wait for their expiry in a queue ordered by time, so that expiring is not a
+//! scan of every request: each change looks at the head of the queue only.
 //!
 //! The store keeps every request until a restart, decided ones included, with no cap: the
 //! emulator serves tests and local runs, and what it holds grows with the requests created, not
 //! with polling (reads change nothing here).
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
 
+use crate::callbacks::CallbackDelivery;
 use crate::errors::DecisionError;
 use crate::record::{ApprovalRecord, Decision, Status};
 
@@ -27,19 +32,16 @@ pub(crate) struct Store {
 #[derive(Default)]
 struct State {
     /// Every request, in arrival order.
-    entries: Vec<Entry>,
+    entries: Vec<ApprovalRecord>,
+    /// When each request that was pending when stored expires, with its position in `entries`,
+    /// soonest first; decided ones are dropped when they reach the head.
+    expiries: BinaryHeap<Reverse<(Instant, usize)>>,
     /// Position of each id in `entries`.
     positions: HashMap<String, usize>,
     /// Ids that `next_pending` has returned.
     handed_out: HashSet<String>,
     /// How many requests were ever inserted, those forgotten by [`Store::clear`] included.
     created: usize,
-}
-
-struct Entry {
-    record: ApprovalRecord,
-    /// When a still pending request expires; `None` when the expiry is too far to represent.
-    expires_at: Option<Instant>,
 }
 
 impl Store {
@@ -56,12 +58,20 @@ impl Store {
         self.changed.subscribe()
     }
 
+    /// When a request created now expires; `None` when that is too far ahead to represent.
+    pub fn expires_at(&self, now: SystemTime) -> Option<SystemTime> {
+        now.checked_add(self.expiry)
+    }
+
     pub fn insert(&self, record: ApprovalRecord) {
         let expires_at = Instant::now().checked_add(self.expiry);
         let mut state = self.lock();
         let position = state.entries.len();
         state.positions.insert(record.id.clone(), position);
-        state.entries.push(Entry { record, expires_at });
+        if let (Some(at), Status::Pending) = (expires_at, record.status) {
+            state.expiries.push(Reverse((at, position)));
+        }
+        state.entries.push(record);
         state.created += 1;
         drop(state);
         self.changed.send_replace(());
@@ -89,16 +99,49 @@ impl Store {
         state
             .positions
             .get(id)
-            .map(|&position| state.entries[position].record.clone())
+            .map(|&position| state.entries[position].clone())
     }
 
     /// Every request, in arrival order.
     pub fn all(&self) -> Vec<ApprovalRecord> {
-        self.lock()
-            .entries
+        self.lock().entries.clone()
+    }
+
+    /// At most `limit` requests with status `wanted` (any, when `None`), newest first, from those
+    /// that arrived before request `before` (from the newest, when `None`).
+    pub fn page(
+        &self,
+        wanted: Option<Status>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ApprovalRecord>, DecisionError> {
+        let state = self.lock();
+        let end = match before {
+            Some(id) => *state
+                .positions
+                .get(id)
+                .ok_or_else(|| DecisionError::NotFound(id.to_owned()))?,
+            None => state.entries.len(),
+        };
+        Ok(state.entries[..end]
             .iter()
-            .map(|entry| entry.record.clone())
-            .collect()
+            .rev()
+            .filter(|record| wanted.is_none_or(|status| record.status == status))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    /// Keeps how the delivery of request `id`'s decision ended (nothing, when a restart forgot
+    /// the request).
+    pub fn note_delivery(&self, delivery: &CallbackDelivery) {
+        let mut state = self.lock();
+        let Some(&position) = state.positions.get(&delivery.approval_id) else {
+            return;
+        };
+        state.entries[position].callback_delivery = Some(delivery.clone());
+        drop(state);
+        self.changed.send_replace(());
     }
 
     /// Records `decision` on the pending request `id`.
@@ -115,7 +158,7 @@ impl Store {
             .positions
             .get(id)
             .ok_or_else(|| DecisionError::NotFound(id.to_owned()))?;
-        let record = &mut state.entries[position].record;
+        let record = &mut state.entries[position];
         if record.status.is_decided() {
             return Err(DecisionError::AlreadyDecided {
                 id: id.to_owned(),
@@ -130,28 +173,28 @@ impl Store {
     }
 
     /// Rejects every pending request whose time is up. Returns those it rejected, and when the
-    /// next pending request will expire.
+    /// next pending request will expire. Looks only at the head of the expiry queue.
     pub fn expire_due(&self) -> (Vec<ApprovalRecord>, Option<Instant>) {
         let now = Instant::now();
         let mut expired = Vec::new();
-        let mut next_expiry: Option<Instant> = None;
         let mut state = self.lock();
-        for entry in &mut state.entries {
-            let Some(expires_at) = entry.expires_at else {
-                continue;
+        let State {
+            entries, expiries, ..
+        } = &mut *state;
+        let next_expiry = loop {
+            let Some(&Reverse((at, position))) = expiries.peek() else {
+                break None;
             };
-            if entry.record.status.is_decided() {
-                continue;
+            let record = &mut entries[position];
+            if record.status == Status::Pending && at > now {
+                break Some(at);
             }
-            if expires_at <= now {
-                entry
-                    .record
-                    .apply(self.expiry_decision(), SystemTime::now());
-                expired.push(entry.record.clone());
-            } else {
-                next_expiry = Some(next_expiry.map_or(expires_at, |next| next.min(expires_at)));
+            expiries.pop();
+            if record.status == Status::Pending {
+                record.apply(self.expiry_decision(), SystemTime::now());
+                expired.push(record.clone());
             }
-        }
+        };
         drop(state);
         if !expired.is_empty() {
             self.changed.send_replace(());
@@ -196,7 +239,6 @@ impl Store {
         } = &mut *state;
         let record = entries
             .iter()
-            .map(|entry| &entry.record)
             .find(|record| record.status == Status::Pending && !handed_out.contains(&record.id))?;
         handed_out.insert(record.id.clone());
         Some(record.clone())

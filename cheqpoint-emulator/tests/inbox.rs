@@ -96,6 +96,20 @@ async fn with_a_review_token_the_review_routes_need_it() {
         ),
         (
             http.get(format!("{list}?token=guess")),
+            "missing review token",
+        ),
+        // The query string carries the token to the event stream alone: a URL with the token
+        // in it ends up in logs and histories.
+        (
+            http.get(format!("{list}?token={TOKEN}")),
+            "missing review token",
+        ),
+        (
+            http.post(format!("{decide}?token={TOKEN}")).json(&approve),
+            "missing review token",
+        ),
+        (
+            http.get(format!("{events}?token=guess")),
             "invalid review token",
         ),
         (
@@ -231,10 +245,16 @@ async fn with_a_review_token_the_control_routes_need_it() {
             json!({"faults": ["get:status=\"APPROVED\""]})
         )
     );
-    let (status, listed) = answer(http.get(format!("{faults}?token={TOKEN}"))).await;
+    let (status, listed) = answer(http.get(&faults).header("x-review-token", TOKEN)).await;
     assert_eq!(
         (status, listed["faults"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(1))
+    );
+    let (status, body) = answer(http.get(format!("{faults}?token={TOKEN}"))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "only the event stream reads ?token=: {body}"
     );
     let (status, log) = answer(http.get(&calls).header("x-review-token", TOKEN)).await;
     assert_eq!((status, &log["created"]), (StatusCode::OK, &json!(1)));

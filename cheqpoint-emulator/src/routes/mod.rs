@@ -22,7 +22,9 @@ use crate::faults::{self, Injection};
 /// The largest request body accepted; larger ones get 413.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Every route, with the body size limit and JSON error bodies, behind the fault layer.
+/// Every route, with the body size limit and JSON error bodies, behind the fault layer; in front
+/// of everything, the `Host` and cross-site checks, so that a refused request changes nothing
+/// (not even a fault's count), and the security headers on every answer.
 pub(crate) fn router(injection: Injection) -> Router {
     let app = Arc::clone(&injection.app);
     Router::new()
@@ -34,5 +36,14 @@ pub(crate) fn router(injection: Injection) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::map_response(errors::json_error_bodies))
         .layer(middleware::from_fn_with_state(injection, faults::apply))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            guards::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            guards::require_known_host,
+        ))
+        .layer(middleware::map_response(guards::security_headers))
         .with_state(app)
 }

@@ -1,7 +1,7 @@
-//! The decision API for people and tests: `GET /emulator/approvals` (newest first, optionally
-//! filtered by `?status=`), `POST /emulator/approvals/{id}/decision`, `GET /emulator/events` (the
-//! inbox's live updates) — these three behind the reviewer token when one is set — and
-//! `GET /emulator/health`.
+//! The decision API for people and tests: `GET /emulator/approvals` (newest first, a page at a
+//! time, optionally filtered by `?status=`), `POST /emulator/approvals/{id}/decision`,
+//! `GET /emulator/events` (the inbox's live updates), `GET /emulator/callbacks` (the deliveries)
+//! — these behind the reviewer token when one is set — and `GET /emulator/health`.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::events;
 use super::guards;
+use crate::callbacks::CallbackDelivery;
 use crate::errors::{ApiError, JsonObject};
 use crate::fields::Fields;
 use crate::record::{ApprovalRecord, Decision, Status};
@@ -25,6 +26,7 @@ pub(crate) fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/emulator/approvals", get(list))
         .route("/emulator/approvals/{id}/decision", post(decide))
         .route("/emulator/events", get(events::events))
+        .route("/emulator/callbacks", get(callbacks))
         .route_layer(middleware::from_fn_with_state(
             app,
             guards::require_review_token,
@@ -39,13 +41,23 @@ async fn health() -> Json<Value> {
     Json(json!({ "ok": true }))
 }
 
+/// How many records a page of `GET /emulator/approvals` holds unless `?limit=` says otherwise.
+const DEFAULT_PAGE: usize = 100;
+/// The most records one page may hold.
+const MAX_PAGE: usize = 1000;
+
 #[derive(Deserialize)]
 struct ListQuery {
     /// `pending`, `approved` or `rejected`, in any letter case.
     status: Option<String>,
+    /// How many records, 1 to [`MAX_PAGE`].
+    limit: Option<String>,
+    /// The id of the last record of the previous page: this page starts after it.
+    before: Option<String>,
 }
 
-/// `GET /emulator/approvals[?status=…]`: the records, newest first.
+/// `GET /emulator/approvals[?status=…][&limit=N][&before=ID]`: the records, newest first, at most
+/// `limit` (100 by default, 1,000 at most); the next page is `?before=` the last id of this one.
 async fn list(
     State(app): State<Arc<AppState>>,
     Query(query): Query<ListQuery>,
@@ -56,10 +68,36 @@ async fn list(
         .map(str::parse)
         .transpose()
         .map_err(ApiError::bad_request)?;
-    let mut records = app.store.all();
-    records.retain(|record| wanted.is_none_or(|status| record.status == status));
-    records.reverse();
-    Ok(Json(records))
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_PAGE,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|limit| (1..=MAX_PAGE).contains(limit))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "`limit` must be a whole number from 1 to {MAX_PAGE}, got {text:?}"
+                ))
+            })?,
+    };
+    Ok(Json(app.store.page(
+        wanted,
+        query.before.as_deref(),
+        limit,
+    )?))
+}
+
+/// `GET /emulator/callbacks`: `{"deliveries": [...]}`, the deliveries of decisions to callback
+/// URLs, newest first (the last 10,000).
+async fn callbacks(State(app): State<Arc<AppState>>) -> Json<Value> {
+    let deliveries: Vec<Value> = app
+        .callbacks
+        .deliveries()
+        .iter()
+        .rev()
+        .map(CallbackDelivery::to_json)
+        .collect();
+    Json(json!({ "deliveries": deliveries }))
 }
 
 /// `POST /emulator/approvals/{id}/decision` with `{"decision": "approve"|"reject",

@@ -78,7 +78,12 @@ pub struct Running {
 impl Running {
     /// Starts the binary with `args`.
     pub fn spawn(args: &[&str]) -> Running {
-        let mut child = binary()
+        Running::spawn_command(binary(), args)
+    }
+
+    /// Starts `command` (the binary, with its environment set) with `args`.
+    pub fn spawn_command(mut command: Command, args: &[&str]) -> Running {
+        let mut child = command
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
