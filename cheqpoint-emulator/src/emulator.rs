@@ -14,8 +14,10 @@ use tokio::sync::oneshot;
 
 use crate::addresses::{Addresses, parse_public_url};
 use crate::callbacks::{CallbackDelivery, Callbacks};
+use crate::caps::Cap;
 use crate::errors::DecisionError;
 use crate::faults::{Call, Fault, Faults, Injection, Route};
+use crate::limits::Limits;
 use crate::listener::{self, Port};
 use crate::record::{ApprovalRecord, Decision, Status};
 use crate::routes;
@@ -25,6 +27,12 @@ use crate::store::Store;
 
 /// The service's cap on how long a short-wait call is held (`maxWaitMs`).
 pub(crate) const MAX_HOLD: Duration = Duration::from_secs(10);
+
+/// How many short-wait calls may be held at once unless configured otherwise.
+const DEFAULT_MAX_HELD_CALLS: usize = 1000;
+
+/// How many event streams may be open at once unless configured otherwise.
+const DEFAULT_MAX_EVENT_STREAMS: usize = 100;
 
 /// How long a request may stay pending unless configured otherwise.
 const DEFAULT_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -208,8 +216,12 @@ pub struct EmulatorBuilder {
     public_url: Option<String>,
     webhook_secret: Option<String>,
     rules: Rules,
+    rate_limits: Vec<(u32, Duration)>,
+    loop_window: Option<Duration>,
     expiry: Duration,
     max_hold: Duration,
+    max_held_calls: usize,
+    max_event_streams: usize,
     faults: Vec<Fault>,
 }
 
@@ -222,8 +234,12 @@ impl Default for EmulatorBuilder {
             public_url: None,
             webhook_secret: None,
             rules: Rules::default(),
+            rate_limits: Vec::new(),
+            loop_window: None,
             expiry: DEFAULT_EXPIRY,
             max_hold: MAX_HOLD,
+            max_held_calls: DEFAULT_MAX_HELD_CALLS,
+            max_event_streams: DEFAULT_MAX_EVENT_STREAMS,
             faults: Vec::new(),
         }
     }
@@ -267,6 +283,38 @@ impl EmulatorBuilder {
     /// does, unless lowered here to test what a client does once the hold is over.
     pub fn max_hold(mut self, hold: Duration) -> Self {
         self.max_hold = hold.min(MAX_HOLD);
+        self
+    }
+
+    /// How many short-wait calls (`maxWaitMs`) may be held for a decision at once (1,000 by
+    /// default, at least 1); over that, `POST /api/webhooks/inbound` with `maxWaitMs` answers 503
+    /// and creates nothing.
+    pub fn max_held_calls(mut self, calls: usize) -> Self {
+        self.max_held_calls = calls.max(1);
+        self
+    }
+
+    /// How many event streams (`GET /emulator/events`) may be open at once (100 by default, at
+    /// least 1); over that, 503.
+    pub fn max_event_streams(mut self, streams: usize) -> Self {
+        self.max_event_streams = streams.max(1);
+        self
+    }
+
+    /// Rejects a request when its agent (its `agentName`, else its API key) already sent `count`
+    /// requests in the last `per`, as the service's per-agent limits do (documented defaults: 50
+    /// an hour, 500 a day): a `REJECTED` record with `autoDecided`, `retryable` and reason code
+    /// `rate_limited`. May be called more than once; off by default.
+    pub fn rate_limit(mut self, count: u32, per: Duration) -> Self {
+        self.rate_limits.push((count, per));
+        self
+    }
+
+    /// Rejects a request when its agent sent the same one (same action, same details) less than
+    /// `window` ago, as the service's loop protection does: a `REJECTED` record with
+    /// `autoDecided`, `retryable` and reason code `loop_detected`. Off by default.
+    pub fn loop_protection(mut self, window: Duration) -> Self {
+        self.loop_window = Some(window);
         self
     }
 
@@ -340,10 +388,13 @@ impl EmulatorBuilder {
             store: Arc::new(Store::new(self.expiry)),
             callbacks: Callbacks::new(self.webhook_secret, runtime.clone())?,
             rules: self.rules,
+            limits: Limits::new(self.rate_limits, self.loop_window),
             api_key: self.api_key,
             review_token: self.review_token,
             addresses: Addresses::new(addr, public_url.as_ref()),
             max_hold: self.max_hold,
+            held_calls: Cap::new(self.max_held_calls, "short-wait calls held for a decision"),
+            event_streams: Cap::new(self.max_event_streams, "open event streams"),
         });
         let port = Port::new(listener, runtime.clone())?;
         let faults = Arc::new(Faults::new(port, self.faults));

@@ -35,6 +35,7 @@ impl Injection {
     /// that keeps nothing on disk would.
     pub fn restart(&self, keep: Option<&Connection>) {
         self.app.store.clear();
+        self.app.limits.clear();
         self.faults.cut_connections(keep);
         tracing::info!("restarted: every request forgotten");
     }

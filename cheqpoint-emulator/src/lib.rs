@@ -67,10 +67,12 @@
 
 mod addresses;
 mod callbacks;
+mod caps;
 mod emulator;
 mod errors;
 mod faults;
 mod fields;
+mod limits;
 mod listener;
 mod recent;
 mod record;

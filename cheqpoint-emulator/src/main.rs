@@ -50,6 +50,14 @@ struct Args {
     /// Reject requests still pending after this long, e.g. 24h, 30m, 500ms [default: 24h].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     expiry: Option<Duration>,
+    /// Reject as the service does a request from an agent that already sent COUNT in the last
+    /// DURATION, e.g. 50/1h (repeat for more windows, e.g. 500/1day).
+    #[arg(long = "rate-limit", value_name = "COUNT/DURATION", value_parser = parse_rate)]
+    rate_limits: Vec<(u32, Duration)>,
+    /// Reject as the service does a request identical to one its agent sent less than DURATION
+    /// ago, e.g. 10s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    loop_protection: Option<Duration>,
     /// Ask at this terminal for a decision on each pending request.
     #[arg(long)]
     terminal: bool,
@@ -170,6 +178,12 @@ fn builder(args: Args) -> io::Result<cheqpoint_emulator::EmulatorBuilder> {
     if let Some(expiry) = args.expiry {
         builder = builder.expiry(expiry);
     }
+    for (count, per) in args.rate_limits {
+        builder = builder.rate_limit(count, per);
+    }
+    if let Some(window) = args.loop_protection {
+        builder = builder.loop_protection(window);
+    }
     for fault in args.faults {
         builder = builder.fault(fault);
     }
@@ -183,4 +197,17 @@ fn random_token() -> io::Result<String> {
         io::Error::other(format!("no random bytes for the review token: {error}"))
     })?;
     Ok(hex::encode(bytes))
+}
+
+/// Reads `COUNT/DURATION`, e.g. `50/1h`.
+fn parse_rate(text: &str) -> Result<(u32, Duration), String> {
+    let (count, per) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?}: expected COUNT/DURATION, e.g. 50/1h"))?;
+    let count = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("{count:?} is not a whole number of requests"))?;
+    let per = humantime::parse_duration(per.trim()).map_err(|error| format!("{per:?}: {error}"))?;
+    Ok((count, per))
 }

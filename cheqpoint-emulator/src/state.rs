@@ -1,15 +1,18 @@
 //! The state that every route and the [`Emulator`](crate::Emulator) handle share — the store, the
-//! rules, callback delivery, the API key — and the three ways a request gets decided (a rule at
-//! creation, a person, expiry), each of which sends the request's callback.
+//! rules and limits, callback delivery, the API key, the caps on long-lived calls — and the ways
+//! a request gets decided (a limit or a rule at creation, a person, expiry, an injected fault),
+//! each of which sends the request's callback.
 
 use std::iter;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::addresses::Addresses;
 use crate::callbacks::Callbacks;
+use crate::caps::Cap;
 use crate::errors::DecisionError;
-use crate::record::{ApprovalRecord, Decision, NewRequest};
+use crate::limits::Limits;
+use crate::record::{ApprovalRecord, Decision, NewRequest, Status};
 use crate::rules::{self, Rules};
 use crate::store::Store;
 
@@ -18,6 +21,7 @@ pub(crate) struct AppState {
     pub store: Arc<Store>,
     pub callbacks: Callbacks,
     pub rules: Rules,
+    pub limits: Limits,
     /// The only key accepted; `None` accepts any non-empty key.
     pub api_key: Option<String>,
     /// The token the review routes require; `None` leaves them open.
@@ -26,15 +30,23 @@ pub(crate) struct AppState {
     pub addresses: Addresses,
     /// The longest a short-wait call is held for a decision.
     pub max_hold: Duration,
+    /// How many short-wait calls may be held at once.
+    pub held_calls: Cap,
+    /// How many event streams may be open at once.
+    pub event_streams: Cap,
 }
 
 impl AppState {
-    /// Stores a new request, decided at once when a rule applies.
-    pub fn create(&self, request: NewRequest) -> ApprovalRecord {
+    /// Stores a new request from `agent`, rejected at once when it breaks a limit, decided at
+    /// once when a rule applies.
+    pub fn create(&self, request: NewRequest, agent: &str) -> ApprovalRecord {
         let now = SystemTime::now();
         let mut record =
             ApprovalRecord::pending(new_id(), request, now, self.store.expires_at(now));
-        if let Some(decision) = self.rules.decide(rules::risk(&record)) {
+        let limited = self
+            .limits
+            .check(agent, &record.action, &record.details, Instant::now());
+        if let Some(decision) = limited.or_else(|| self.rules.decide(rules::risk(&record))) {
             record.apply(decision, now);
         }
         self.store.insert(record.clone());
@@ -51,6 +63,25 @@ impl AppState {
         tracing::info!(id, status = %record.status, "request decided");
         self.send_callback(&record);
         Ok(record)
+    }
+
+    /// Makes the stored request `id` say what an injected fault made its create answer say:
+    /// approved or rejected by the system, as if a rule had decided at creation.
+    pub fn decide_by_fault(&self, id: &str, status: Status, fault: &str) {
+        let decision = Decision {
+            rule_name: Some(format!("injected fault {fault}")),
+            ..Decision::new(
+                status,
+                None,
+                Some(format!("{status} by the injected fault {fault}")),
+            )
+        };
+        match self.decide(id, decision) {
+            Ok(_) => tracing::info!(id, %status, %fault, "request decided by a fault"),
+            Err(error) => {
+                tracing::warn!(id, %fault, %error, "a fault could not decide the request")
+            }
+        }
     }
 
     /// POSTs the decision of `record` to its callback URL, if it has one; the store keeps how the

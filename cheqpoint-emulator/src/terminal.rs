@@ -1,8 +1,9 @@
 //! A reviewer at the terminal: shows each pending request and asks for a decision.
 //!
-//! Everything shown comes from the agent, so control characters in it are printed as escapes
-//! (`\u{1b}`): an ANSI sequence in a summary must not clear the line or rewrite what the reviewer
-//! is about to approve.
+//! Everything shown comes from the agent, so control characters in it, and the invisible ones
+//! that reorder, join or hide text, are printed as escapes (`\u{1b}`): an ANSI sequence in a
+//! summary must not clear the line or rewrite what the reviewer is about to approve, and a
+//! zero-width or tag character must not make two different values look the same.
 
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
@@ -113,7 +114,8 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
         }
     }
 
-    /// Prints the request, each value the agent sent passed through [`escaped`].
+    /// Prints the request — action, summary, agent, priority, risk, reasoning, details, metadata
+    /// and trace — each value the agent sent passed through [`escaped`].
     fn show(&mut self, request: &ApprovalRecord) -> io::Result<()> {
         let out = &mut self.output;
         writeln!(
@@ -123,15 +125,30 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
             escaped(&request.id)
         )?;
         writeln!(out, "   {}", escaped(&request.summary))?;
-        if let Some(risk) = request.risk_score {
-            writeln!(out, "   risk {risk:.2} ({})", risk_level(risk))?;
+        let mut about = Vec::new();
+        if let Some(agent) = &request.agent_name {
+            about.push(format!("agent {}", escaped(agent)));
+        }
+        if let Some(priority) = &request.priority {
+            about.push(format!("priority {}", escaped(priority)));
+        }
+        match (request.risk_score, &request.risk_level) {
+            (Some(risk), _) => about.push(format!("risk {risk:.2} ({})", risk_level(risk))),
+            (None, Some(level)) => about.push(format!("risk {}", escaped(level))),
+            (None, None) => {}
+        }
+        if !about.is_empty() {
+            writeln!(out, "   {}", about.join(" · "))?;
         }
         if let Some(why) = &request.justification {
             writeln!(out, "   why: {}", escaped(why))?;
         }
-        let details = serde_json::to_string_pretty(&request.details).unwrap_or_default();
-        for line in details.lines() {
-            writeln!(out, "   {}", escaped(line))?;
+        write_json(out, None, &request.details)?;
+        if let Some(metadata) = &request.metadata {
+            write_json(out, Some("metadata"), metadata)?;
+        }
+        if let Some(trace) = &request.trace {
+            write_json(out, Some("trace"), trace)?;
         }
         out.flush()
     }
@@ -166,19 +183,31 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
     }
 }
 
+/// Writes `value` as indented JSON, under `title` when given, each line passed through [`escaped`].
+fn write_json(out: &mut impl Write, title: Option<&str>, value: &Value) -> io::Result<()> {
+    if let Some(title) = title {
+        writeln!(out, "   {title}:")?;
+    }
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    for line in text.lines() {
+        writeln!(out, "   {}", escaped(line))?;
+    }
+    Ok(())
+}
+
 enum Edited {
     Details(Value),
     Invalid(String),
     InputEnded,
 }
 
-/// `text` with every control character (newlines and carriage returns included) and every bidi
-/// control written as a Rust-style escape, `\u{1b}`, so that what reaches the terminal is what
-/// the agent sent, shown, never obeyed.
+/// `text` with every control character (newlines and carriage returns included), every bidi
+/// control and every invisible format character written as a Rust-style escape, `\u{1b}`, so that
+/// what reaches the terminal is what the agent sent, shown, never obeyed.
 fn escaped(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || is_bidi_control(c) {
+        if c.is_control() || is_bidi_control(c) || is_invisible(c) {
             let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
         } else {
             shown.push(c);
@@ -190,6 +219,13 @@ fn escaped(text: &str) -> String {
 /// The invisible characters that reorder the text around them (Trojan Source).
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The characters that take no room on screen but change what is read: zero-width space,
+/// joiners, word joiner, byte-order mark, soft hyphen, the line and paragraph separators, and the
+/// tag characters (which can spell hidden text).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00ad}' | '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Creates a new file for the details in the temporary directory, under a name no one can
@@ -277,6 +313,19 @@ mod tests {
         );
         assert_eq!(escaped("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(escaped("Refund 120.00 € · ok"), "Refund 120.00 € · ok");
+        assert_eq!(
+            escaped("pay\u{200b}pal\u{200c}\u{200d}\u{2060}\u{feff}"),
+            "pay\\u{200b}pal\\u{200c}\\u{200d}\\u{2060}\\u{feff}"
+        );
+        assert_eq!(
+            escaped("ok\u{e0041}\u{e007f}\u{2028}x\u{2029}"),
+            "ok\\u{e0041}\\u{e007f}\\u{2028}x\\u{2029}"
+        );
+        assert_eq!(
+            escaped("e\u{301}\u{200b}"),
+            "e\u{301}\\u{200b}",
+            "a combining accent stays"
+        );
     }
 
     #[test]

@@ -52,3 +52,47 @@ async fn the_binary_prints_its_address_first_and_takes_the_flags() {
     assert_eq!(answer["status"], "rejected", "expired after 100 ms");
     drop(running);
 }
+
+#[tokio::test]
+async fn the_binary_takes_rate_limits_and_loop_protection() {
+    let mut running = Running::spawn(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--rate-limit",
+        "2/1h",
+        "--loop-protection",
+        "1m",
+    ]);
+    let url = running.url();
+    let api = Api::with_key(&url, Some("cq_bin"));
+    let status = |extra| {
+        let api = &api;
+        async move {
+            let (_, created) = api
+                .post("/api/approvals/request", &request_body(extra))
+                .await;
+            created["status"].clone()
+        }
+    };
+    assert_eq!(status(json!({})).await, "PENDING");
+    assert_eq!(
+        status(json!({})).await,
+        "REJECTED",
+        "the same request again: a loop"
+    );
+    assert_eq!(
+        status(json!({"details": {"n": 3}})).await,
+        "REJECTED",
+        "the third in an hour"
+    );
+
+    let refused = common::binary()
+        .args(["--rate-limit", "fifty/1h"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not a whole number"),
+        "{refused:?}"
+    );
+}

@@ -471,3 +471,26 @@ async fn a_refusal_too_long_to_represent_lasts_until_cleared() {
     emulator.clear_faults();
     assert_eq!(get(&emulator, &id).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_decision_forged_on_a_create_is_what_the_request_says_after() {
+    let emulator = Emulator::start().await.unwrap();
+    for (spec, status, upper) in [
+        ("create:status=REJECTED", "REJECTED", "REJECTED"),
+        ("create:status=approved", "approved", "APPROVED"),
+        ("create:status=EXPIRED", "EXPIRED", "PENDING"),
+    ] {
+        inject(&emulator, &format!("{spec},times=1"));
+        let answer: Value = create(&emulator).await.unwrap().json().await.unwrap();
+        assert_eq!(answer["status"], status, "{spec}");
+        let id = answer["id"].as_str().unwrap();
+        let stored = common::get_json(&emulator.url(), &format!("/api/approvals/{id}")).await;
+        assert_eq!(stored["status"], upper, "{spec}: the stored request");
+    }
+    inject(&emulator, "inbound:status=rejected,times=1");
+    let answer = common::post_json(&emulator.url(), "/api/webhooks/inbound", &create_body()).await;
+    let id = answer["approvalId"].as_str().unwrap();
+    let record = emulator.get(id).unwrap();
+    assert_eq!(record.status, cheqpoint_emulator::Status::Rejected);
+    assert!(record.auto_decided);
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use cheqpoint_emulator::{Emulator, Status};
@@ -354,15 +354,7 @@ fn run_binary(args: &[&str]) -> (Vec<String>, String) {
         }
         lines.push(line.trim_end().to_owned());
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = common::kill_and_read_stderr(&mut child);
     (lines, stderr)
 }
 

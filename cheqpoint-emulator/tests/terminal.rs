@@ -154,3 +154,122 @@ async fn the_editor_gets_a_new_private_file_that_is_removed_after() {
         );
     }
 }
+
+#[tokio::test]
+async fn shows_agent_priority_risk_level_metadata_and_trace() {
+    let request = json!({
+        "action": "send_email", "summary": "Email the board", "details": {"to": "board"},
+        "riskLevel": "high", "priority": "urgent", "agentName": "mailer",
+        "metadata": {"ticket": "T-42"},
+        "trace": {"steps": [{"type": "thought", "content": "the board asked for it"}]},
+    });
+    let emulator = Emulator::start().await.unwrap();
+    let id = common::create_with(&emulator.url(), &request).await;
+    let mut printed = Vec::new();
+    let mut reviewer = TerminalReviewer::new("r\nno\n".as_bytes(), &mut printed);
+    tokio::time::timeout(Duration::from_secs(5), reviewer.review_next(&emulator))
+        .await
+        .expect("the reviewer answers from its input")
+        .unwrap();
+    assert_eq!(emulator.get(&id).unwrap().status, Status::Rejected);
+    let printed = String::from_utf8(printed).unwrap();
+    for shown in [
+        "agent mailer",
+        "priority urgent",
+        "risk high",
+        "metadata:",
+        "\"ticket\": \"T-42\"",
+        "trace:",
+        "the board asked for it",
+    ] {
+        assert!(printed.contains(shown), "{shown} missing from:\n{printed}");
+    }
+}
+
+#[tokio::test]
+async fn invisible_characters_are_shown_as_escapes() {
+    let request = json!({
+        "action": "pay\u{200b}out",
+        "summary": "Refund\u{2028}Approved by finance\u{2029}",
+        "agentName": "bot\u{e0041}\u{e0042}",
+        "details": {"iban\u{feff}": "DE00\u{200d}\u{2060}"},
+        "metadata": {"note": "\u{200c}"},
+    });
+    let (_, printed) = review_request(&request, "a\n", None).await;
+    for hidden in [
+        '\u{200b}',
+        '\u{200c}',
+        '\u{200d}',
+        '\u{2060}',
+        '\u{feff}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{e0041}',
+    ] {
+        assert!(
+            !printed.contains(hidden),
+            "{hidden:?} reached the terminal:\n{printed:?}"
+        );
+    }
+    for shown in [
+        "pay\\u{200b}out",
+        "Refund\\u{2028}Approved by finance\\u{2029}",
+        "agent bot\\u{e0041}\\u{e0042}",
+        "iban\\u{feff}",
+        "DE00\\u{200d}\\u{2060}",
+        "\\u{200c}",
+    ] {
+        assert!(printed.contains(shown), "{shown} missing from:\n{printed}");
+    }
+}
+
+#[tokio::test]
+async fn at_the_prompt_logs_go_to_a_file() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let mut child = common::binary()
+        .args(["--bind", "127.0.0.1:0", "--no-review-token", "--terminal"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    };
+    let url = line().strip_prefix("listening on ").unwrap().to_owned();
+    let _inbox = line();
+    let log_path = line()
+        .strip_prefix("logs: ")
+        .map(std::path::PathBuf::from)
+        .unwrap();
+    // An action that would forge a line beside the prompt if a log line carried it.
+    let body = json!({"action": "x\r[a]pprove > ", "summary": "s", "details": {}});
+    let id = common::create_with(&url, &body).await;
+    child.stdin.take().unwrap().write_all(b"a\n").unwrap();
+    let decided = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let record = common::get_json(&url, &format!("/api/approvals/{id}")).await;
+            if record["status"] != "PENDING" {
+                return record["status"].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("decided at the prompt within 5 s");
+    assert_eq!(decided, "APPROVED");
+    let stderr = common::kill_and_read_stderr(&mut child);
+    assert_eq!(stderr, "", "nothing but the prompt on the terminal");
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(
+        logs.contains("request received") && logs.contains(&id),
+        "{logs}"
+    );
+}

@@ -13,6 +13,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 
 use super::{Connection, FaultKind, Injection, MAX_RETRY_AFTER_DATE, RetryAfter, Route};
+use crate::record::Status;
 
 /// How long `stall` holds a request before answering 504.
 const STALL: Duration = Duration::from_secs(60);
@@ -54,7 +55,9 @@ pub(crate) async fn apply(
         FaultKind::Refuse => next.run(request).await,
         kind if kind.rewrites_the_answer() => {
             let real = next.run(request).await;
-            rewrite(kind, real, connection).await
+            let (answer, real_json) = rewrite(kind, real, connection).await;
+            settle_forged_status(&injection, route, kind, real_json.as_ref(), &fault);
+            answer
         }
         kind => {
             if fault.is_processed() {
@@ -115,15 +118,54 @@ async fn replace(kind: &FaultKind) -> Response {
     }
 }
 
-/// Changes the service's real answer.
-async fn rewrite(kind: &FaultKind, real: Response, connection: Option<Connection>) -> Response {
+/// When a fault sets the `status` of a create's answer to a decision, the stored request takes
+/// that decision too: what the agent reads later agrees with what it was told, as it would with a
+/// service that decided at creation. Other values (`EXPIRED`, `PENDING`) change only the answer.
+fn settle_forged_status(
+    injection: &Injection,
+    route: Route,
+    kind: &FaultKind,
+    real: Option<&Value>,
+    fault: &super::Fault,
+) {
+    let FaultKind::SetField(field, value) = kind else {
+        return;
+    };
+    if field != "status" || !matches!(route, Route::Create | Route::Inbound) {
+        return;
+    }
+    let status = value.as_str().and_then(|text| text.parse::<Status>().ok());
+    let id = real.and_then(|real| real.get("id").or_else(|| real.get("approvalId")));
+    if let (Some(status), Some(id)) = (
+        status.filter(|status| status.is_decided()),
+        id.and_then(Value::as_str),
+    ) {
+        injection
+            .app
+            .decide_by_fault(id, status, &fault.to_string());
+    }
+}
+
+/// Changes the service's real answer; also gives the real answer, when it was a JSON object with a
+/// success status.
+async fn rewrite(
+    kind: &FaultKind,
+    real: Response,
+    connection: Option<Connection>,
+) -> (Response, Option<Value>) {
     let (mut parts, body) = real.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_REAL_ANSWER).await else {
-        return error(StatusCode::BAD_GATEWAY, "the real answer could not be read");
+        return (
+            error(StatusCode::BAD_GATEWAY, "the real answer could not be read"),
+            None,
+        );
     };
+    let real_json = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .filter(|answer| parts.status.is_success() && answer.is_object());
     parts.headers.remove(header::CONTENT_LENGTH);
     let half = bytes.slice(..bytes.len() / 2);
-    match kind {
+    let answer = match kind {
         FaultKind::Truncated => Response::from_parts(parts, Body::from(half)),
         FaultKind::Reset => {
             // Announce the whole answer, send half, then close the connection.
@@ -142,27 +184,25 @@ async fn rewrite(kind: &FaultKind, real: Response, connection: Option<Connection
             Response::from_parts(parts, Body::from_stream(body))
         }
         FaultKind::SetField(..) | FaultKind::RemoveField(_) => {
-            let changed = serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .filter(|_| parts.status.is_success())
-                .and_then(|mut answer| {
-                    let object = answer.as_object_mut()?;
-                    match kind {
-                        FaultKind::SetField(field, value) => {
-                            object.insert(field.clone(), value.clone());
-                        }
-                        FaultKind::RemoveField(field) => {
-                            object.remove(field);
-                        }
-                        _ => {}
+            let changed = real_json.clone().and_then(|mut answer| {
+                let object = answer.as_object_mut()?;
+                match kind {
+                    FaultKind::SetField(field, value) => {
+                        object.insert(field.clone(), value.clone());
                     }
-                    serde_json::to_vec(&answer).ok()
-                });
+                    FaultKind::RemoveField(field) => {
+                        object.remove(field);
+                    }
+                    _ => {}
+                }
+                serde_json::to_vec(&answer).ok()
+            });
             // An answer that is not a JSON object (an error) goes back as it was.
             Response::from_parts(parts, Body::from(changed.unwrap_or_else(|| bytes.to_vec())))
         }
         _ => Response::from_parts(parts, Body::from(bytes)),
-    }
+    };
+    (answer, real_json)
 }
 
 /// `{"error": message}` with this status.
@@ -239,20 +279,20 @@ mod tests {
     async fn fields_are_set_and_removed_on_json_objects_only() {
         let real = || axum::Json(json!({"id": "req_1", "status": "PENDING"})).into_response();
         let set = FaultKind::SetField("status".into(), json!("EXPIRED"));
-        let answer = rewrite(&set, real(), None).await;
+        let (answer, _) = rewrite(&set, real(), None).await;
         let body = to_bytes(answer.into_body(), 1 << 20).await.unwrap();
         assert_eq!(
             serde_json::from_slice::<Value>(&body).unwrap(),
             json!({"id": "req_1", "status": "EXPIRED"})
         );
-        let removed = rewrite(&FaultKind::RemoveField("id".into()), real(), None).await;
+        let (removed, _) = rewrite(&FaultKind::RemoveField("id".into()), real(), None).await;
         let body = to_bytes(removed.into_body(), 1 << 20).await.unwrap();
         assert_eq!(
             serde_json::from_slice::<Value>(&body).unwrap(),
             json!({"status": "PENDING"})
         );
         let failed = error(StatusCode::NOT_FOUND, "no such request");
-        let kept = rewrite(&set, failed, None).await;
+        let (kept, _) = rewrite(&set, failed, None).await;
         assert_eq!(kept.status(), StatusCode::NOT_FOUND);
         let body = to_bytes(kept.into_body(), 1 << 20).await.unwrap();
         assert_eq!(&body[..], br#"{"error":"no such request"}"#);
@@ -261,7 +301,7 @@ mod tests {
     #[tokio::test]
     async fn truncated_answers_are_half_and_framed() {
         let real = axum::Json(json!({"id": "req_1", "status": "PENDING"})).into_response();
-        let answer = rewrite(&FaultKind::Truncated, real, None).await;
+        let (answer, _) = rewrite(&FaultKind::Truncated, real, None).await;
         let body = to_bytes(answer.into_body(), 1 << 20).await.unwrap();
         assert_eq!(&body[..], br#"{"id":"req_1","s"#);
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -30,9 +31,12 @@ pub(crate) fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
 /// `POST /api/approvals/request`: `{"id", "status"}`, the status in upper case.
 async fn create(
     State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
-    let record = app.create(new_request(&Fields(&body), Endpoint::Request)?);
+    let request = new_request(&Fields(&body), Endpoint::Request)?;
+    let agent = agent(&headers, request.agent_name.as_deref());
+    let record = app.create(request, &agent);
     Ok(Json(json!({ "id": record.id, "status": record.status })))
 }
 
@@ -48,9 +52,11 @@ async fn read(
 }
 
 /// `POST /api/webhooks/inbound`: answers at once, or after waiting up to `maxWaitMs` for a
-/// decision; status in lower case.
+/// decision; status in lower case. A call that would be held while the cap on held calls is
+/// reached gets 503 and creates nothing.
 async fn inbound(
     State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let fields = Fields(&body);
@@ -60,7 +66,12 @@ async fn inbound(
         "a whole number of milliseconds, 0 or more",
         Value::as_u64,
     )?;
-    let record = app.create(request);
+    let _held = match max_wait_ms {
+        Some(wait) if wait > 0 => Some(app.held_calls.take()?),
+        _ => None,
+    };
+    let agent = agent(&headers, request.agent_name.as_deref());
+    let record = app.create(request, &agent);
     let record = match max_wait_ms {
         Some(max_wait_ms) if !record.status.is_decided() => app
             .store
@@ -80,6 +91,19 @@ async fn inbound(
         answer["reviewUrl"] = json!(app.review_url(&record.id));
     }
     Ok(Json(answer))
+}
+
+/// The agent a request counts against for the limits: its `agentName`, else its API key.
+fn agent(headers: &HeaderMap, agent_name: Option<&str>) -> String {
+    match agent_name {
+        Some(name) => format!("name:{name}"),
+        None => {
+            let key = headers
+                .get(guards::API_KEY_HEADER)
+                .map(|key| key.as_bytes());
+            format!("key:{}", String::from_utf8_lossy(key.unwrap_or_default()))
+        }
+    }
 }
 
 /// How long to hold an inbound call that asked for `max_wait_ms`.

@@ -33,7 +33,7 @@ use crate::errors::ApiError;
 use crate::state::AppState;
 
 /// The header that carries the connection key.
-const API_KEY_HEADER: &str = "x-api-key";
+pub(crate) const API_KEY_HEADER: &str = "x-api-key";
 
 /// The header that carries the reviewer token.
 const REVIEW_TOKEN_HEADER: &str = "x-review-token";

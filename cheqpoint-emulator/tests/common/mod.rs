@@ -5,7 +5,7 @@
 // Each test file is its own crate and uses only part of this module.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
@@ -49,6 +49,41 @@ pub async fn send_create(base: &str, body: &Value) -> reqwest::Result<reqwest::R
         .json(body)
         .send()
         .await
+}
+
+/// `GET {base}{path}` with [`KEY`]: the answer's JSON.
+pub async fn get_json(base: &str, path: &str) -> Value {
+    let request = http().get(format!("{base}{path}")).header("x-api-key", KEY);
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// `POST {base}{path}` with `body` and [`KEY`]: the answer's JSON.
+pub async fn post_json(base: &str, path: &str, body: &Value) -> Value {
+    let request = http()
+        .post(format!("{base}{path}"))
+        .header("x-api-key", KEY);
+    request
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Kills `child` and returns what it wrote to its stderr, which must be piped.
+pub fn kill_and_read_stderr(child: &mut Child) -> String {
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
 }
 
 /// Creates a request with `body`, which must succeed; returns its id.
