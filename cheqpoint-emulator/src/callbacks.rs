@@ -205,7 +205,7 @@ fn kept(deliveries: &Mutex<Recent<CallbackDelivery>>) -> MutexGuard<'_, Recent<C
     deliveries.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The body POSTed for a decided request (PROTOCOL.md §4).
+/// The body POSTed for a decided request (docs/protocol.md §4).
 fn callback_body(record: &ApprovalRecord) -> String {
     json!({
         "approvalId": record.id,

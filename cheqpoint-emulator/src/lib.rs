@@ -1,10 +1,11 @@
 //! A local emulator of the Cheqpoint human-approval service, for tests, examples and your own
 //! tests.
 //!
-//! It serves the API agents call with the shapes and letter cases of the hosted service, POSTs
-//! decisions to callback URLs (signed with `x-cheqpoint-signature` when a webhook secret is set),
-//! rejects requests left pending past the expiry, and applies auto-approve / auto-reject rules on
-//! the risk. People and tests decide requests through the decision API or the methods of
+//! It serves the API agents call with the shapes and letter cases of the hosted service (the
+//! contract is the workspace's `docs/protocol.md`), POSTs decisions to callback URLs (signed with
+//! `x-cheqpoint-signature` when a webhook secret is set), rejects requests left pending past the
+//! expiry, and applies auto-approve / auto-reject rules on the risk and, when switched on, the
+//! service's per-agent rate limits and loop protection. People and tests decide requests through the decision API or the methods of
 //! [`Emulator`].
 //!
 //! | route | what |

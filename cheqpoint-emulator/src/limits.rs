@@ -1,4 +1,4 @@
-//! The service's per-agent rules (PROTOCOL §6, docs/protocol.md), as switches: rate limits
+//! The service's per-agent rules (docs/protocol.md §6), as switches: rate limits
 //! (at most N requests from one agent in a window of time) and loop protection (the same request
 //! from the same agent again within a window). A request that breaks one is stored and answered as
 //! a `REJECTED` record decided by the system (`autoDecided`, `retryable`, reason code

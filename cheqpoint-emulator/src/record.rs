@@ -1,5 +1,5 @@
 //! One approval request as the emulator keeps it, how a decision changes it, and how it is
-//! written on the wire (the camelCase fields of `GET /api/approvals/{id}`, PROTOCOL.md §2).
+//! written on the wire (the camelCase fields of `GET /api/approvals/{id}`, docs/protocol.md §2).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! The agent API (PROTOCOL.md §1–3) over real HTTP on loopback: the records and answers it gives.
+//! The agent API (docs/protocol.md §1–3) over real HTTP on loopback: the records and answers it gives.
 
 mod common;
 

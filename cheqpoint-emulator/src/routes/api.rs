@@ -1,4 +1,4 @@
-//! The API that agents call (PROTOCOL.md §1–3), behind the API key guard:
+//! The API that agents call (docs/protocol.md §1–3), behind the API key guard:
 //! `POST /api/approvals/request`, `GET /api/approvals/{id}` and `POST /api/webhooks/inbound`.
 
 use std::sync::Arc;
