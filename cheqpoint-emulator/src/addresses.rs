@@ -37,22 +37,26 @@ impl Addresses {
         if port == 80 {
             hosts.extend(["127.0.0.1", "localhost", "[::1]"].map(String::from));
         }
-        if !bound.ip().is_unspecified() {
+        if !bound.ip().is_unspecified() && !hosts.contains(&bound.to_string()) {
             hosts.push(bound.to_string());
         }
         let mut origins: Vec<String> = hosts.iter().map(|host| format!("http://{host}")).collect();
         if let Some(url) = public_url {
             let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-            match url.port() {
-                Some(port) => hosts.push(format!("{host}:{port}")),
+            let named = match url.port() {
+                Some(port) => vec![format!("{host}:{port}")],
                 None => {
                     let port = url.port_or_known_default().unwrap_or(80);
-                    hosts.extend([host.clone(), format!("{host}:{port}")]);
+                    vec![host.clone(), format!("{host}:{port}")]
+                }
+            };
+            for name in named {
+                if !hosts.contains(&name) {
+                    hosts.push(name);
                 }
             }
             origins.push(url.origin().ascii_serialization());
         }
-        hosts.dedup();
         let base_url = format!("http://{reachable}");
         let link_base = public_url.map_or_else(
             || base_url.clone(),
@@ -169,6 +173,12 @@ mod tests {
         let addresses = Addresses::new("192.0.2.7:9000".parse().unwrap(), None);
         assert_eq!(addresses.base_url(), "http://192.0.2.7:9000");
         assert!(addresses.is_known_host("192.0.2.7:9000"));
+        let loopback = Addresses::new("127.0.0.1:9000".parse().unwrap(), None);
+        assert_eq!(
+            loopback.known_hosts(),
+            ["127.0.0.1:9000", "localhost:9000", "[::1]:9000"],
+            "each once"
+        );
         assert_eq!(addresses.inbox_url(None), "http://192.0.2.7:9000/");
     }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cheqpoint_emulator::Emulator;
 use reqwest::StatusCode;
@@ -36,6 +36,21 @@ async fn event_streams_are_capped() {
             .contains("too many open event streams (at most 2"),
         "{body}"
     );
+
+    // A page that goes away gives its place back.
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let next = http().get(&events).send().await.unwrap();
+        if next.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed stream's place is still taken after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A short-wait call held up to 10 s, in a task of its own.
