@@ -1,13 +1,18 @@
 //! Configuration of a [`Client`]: the key, where the service is, and how long to wait.
 
-use std::{fmt, net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{
     Url,
     header::{CONTENT_TYPE, HeaderMap, HeaderValue},
 };
 
-use crate::{Client, Error, PollPolicy, client::Inner, retry::Backoff};
+use crate::{
+    Client, Error, PollPolicy,
+    client::{Inner, Settings},
+    secret::Secret,
+    transport::retry::Backoff,
+};
 
 /// The hosted service.
 pub const DEFAULT_BASE_URL: &str = "https://app.cheqpoint.co";
@@ -30,9 +35,9 @@ const USER_AGENT: &str = concat!("cheqpoint-rust/", env!("CARGO_PKG_VERSION"));
 /// assert!(!format!("{client:?}").contains("cq_test_123"));
 /// # Ok::<(), cheqpoint::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ClientBuilder {
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     base_url: String,
     timeout: Duration,
     http_timeout: Duration,
@@ -41,7 +46,7 @@ pub struct ClientBuilder {
     backoff: Backoff,
     create_attempts: u32,
     progress_interval: Duration,
-    webhook_secrets: Vec<String>,
+    webhook_secrets: Vec<Secret>,
     callback_url: Option<String>,
     listen: Option<SocketAddr>,
     max_concurrent_requests: usize,
@@ -67,33 +72,10 @@ impl Default for ClientBuilder {
     }
 }
 
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("http_timeout", &self.http_timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("poll", &self.poll)
-            .field(
-                "webhook_secrets",
-                &format_args!("<{} redacted>", self.webhook_secrets.len()),
-            )
-            .field("callback_url", &self.callback_url)
-            .field("listen", &self.listen)
-            .field("max_concurrent_requests", &self.max_concurrent_requests)
-            .field("backoff", &self.backoff)
-            .field("create_attempts", &self.create_attempts)
-            .field("progress_interval", &self.progress_interval)
-            .finish()
-    }
-}
-
 impl ClientBuilder {
     /// The workspace's Connection Key (`cq_live_…` or `cq_test_…`). Required.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
+        self.api_key = Some(Secret::new(key));
         self
     }
 
@@ -160,7 +142,7 @@ impl ClientBuilder {
     /// A secret the service signs callbacks with (`x-cheqpoint-signature`); call again to accept
     /// several during a rotation. The built-in listener verifies callbacks with these.
     pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
-        self.webhook_secrets.push(secret.into());
+        self.webhook_secrets.push(Secret::new(secret));
         self
     }
 
@@ -196,7 +178,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self
             .api_key
-            .filter(|key| !key.trim().is_empty())
+            .filter(|key| !key.expose().trim().is_empty())
             .ok_or_else(|| {
                 Error::Config("an API key is required (`.api_key(..)` or CHEQPOINT_API_KEY)".into())
             })?;
@@ -231,7 +213,7 @@ impl ClientBuilder {
             ));
         }
         let push = self.callback_url.is_some() || self.listen.is_some();
-        let mut key_header = HeaderValue::from_str(&api_key).map_err(|_| {
+        let mut key_header = HeaderValue::from_str(api_key.expose()).map_err(|_| {
             Error::Config("the API key holds characters a header cannot carry".into())
         })?;
         key_header.set_sensitive(true);
@@ -252,24 +234,26 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                base_url,
-                timeout: self.timeout,
-                http_timeout: self.http_timeout,
-                poll: self.poll.unwrap_or(if push {
-                    PollPolicy::push_safety_net()
-                } else {
-                    PollPolicy::default()
-                }),
-                push,
+                settings: Settings {
+                    base_url,
+                    timeout: self.timeout,
+                    http_timeout: self.http_timeout,
+                    poll: self.poll.unwrap_or(if push {
+                        PollPolicy::push_safety_net()
+                    } else {
+                        PollPolicy::default()
+                    }),
+                    backoff: self.backoff,
+                    create_attempts: self.create_attempts,
+                    progress_interval: self.progress_interval,
+                    push,
+                    secrets: self.webhook_secrets.into(),
+                    callback_url: self.callback_url,
+                    listen: self.listen,
+                },
                 waits: Default::default(),
-                secrets: self.webhook_secrets.into(),
-                callback_url: self.callback_url,
-                listen: self.listen,
                 listener: Default::default(),
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
-                backoff: self.backoff,
-                create_attempts: self.create_attempts,
-                progress_interval: self.progress_interval,
             }),
         })
     }

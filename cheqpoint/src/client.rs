@@ -1,23 +1,24 @@
 //! The [`Client`]: a handle on the service and the single-exchange operations (create, read).
 
 use std::{
-    fmt,
+    future::Future,
     net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use reqwest::{Method, Url};
-use serde::{Deserialize, Serialize};
+use reqwest::Url;
 
 use crate::{
-    Approval, ApprovalRequest, ClientBuilder, Decision, Error, PollPolicy, Status,
-    http::{self, FailureKind, invalid_response},
-    listener::{self, Listener},
-    observe,
-    push::Waits,
-    retry::Backoff,
-    wire,
+    Approval, ApprovalRequest, Approved, ClientBuilder, Created, Decision, Error, PollPolicy,
+    Status,
+    observe::{self, CallSpan},
+    secret::Secret,
+    transport::{after, retry::Backoff},
+    wait::{
+        MAX_SERVER_WAIT, Waited, Waits,
+        listener::{self, Listener},
+    },
 };
 
 /// A handle on the Cheqpoint service. Cheap to clone: clones share one connection pool.
@@ -48,8 +49,19 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// What clones of a client share: its settings, connections and waits.
 pub(crate) struct Inner {
     pub http: reqwest::Client,
+    pub settings: Settings,
+    pub waits: Arc<Waits>,
+    pub listener: once_cell::sync::OnceCell<Listener>,
+    /// Turns for HTTP exchanges in flight at once.
+    pub in_flight: tokio::sync::Semaphore,
+}
+
+/// A client's settings, as checked by [`ClientBuilder::build`].
+#[derive(Debug)]
+pub(crate) struct Settings {
     pub base_url: Url,
     pub timeout: Duration,
     pub http_timeout: Duration,
@@ -59,34 +71,16 @@ pub(crate) struct Inner {
     pub progress_interval: Duration,
     /// Decisions are expected by callback: waits skip reads they do not need.
     pub push: bool,
-    pub waits: Arc<Waits>,
-    pub secrets: Arc<[String]>,
+    pub secrets: Arc<[Secret]>,
     pub callback_url: Option<String>,
     pub listen: Option<SocketAddr>,
-    pub listener: once_cell::sync::OnceCell<Listener>,
-    /// Turns for HTTP exchanges in flight at once.
-    pub in_flight: tokio::sync::Semaphore,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("api_key", &"<redacted>")
-            .field("timeout", &self.inner.timeout)
-            .field("poll", &self.inner.poll)
-            .finish()
+impl std::fmt::Debug for Client {
+    /// The settings; the API key is not among them (it lives in the HTTP client's headers).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.settings.fmt(f)
     }
-}
-
-/// The answer to a create: the new request's id and first status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Created {
-    /// The request id, e.g. `req_abc123`.
-    pub id: String,
-    /// Usually pending; a workspace rule may have decided already.
-    pub status: Status,
 }
 
 impl Client {
@@ -116,7 +110,7 @@ impl Client {
 
     /// How long a checkpoint waits for a decision by default.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.inner.settings.timeout
     }
 
     /// Creates a request (`POST /api/approvals/request`) and returns its id without waiting.
@@ -125,7 +119,7 @@ impl Client {
     /// The request is sent again only when the service cannot have received it (the connection
     /// was refused, or it answered 429 or 503), so one call never creates two requests.
     pub async fn create_request(&self, request: &ApprovalRequest) -> Result<Created, Error> {
-        self.create(request, after(Instant::now(), self.inner.timeout))
+        self.create(request, after(Instant::now(), self.inner.settings.timeout))
             .await
     }
 
@@ -145,6 +139,115 @@ impl Client {
             )
             .await?;
         Created::from_body(&body)
+    }
+
+    /// Asks for approval and waits for the decision, up to the request's timeout or the client's.
+    ///
+    /// `Ok` only when the service reports the request approved; a rejection, a timeout and every
+    /// failure are `Err`. When the service reports `details` other than those sent, the approval
+    /// is not for this call: [`Error::DetailsMismatch`].
+    pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
+        let timeout = request.timeout.unwrap_or(self.inner.settings.timeout);
+        let started = Instant::now();
+        let span = CallSpan::request("checkpoint", &request);
+        let outcome = span
+            .run(async {
+                let created = self.create(&request, after(started, timeout)).await?;
+                span.created(&created.id);
+                observe::awaiting(&created.id, None);
+                // With push, a pending request is not read again until a callback or the safety
+                // net says so; a rule's decision at creation is read at once.
+                let read_first = !self.inner.settings.push || created.status != Status::Pending;
+                let sent = Some(&request.details);
+                self.wait_until(&created.id, started, timeout, sent, read_first)
+                    .await
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
+    }
+
+    /// Runs `run` with the approval only when the request is approved; otherwise returns the
+    /// reason and `run` never starts.
+    pub async fn guard<F, Fut, T>(&self, request: ApprovalRequest, run: F) -> Result<T, Error>
+    where
+        F: FnOnce(Approved) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let approved = self.checkpoint(request).await?;
+        Ok(run(approved).await)
+    }
+
+    /// Resumes waiting on a request created earlier (for example by [`Client::create_request`]
+    /// before a restart), up to `timeout`.
+    pub async fn wait(&self, approval_id: &str, timeout: Duration) -> Result<Approved, Error> {
+        let started = Instant::now();
+        let span = CallSpan::resume(approval_id);
+        let outcome = span
+            .run(async {
+                observe::awaiting(approval_id, None);
+                self.wait_until(approval_id, started, timeout, None, true)
+                    .await
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
+    }
+
+    /// Asks through the short-wait endpoint: the service holds the call up to 10 s, then this
+    /// polls until `timeout`. Pending at the end is a [`Decision`], not an error.
+    pub async fn request_sync(
+        &self,
+        request: ApprovalRequest,
+        timeout: Duration,
+    ) -> Result<Decision, Error> {
+        let started = Instant::now();
+        let span = CallSpan::request("request_sync", &request);
+        let outcome = span
+            .run(async {
+                let decision = self
+                    .post_inbound(
+                        &request,
+                        Some(timeout.min(MAX_SERVER_WAIT)),
+                        after(started, timeout),
+                    )
+                    .await?;
+                if decision.status != Status::Pending || started.elapsed() >= timeout {
+                    return Ok(decision);
+                }
+                span.created(&decision.approval_id);
+                observe::awaiting(&decision.approval_id, decision.review_url.as_deref());
+                // The service just answered "pending": with push, the next read waits for a
+                // callback or the safety net.
+                match self
+                    .poll(
+                        &decision.approval_id,
+                        after(started, timeout),
+                        !self.inner.settings.push,
+                    )
+                    .await?
+                {
+                    Waited::Decided(approval) => {
+                        Ok(Decision::from_record(*approval, decision.review_url))
+                    }
+                    Waited::StillPending => Ok(decision),
+                }
+            })
+            .await;
+        span.finish(&outcome, started.elapsed());
+        outcome
+    }
+
+    /// Asks through the short-wait endpoint and returns at once with the decision so far
+    /// (decided already only when a workspace rule decided). Set
+    /// [`ApprovalRequest::callback_url`] to be told of the decision.
+    pub async fn request_async(&self, request: ApprovalRequest) -> Result<Decision, Error> {
+        self.post_inbound(
+            &request,
+            None,
+            after(Instant::now(), self.inner.settings.timeout),
+        )
+        .await
     }
 
     /// Reads a request as the service holds it (`GET /api/approvals/{id}`), once.
@@ -179,140 +282,21 @@ impl Client {
     /// built-in listener's (started here, once, when configured).
     fn default_callback_url(&self) -> Result<Option<String>, Error> {
         let inner = &self.inner;
-        let listening = match inner.listen {
+        let settings = &inner.settings;
+        let listening = match settings.listen {
             Some(bind) => Some(inner.listener.get_or_try_init(|| {
-                listener::start(bind, Arc::clone(&inner.secrets), Arc::clone(&inner.waits))
+                listener::start(
+                    bind,
+                    Arc::clone(&settings.secrets),
+                    Arc::clone(&inner.waits),
+                )
             })?),
             None => None,
         };
-        Ok(inner
+        Ok(settings
             .callback_url
             .clone()
             .or(listening.map(|listener| listener.url.clone())))
-    }
-
-    /// One read of a record, with the failure's kind for the wait loop.
-    pub(crate) async fn read(&self, approval_id: &str) -> Result<Approval, http::Failure> {
-        let body = self
-            .send(self.request(Method::GET, &["api", "approvals", approval_id]))
-            .await?;
-        Approval::from_body(&body, approval_id).map_err(|error| http::Failure {
-            error,
-            kind: FailureKind::Permanent,
-            retry_after: None,
-        })
-    }
-
-    /// POSTs a body that creates something. It is sent again only when the server cannot have
-    /// processed it (no connection, 429, 503), so one call never makes two requests; and only
-    /// while there is time before `deadline`, which also bounds each attempt (with
-    /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
-    /// (`Retry-After`) gets the failure returned at once.
-    async fn post_creating(
-        &self,
-        path: &[&str],
-        body: &impl Serialize,
-        extra_time: Duration,
-        deadline: Instant,
-    ) -> Result<Vec<u8>, Error> {
-        let limit = after(deadline, self.last_read_grace());
-        let mut attempt = 0;
-        loop {
-            let time_left = limit.saturating_duration_since(Instant::now());
-            let request = self
-                .request(Method::POST, path)
-                .timeout((self.inner.http_timeout + extra_time).min(time_left))
-                .json(body);
-            let failure = match self.send(request).await {
-                Ok(body) => return Ok(body),
-                Err(failure) => failure,
-            };
-            let resendable = matches!(
-                failure.kind,
-                FailureKind::NotSent | FailureKind::NotProcessed
-            );
-            if !resendable {
-                return Err(not_sent_again(failure));
-            }
-            attempt += 1;
-            let delay = self.inner.backoff.delay(attempt - 1, failure.retry_after);
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if attempt >= self.inner.create_attempts || delay >= remaining {
-                return Err(failure.error);
-            }
-            observe::retrying("create (not processed)", &failure.error, delay);
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// One exchange, waiting first for a turn among the client's
-    /// [`max_concurrent_requests`](ClientBuilder::max_concurrent_requests): thousands of waits
-    /// share a bounded number of connections instead of opening one each.
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, http::Failure> {
-        // The semaphore is never closed, so a permit always comes.
-        let _turn = self.inner.in_flight.acquire().await;
-        http::send(request).await
-    }
-
-    /// How long the last read of a wait, made at its deadline, may take: the wait never runs
-    /// past its timeout by more than this.
-    pub(crate) fn last_read_grace(&self) -> Duration {
-        self.inner.http_timeout.min(LAST_READ_GRACE)
-    }
-
-    fn request(&self, method: Method, path: &[&str]) -> reqwest::RequestBuilder {
-        let mut url = self.inner.base_url.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().extend(path);
-        }
-        self.inner.http.request(method, url)
-    }
-}
-
-/// The most a wait's last read, or a create near the deadline, may run past the deadline.
-const LAST_READ_GRACE: Duration = Duration::from_secs(1);
-
-/// `start + span`, or a century on when that cannot be represented (a timeout of
-/// `Duration::MAX` means "wait as long as it takes", not a panic).
-pub(crate) fn after(start: Instant, span: Duration) -> Instant {
-    start
-        .checked_add(span)
-        .or_else(|| start.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
-        .unwrap_or(start)
-}
-
-/// The error of a create that failed in a way that cannot show the server did not receive it,
-/// saying why it was not sent again.
-fn not_sent_again(failure: http::Failure) -> Error {
-    let mut error = failure.error;
-    if failure.kind == FailureKind::Transient
-        && let Error::Transport { message, .. } = &mut error
-    {
-        message.push_str(
-            " (the service may have received the request, so it was not sent again: \
-             check for it before asking again)",
-        );
-    }
-    error
-}
-
-impl Created {
-    /// Reads the answer to a create: an `id` is required; a missing status reads as pending, an
-    /// unknown one is an error.
-    pub(crate) fn from_body(body: &[u8]) -> Result<Created, Error> {
-        #[derive(Deserialize)]
-        struct CreatedWire {
-            id: Option<String>,
-            status: Option<String>,
-        }
-        let wire: CreatedWire = serde_json::from_slice(body)
-            .map_err(|e| invalid_response(format!("not a created request: {e}"), body))?;
-        let id = wire
-            .id
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| invalid_response("the answer has no `id`".into(), body))?;
-        let status = wire::status(wire.status.unwrap_or_else(|| "PENDING".into()), &id)?;
-        Ok(Created { id, status })
     }
 }
 

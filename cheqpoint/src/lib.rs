@@ -160,46 +160,57 @@
 //! The blocking form of `#[checkpoint]` (a plain `fn`) needs no feature. For your own tests, add
 //! `cheqpoint-emulator` as a dev-dependency: an in-process stand-in for the service with a
 //! decision API, rules, expiry and fault injection.
+//!
+//! # Map of the crate
+//!
+//! Data flows one way: an expansion of `#[checkpoint]` → `__private` → [`Client`] → transport →
+//! the service → a response → the waiting call → the approved values → the body.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `client` | [`Client`] and every public operation (create, read, checkpoint, wait, short-wait) |
+//! | `builder`, `secret` | [`ClientBuilder`]'s settings and their checks; the redacting type that holds the API key and webhook secrets |
+//! | `request`, `trace` | what is sent: [`ApprovalRequest`] and its wire form, the agent's [`Trace`] |
+//! | `transport` | HTTP exchanges, the cap on those in flight, and the whole retry policy (`transport/retry.rs`) |
+//! | `response` | what the service answers: [`Created`], [`Approval`], [`Decision`], [`Status`], read strictly |
+//! | `wait` | the wait loop, its [`PollPolicy`], push wake-ups, [`Callback`]s and their signatures, the built-in listener |
+//! | `error` | the one [`Error`] |
+//! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
+//! | `observe` | the `tracing` spans and events |
+//! | `gate` | what `#[checkpoint]` expansions call (`__private`), the reading of a verdict into parameters, and the JSON comparison of edits |
 
 #![warn(missing_docs)]
 
-mod approval;
 mod builder;
-mod callback;
 mod client;
-mod decision;
 mod error;
 mod gate;
 mod global;
-mod http;
 use gate::json_eq;
-mod listener;
 mod observe;
 #[cfg(test)]
 mod parse_props;
-mod poll;
-mod push;
 mod request;
-mod retry;
+mod response;
 #[cfg(feature = "rig")]
 pub mod rig;
 mod runtime;
-mod status;
+mod secret;
 mod trace;
+mod transport;
 mod wait;
-mod wire;
 
-pub use approval::{Approval, Approved};
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
-pub use callback::{Callback, CallbackError, SIGNATURE_HEADER, sign_callback, verify_signature};
-pub use client::{Client, Created};
-pub use decision::Decision;
+pub use client::Client;
 pub use error::Error;
 pub use global::{global, init};
-pub use poll::PollPolicy;
 pub use request::{ApprovalRequest, Priority, RiskLevel};
-pub use status::Status;
+pub use response::{Approval, Approved, Created, Decision, Status};
 pub use trace::{StepKind, Trace, TraceStep};
+pub use wait::{
+    PollPolicy,
+    callback::{Callback, CallbackError, SIGNATURE_HEADER, sign_callback, verify_signature},
+};
 
 pub use cheqpoint_macros::checkpoint;
 

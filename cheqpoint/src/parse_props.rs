@@ -120,7 +120,7 @@ proptest! {
         let _ = Created::from_body(&bytes);
         let _ = Callback::parse(&bytes);
         let _ = Callback::verify(&bytes, Some("00"), &["secret"]);
-        let _ = crate::retry::parse_retry_after(&String::from_utf8_lossy(&bytes));
+        let _ = crate::transport::retry::parse_retry_after(&String::from_utf8_lossy(&bytes));
     }
 
     #[test]

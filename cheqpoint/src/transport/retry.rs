@@ -1,6 +1,59 @@
-//! When to ask again: the backoff between attempts and the server's `Retry-After`.
+//! The whole retry policy: which failures may be retried, which creates may be sent again, how
+//! long to pause between attempts, and the server's `Retry-After`.
+//!
+//! - A **create** is sent again only when the service cannot have seen it ([`may_resend_create`]).
+//! - A **status read** is idempotent: it rides out whatever may pass, and stops on what will not
+//!   ([`may_retry_read`]).
+//! - Pauses grow exponentially with jitter ([`Backoff`]) and are never shorter than the server's
+//!   `Retry-After` ([`parse_retry_after`]).
 
 use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+
+/// How far a failed request got, which decides whether sending it again is safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// The connection was never made: the server cannot have seen the request.
+    NotSent,
+    /// 429 or 503: the service says it did not process the request. (A proxy in front of it that
+    /// answers 503 after forwarding the request would make this untrue.)
+    NotProcessed,
+    /// Anything else that may pass (a reset, a 502, a read timeout); the server may have acted.
+    Transient,
+    /// Retrying will not help (4xx, an unreadable 2xx body).
+    Permanent,
+}
+
+/// The kind of a non-2xx answer.
+pub(crate) fn kind_of_status(status: StatusCode) -> FailureKind {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            FailureKind::NotProcessed
+        }
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FailureKind::Transient,
+        _ => FailureKind::Permanent,
+    }
+}
+
+/// The kind of a request that got no answer: not sent when no connection was made.
+pub(crate) fn kind_of_transport(error: &reqwest::Error) -> FailureKind {
+    if error.is_connect() {
+        FailureKind::NotSent
+    } else {
+        FailureKind::Transient
+    }
+}
+
+/// True when a create that failed this way may be sent again: the service cannot have seen it.
+pub(crate) fn may_resend_create(kind: FailureKind) -> bool {
+    matches!(kind, FailureKind::NotSent | FailureKind::NotProcessed)
+}
+
+/// True when a status read that failed this way may be tried again.
+pub(crate) fn may_retry_read(kind: FailureKind) -> bool {
+    kind != FailureKind::Permanent
+}
 
 /// Exponential backoff with "equal" jitter: attempt `n` (from 0) waits between half of and the
 /// whole of `base × 2ⁿ`, capped at `max`; a server's `Retry-After` takes precedence when it is
@@ -12,7 +65,6 @@ pub(crate) struct Backoff {
     pub base: Duration,
     pub max: Duration,
 }
-
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {

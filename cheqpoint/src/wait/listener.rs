@@ -8,7 +8,7 @@ use hyper::{Method, Request, Response, StatusCode, body::Bytes, service::service
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, task::AbortHandle};
 
-use crate::{Callback, Error, SIGNATURE_HEADER, push::Waits, runtime};
+use crate::{Callback, Error, SIGNATURE_HEADER, runtime, secret::Secret, wait::Waits};
 
 /// The path callbacks are POSTed to.
 pub(crate) const CALLBACK_PATH: &str = "/cheqpoint/callbacks";
@@ -32,7 +32,7 @@ impl Drop for Listener {
 /// whichever runtime made the first request.
 pub(crate) fn start(
     bind: SocketAddr,
-    secrets: Arc<[String]>,
+    secrets: Arc<[Secret]>,
     waits: Arc<Waits>,
 ) -> Result<Listener, Error> {
     let cannot = |what: &str, e: std::io::Error| {
@@ -77,7 +77,7 @@ pub(crate) fn start(
 /// body too large or cut off, 404 elsewhere.
 async fn answer(
     request: Request<hyper::body::Incoming>,
-    secrets: Arc<[String]>,
+    secrets: Arc<[Secret]>,
     waits: Arc<Waits>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() != Method::POST || request.uri().path() != CALLBACK_PATH {

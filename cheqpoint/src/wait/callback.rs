@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::{Status, wire};
+use crate::{Status, response};
 
 /// The header that carries the signature of a callback body.
 pub const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
@@ -73,16 +73,16 @@ impl Callback {
     pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
         let wire: CallbackWire =
             serde_json::from_slice(body).map_err(|e| CallbackError::InvalidBody(e.to_string()))?;
-        let approval_id = wire::decision_id(wire.approval_id, wire.id)
+        let approval_id = response::decision_id(wire.approval_id, wire.id)
             .ok_or_else(|| CallbackError::InvalidBody("no `approvalId` or `id`".into()))?;
         let raw_status = wire
             .status
             .ok_or_else(|| CallbackError::InvalidBody("no `status`".into()))?;
         let status = Status::parse(&raw_status).ok_or(CallbackError::UnknownStatus(raw_status))?;
-        let modified_details = wire::optional_object(wire.modified_details, "modifiedDetails")
+        let modified_details = response::optional_object(wire.modified_details, "modifiedDetails")
             .map_err(CallbackError::InvalidBody)?;
-        let details =
-            wire::optional_object(wire.details, "details").map_err(CallbackError::InvalidBody)?;
+        let details = response::optional_object(wire.details, "details")
+            .map_err(CallbackError::InvalidBody)?;
         Ok(Callback {
             approval_id,
             status,

@@ -1,11 +1,14 @@
-//! One HTTP exchange with the service: send, read a bounded body, and sort failures into those
-//! that may be retried and those that may not.
+//! One HTTP exchange with the service: send, read a bounded body, and turn a failure into an
+//! [`Error`] with the kind the retry policy ([`super::retry`]) decides on.
 
 use std::time::Duration;
 
 use reqwest::{RequestBuilder, Response, StatusCode, header::RETRY_AFTER};
 
-use crate::Error;
+use crate::{
+    Error,
+    transport::retry::{self, FailureKind},
+};
 
 /// The most of a response body the client reads; a larger answer is refused.
 const MAX_BODY: usize = 1 << 20;
@@ -21,20 +24,6 @@ pub(crate) struct Failure {
     pub retry_after: Option<Duration>,
 }
 
-/// How far a failed request got, which decides whether sending it again is safe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FailureKind {
-    /// The connection was never made: the server cannot have seen the request.
-    NotSent,
-    /// 429 or 503: the service says it did not process the request. (A proxy in front of it that
-    /// answers 503 after forwarding the request would make this untrue.)
-    NotProcessed,
-    /// Anything else that may pass (a reset, a 502, a read timeout); the server may have acted.
-    Transient,
-    /// Retrying will not help (4xx, an unreadable 2xx body).
-    Permanent,
-}
-
 /// Sends `request` and returns the body of a 2xx answer.
 pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
     let response = request.send().await.map_err(transport_failure)?;
@@ -43,7 +32,7 @@ pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
         .headers()
         .get(RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(crate::retry::parse_retry_after);
+        .and_then(retry::parse_retry_after);
     let (body, read) = read_body(response).await;
     if status.is_success() {
         return read.map(|()| body);
@@ -51,13 +40,7 @@ pub(crate) async fn send(request: RequestBuilder) -> Result<Vec<u8>, Failure> {
     // An error answer that could not be read whole is still an error answer: show its start.
     Err(Failure {
         error: api_error(status, &body),
-        kind: match status {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                FailureKind::NotProcessed
-            }
-            s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FailureKind::Transient,
-            _ => FailureKind::Permanent,
-        },
+        kind: retry::kind_of_status(status),
         retry_after,
     })
 }
@@ -96,11 +79,7 @@ async fn read_body(mut response: Response) -> (Vec<u8>, Result<(), Failure>) {
 }
 
 fn transport_failure(error: reqwest::Error) -> Failure {
-    let kind = if error.is_connect() {
-        FailureKind::NotSent
-    } else {
-        FailureKind::Transient
-    };
+    let kind = retry::kind_of_transport(&error);
     let context = if error.is_timeout() {
         "the request timed out"
     } else if error.is_connect() {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Approval, Error, Status, http::invalid_response, wire};
+use crate::{Approval, Error, Status, response::fields, transport::invalid_response};
 
 /// Where a request stood when [`Client::request_sync`](crate::Client::request_sync) or
 /// [`Client::request_async`](crate::Client::request_async) returned. Pending is a value here, not
@@ -44,14 +44,14 @@ impl Decision {
     pub(crate) fn from_body(body: &[u8]) -> Result<Decision, Error> {
         let wire: DecisionWire = serde_json::from_slice(body)
             .map_err(|e| invalid_response(format!("not a decision: {e}"), body))?;
-        let approval_id = wire::decision_id(wire.approval_id, wire.id)
+        let approval_id = fields::decision_id(wire.approval_id, wire.id)
             .ok_or_else(|| invalid_response("the answer has no `approvalId`".into(), body))?;
         let raw_status = wire.status.ok_or_else(|| {
             invalid_response("the answer has no `status`".into(), body)
                 .with_approval_id(&approval_id)
         })?;
-        let status = wire::status(raw_status, &approval_id)?;
-        let modified_details = wire::optional_object(wire.modified_details, "modifiedDetails")
+        let status = fields::status(raw_status, &approval_id)?;
+        let modified_details = fields::optional_object(wire.modified_details, "modifiedDetails")
             .map_err(|reason| invalid_response(reason, body).with_approval_id(&approval_id))?;
         Ok(Decision {
             status,

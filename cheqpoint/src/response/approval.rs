@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Error, Status, http::invalid_response, wire};
+use crate::{Error, Status, response::fields, transport::invalid_response};
 
 /// A request as the service holds it: every field of `GET /api/approvals/{id}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,9 +63,9 @@ impl Approval {
         let raw_status = wire
             .status
             .ok_or_else(|| fail("the record has no `status`"))?;
-        let status = wire::status(raw_status, &id)?;
-        let details = wire::optional_object(wire.details, "details").map_err(|e| fail(&e))?;
-        let modified_details = wire::optional_object(wire.modified_details, "modifiedDetails")
+        let status = fields::status(raw_status, &id)?;
+        let details = fields::optional_object(wire.details, "details").map_err(|e| fail(&e))?;
+        let modified_details = fields::optional_object(wire.modified_details, "modifiedDetails")
             .map_err(|e| fail(&e))?;
         Ok(Approval {
             id,

@@ -1,0 +1,121 @@
+//! Transport: the client's HTTP exchanges with the service, each waiting for a turn among
+//! [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests), and the creates'
+//! re-sending under the retry policy ([`retry`]).
+
+mod exchange;
+pub(crate) mod retry;
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::Serialize;
+
+pub(crate) use exchange::{Failure, invalid_response};
+
+use crate::{Approval, Client, Error, observe, transport::retry::FailureKind};
+
+impl Client {
+    /// One read of a record, with the failure's kind for the wait loop.
+    pub(crate) async fn read(&self, approval_id: &str) -> Result<Approval, Failure> {
+        let body = self
+            .send(self.request(Method::GET, &["api", "approvals", approval_id]))
+            .await?;
+        Approval::from_body(&body, approval_id).map_err(|error| Failure {
+            error,
+            kind: FailureKind::Permanent,
+            retry_after: None,
+        })
+    }
+
+    /// POSTs a body that creates something. It is sent again only when the server cannot have
+    /// processed it ([`retry::may_resend_create`]), so one call never makes two requests; and only
+    /// while there is time before `deadline`, which also bounds each attempt (with
+    /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
+    /// (`Retry-After`) gets the failure returned at once.
+    pub(crate) async fn post_creating(
+        &self,
+        path: &[&str],
+        body: &impl Serialize,
+        extra_time: Duration,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Error> {
+        let limit = after(deadline, self.last_read_grace());
+        let mut attempt = 0;
+        loop {
+            let time_left = limit.saturating_duration_since(Instant::now());
+            let request = self
+                .request(Method::POST, path)
+                .timeout((self.inner.settings.http_timeout + extra_time).min(time_left))
+                .json(body);
+            let failure = match self.send(request).await {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            if !retry::may_resend_create(failure.kind) {
+                return Err(not_sent_again(failure));
+            }
+            attempt += 1;
+            let delay = self
+                .inner
+                .settings
+                .backoff
+                .delay(attempt - 1, failure.retry_after);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if attempt >= self.inner.settings.create_attempts || delay >= remaining {
+                return Err(failure.error);
+            }
+            observe::retrying("create (not processed)", &failure.error, delay);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One exchange, waiting first for a turn among the client's
+    /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests): thousands of waits
+    /// share a bounded number of connections instead of opening one each.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, Failure> {
+        // The semaphore is never closed, so a permit always comes.
+        let _turn = self.inner.in_flight.acquire().await;
+        exchange::send(request).await
+    }
+
+    /// How long the last read of a wait, made at its deadline, may take: the wait never runs
+    /// past its timeout by more than this.
+    pub(crate) fn last_read_grace(&self) -> Duration {
+        self.inner.settings.http_timeout.min(LAST_READ_GRACE)
+    }
+
+    pub(crate) fn request(&self, method: Method, path: &[&str]) -> reqwest::RequestBuilder {
+        let mut url = self.inner.settings.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(path);
+        }
+        self.inner.http.request(method, url)
+    }
+}
+
+/// The most a wait's last read, or a create near the deadline, may run past the deadline.
+const LAST_READ_GRACE: Duration = Duration::from_secs(1);
+
+/// `start + span`, or a century on when that cannot be represented (a timeout of
+/// `Duration::MAX` means "wait as long as it takes", not a panic).
+pub(crate) fn after(start: Instant, span: Duration) -> Instant {
+    start
+        .checked_add(span)
+        .or_else(|| start.checked_add(Duration::from_secs(100 * 365 * 24 * 60 * 60)))
+        .unwrap_or(start)
+}
+
+/// The error of a create that failed in a way that cannot show the server did not receive it,
+/// saying why it was not sent again.
+fn not_sent_again(failure: Failure) -> Error {
+    let mut error = failure.error;
+    if failure.kind == FailureKind::Transient
+        && let Error::Transport { message, .. } = &mut error
+    {
+        message.push_str(
+            " (the service may have received the request, so it was not sent again: \
+             check for it before asking again)",
+        );
+    }
+    error
+}

@@ -1,0 +1,147 @@
+//! Waiting for a person's decision: the wait loop every waiting operation of
+//! [`Client`] runs, its schedule of reads ([`poll`]), the wake-ups callbacks bring ([`push`]),
+//! the callbacks themselves and their signatures ([`callback`]), and the built-in receiver
+//! ([`listener`]).
+
+pub(crate) mod callback;
+pub(crate) mod listener;
+mod poll;
+mod push;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub use poll::PollPolicy;
+pub(crate) use push::Waits;
+
+use crate::{
+    Approval, Approved, Client, Error, Status,
+    json_eq::same_json,
+    observe,
+    transport::{after, retry},
+};
+
+/// The longest the service holds a short-wait request open.
+pub(crate) const MAX_SERVER_WAIT: Duration = Duration::from_secs(10);
+
+/// How a wait ended when no error stopped it.
+pub(crate) enum Waited {
+    Decided(Box<Approval>),
+    StillPending,
+}
+
+impl Client {
+    /// Waits for the decision on `approval_id` until `timeout` after `started`: `Ok` only for an
+    /// approval of the `sent` details (when given).
+    pub(crate) async fn wait_until(
+        &self,
+        approval_id: &str,
+        started: Instant,
+        timeout: Duration,
+        sent: Option<&Value>,
+        read_first: bool,
+    ) -> Result<Approved, Error> {
+        match self
+            .poll(approval_id, after(started, timeout), read_first)
+            .await?
+        {
+            Waited::Decided(approval) if approval.status == Status::Approved => {
+                if let (Some(sent), Some(held)) = (sent, &approval.details)
+                    && !same_json(sent, held)
+                {
+                    return Err(Error::DetailsMismatch {
+                        approval_id: approval.id,
+                    });
+                }
+                Ok(Approved::from_record(*approval, sent))
+            }
+            Waited::Decided(approval) => Err(approval.rejection()),
+            Waited::StillPending => Err(Error::Timeout {
+                approval_id: approval_id.to_owned(),
+                waited: started.elapsed(),
+            }),
+        }
+    }
+
+    /// Reads the status (at once when `read_first`, else after the first gap), then on the poll
+    /// schedule, until it is decided or `deadline` passes. A verified callback for the request
+    /// ([`Client::deliver`], or the built-in listener) cuts the current gap short. Transient
+    /// failures (resets, 5xx, 429) are ridden out with backoff; the last one is returned if the
+    /// deadline comes first, or at once when the server's `Retry-After` reaches past the
+    /// deadline. No pause runs past the deadline, and the read made there may take at most
+    /// [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its timeout by
+    /// more than that. A dropped future stops reading at once: nothing runs in the background.
+    pub(crate) async fn poll(
+        &self,
+        approval_id: &str,
+        deadline: Instant,
+        read_first: bool,
+    ) -> Result<Waited, Error> {
+        let read_limit = after(deadline, self.last_read_grace());
+        let registration = self.inner.waits.register(approval_id);
+        let mut gaps = self.inner.settings.poll.gaps();
+        let mut pause = if read_first { None } else { gaps.next() };
+        let mut failures = 0;
+        let mut last_error = None;
+        let polling_since = Instant::now();
+        let mut next_progress = after(polling_since, self.inner.settings.progress_interval);
+        loop {
+            if let Some(pause) = pause {
+                let now = Instant::now();
+                if now >= deadline {
+                    return out_of_time(last_error, approval_id);
+                }
+                if now >= next_progress {
+                    observe::still_awaiting(approval_id, now - polling_since);
+                    next_progress = now + self.inner.settings.progress_interval;
+                }
+                // Woken early by a callback, or at the end of the gap.
+                let _ =
+                    tokio::time::timeout(pause.min(deadline - now), registration.woken.notified())
+                        .await;
+            }
+            let Ok(read) = tokio::time::timeout_at(read_limit.into(), self.read(approval_id)).await
+            else {
+                return out_of_time(last_error, approval_id);
+            };
+            pause = Some(match read {
+                Ok(approval) if approval.status != Status::Pending => {
+                    return Ok(Waited::Decided(Box::new(approval)));
+                }
+                Ok(_) => {
+                    failures = 0;
+                    last_error = None;
+                    gaps.next().unwrap_or(Duration::from_secs(3))
+                }
+                Err(failure) if !retry::may_retry_read(failure.kind) => {
+                    return Err(failure.error.with_approval_id(approval_id));
+                }
+                Err(failure) => {
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    if failure.retry_after.is_some_and(|after| after >= remaining) {
+                        // The server asks not to be asked again before the deadline.
+                        return Err(failure.error.with_approval_id(approval_id));
+                    }
+                    failures += 1;
+                    let delay = self
+                        .inner
+                        .settings
+                        .backoff
+                        .delay(failures - 1, failure.retry_after);
+                    observe::retrying("status read", &failure.error, delay);
+                    last_error = Some(failure.error);
+                    delay
+                }
+            });
+        }
+    }
+}
+
+/// How a wait ends at its deadline: the last failure when the last read failed, else pending.
+fn out_of_time(last_error: Option<Error>, approval_id: &str) -> Result<Waited, Error> {
+    match last_error {
+        Some(error) => Err(error.with_approval_id(approval_id)),
+        None => Ok(Waited::StillPending),
+    }
+}
