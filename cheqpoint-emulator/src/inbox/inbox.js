@@ -381,16 +381,18 @@ function cardFrame(record, badges) {
   if (record.agentName) head.append(node('span', 'chip', `agent ${text(record.agentName)}`));
   // `normal` is what the service assumes when none is sent: not worth a chip.
   if (record.priority && record.priority !== 'normal') head.append(node('span', `chip priority-${record.priority}`, `${text(record.priority)} priority`));
+  const times = node('span', 'times');
   const received = node('time', 'when', `received ${timeText(record.createdAt)}`);
   received.dateTime = record.createdAt;
   received.title = record.createdAt;
-  head.append(received);
+  times.append(received);
   if (record.status === 'PENDING' && record.expiresAt) {
     const expires = node('time', 'expires');
     expires.dateTime = record.expiresAt;
     expires.title = `expires ${text(record.expiresAt)}`;
-    head.append(expires);
+    times.append(expires);
   }
+  head.append(times);
   card.append(head, node('p', 'summary', record.summary));
   if (record.justification) {
     const why = node('p', 'why');
