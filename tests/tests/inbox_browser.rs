@@ -17,7 +17,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
-use browser::{prefer_dark, with_browser};
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+use browser::{REBOUND_HOST, Site, prefer_dark, with_browser};
 use cheqpoint::{ApprovalRequest, Client, Error, Priority, Trace, checkpoint};
 use cheqpoint_emulator::{Emulator, Status};
 use common::KEY;
@@ -60,7 +63,7 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
             .review_token(REVIEW_TOKEN)
             .webhook_secret(WEBHOOK_SECRET)
             .auto_approve_below(0.1)
-            .expiry(Duration::from_secs(3 * 60 * 60))
+            .expiry(Duration::from_secs(10 * 60))
             .start()
             .await
             .unwrap();
@@ -115,7 +118,12 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
         let decided = find(&page, &format!("#decided [data-id='{id}']")).await;
         // Lower case: labels are shown in capitals.
         let text = decided.text().await.unwrap().to_lowercase();
-        for shown in ["approved", "edited", "a reviewer"] {
+        for shown in [
+            "approved",
+            "edited",
+            "a reviewer",
+            "marked final, as the user asked.",
+        ] {
             assert!(text.contains(shown), "{shown:?} in {text:?}");
         }
         let change = find_in(&decided, ".change").await.text().await.unwrap();
@@ -123,6 +131,10 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
             change.split_whitespace().collect::<Vec<_>>().join(" "),
             r#"subject: "Quarterly report" → "Quarterly report (final)""#
         );
+        let delivery = find_in(&decided, ".delivery[data-state='ok']").await;
+        let delivery = delivery.text().await.unwrap();
+        assert!(delivery.contains("answered 200"), "{delivery}");
+        assert!(delivery.contains("/cheqpoint/callbacks"), "{delivery}");
         eventually("the card to leave the pending list", async || {
             let left = page.find_all(Locator::Css("#pending .card")).await.ok()?;
             left.is_empty().then_some(())
@@ -151,6 +163,13 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
             metadata.contains("ticket") && metadata.contains("T-4471"),
             "{metadata}"
         );
+        let expires = find_in(&card, ".expires").await;
+        let first = expires.text().await.unwrap();
+        assert!(first.starts_with("expires in 9 min "), "{first}");
+        eventually("the expiry to count down", async || {
+            (expires.text().await.ok()? != first).then_some(())
+        })
+        .await;
         save_screenshots(&page).await;
     })
     .await;
@@ -231,6 +250,12 @@ async fn review_with_an_edit(
     let edited =
         json!({"to": "ada@example.com", "subject": "Quarterly report (final)", "body": XSS});
     type_into(&editor, &edited.to_string()).await;
+    let form = find_in(card, "form:not([hidden])").await;
+    type_into(
+        &form.find(Locator::Css("textarea.note")).await.unwrap(),
+        "Marked final, as the user asked.",
+    )
+    .await;
     button(card, "Approve with these details")
         .await
         .click()
@@ -516,6 +541,114 @@ async fn the_event_stream_comes_back_after_a_restart() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_of_another_origin_cannot_decide_inject_or_restart() {
+    with_browser(|page: Page| async move {
+        let emulator = common::emulator().await;
+        let client = common::client(&emulator);
+        let refund = client.create_request(&refund_request()).await.unwrap();
+        let attacker = Site::start(Router::new().route("/", get(Html(ATTACK_PAGE)))).await;
+
+        let target = format!(
+            "{}/?emulator={}&id={}",
+            attacker.url,
+            emulator.url(),
+            refund.id
+        );
+        page.goto(&target).await.unwrap();
+        let outcome = eventually("the attack page to finish", async || {
+            let title = page.title().await.ok()?;
+            title.strip_prefix("done ").map(str::to_owned)
+        })
+        .await;
+        // Every attempt reached the emulator and got an answer (a refusal is still an answer).
+        let outcome: serde_json::Value = serde_json::from_str(&outcome).unwrap();
+        for (attempt, result) in outcome.as_object().unwrap() {
+            assert_ne!(result, "unanswered", "{attempt} never reached the emulator");
+        }
+
+        let record = emulator
+            .get(&refund.id)
+            .expect("the request was forgotten: restarted");
+        assert_eq!(record.status, Status::Pending);
+        assert_eq!(
+            emulator.faults(),
+            Vec::<String>::new(),
+            "a fault was injected"
+        );
+
+        // DNS rebinding: the attacker's name now points at 127.0.0.1, so its page shares the
+        // emulator's origin and may send JSON with any header.
+        let rebound = format!("http://{REBOUND_HOST}:{}", emulator.addr().port());
+        page.goto(&format!("{rebound}/")).await.unwrap();
+        let answers = page
+            .execute_async(REBOUND_ATTACK, vec![json!(refund.id)])
+            .await
+            .unwrap();
+        assert_eq!(
+            answers,
+            json!([403, 403, 403, 403]),
+            "read, decide, inject, restart"
+        );
+        let record = emulator.get(&refund.id).expect("restarted");
+        assert_eq!(record.status, Status::Pending);
+        assert_eq!(emulator.faults(), Vec::<String>::new());
+    })
+    .await;
+}
+
+/// Run in a page of the rebound name: reads the requests, approves one, injects a fault and
+/// restarts, and hands back the HTTP status of each.
+const REBOUND_ATTACK: &str = r#"
+const [id, done] = arguments;
+const json = (body) => ({method: 'POST', headers: {'content-type': 'application/json'}, body});
+Promise.all([
+  fetch('/emulator/approvals'),
+  fetch(`/emulator/approvals/${id}/decision`, json('{"decision": "approve"}')),
+  fetch('/emulator/faults', json('{"fault": "get:status=APPROVED"}')),
+  fetch('/emulator/restart', {method: 'POST'}),
+]).then((answers) => done(answers.map((answer) => answer.status)), (error) => done(String(error)));
+"#;
+
+/// What a foreign web page can send the emulator: simple requests (no preflight) with a JSON
+/// body typed `text/plain`, a preflighted JSON request, and form posts into hidden frames. It
+/// writes `done {attempt: outcome}` into its title when every attempt has settled.
+const ATTACK_PAGE: &str = r#"<!doctype html>
+<title>attacking</title>
+<iframe name="sink-restart"></iframe><iframe name="sink-decide"></iframe>
+<form id="restart" method="post" target="sink-restart"></form>
+<form id="decide" method="post" target="sink-decide" enctype="text/plain">
+  <input name='{"decision": "approve", "padding": "' value='"}'>
+</form>
+<script>
+const query = new URLSearchParams(location.search);
+const emulator = query.get('emulator');
+const decision = `${emulator}/emulator/approvals/${query.get('id')}/decision`;
+const answered = (promise) => promise.then(() => 'answered', () => 'unanswered');
+const plain = (url, body) => answered(fetch(url, {
+  method: 'POST', mode: 'no-cors', headers: {'content-type': 'text/plain'}, body,
+}));
+const framed = (form, url) => new Promise((resolve) => {
+  const sink = document.querySelector(`iframe[name="${form.target}"]`);
+  sink.addEventListener('load', () => resolve('answered'), {once: true});
+  form.action = url;
+  form.submit();
+});
+Promise.all([
+  plain(decision, '{"decision": "approve"}'),
+  plain(`${emulator}/emulator/faults`, '{"fault": "get:status=APPROVED"}'),
+  plain(`${emulator}/emulator/restart`, ''),
+  fetch(decision, {method: 'POST', headers: {'content-type': 'application/json'},
+                   body: '{"decision": "approve"}'})
+    .then(() => 'answered', () => 'blocked by the browser'),
+  framed(document.getElementById('decide'), decision),
+  framed(document.getElementById('restart'), `${emulator}/emulator/restart`),
+]).then((results) => {
+  const names = ['approve', 'fault', 'restart', 'approve with JSON', 'approve by form', 'restart by form'];
+  document.title = 'done ' + JSON.stringify(Object.fromEntries(names.map((name, i) => [name, results[i]])));
+});
+</script>"#;
 
 #[test]
 fn a_missing_browser_is_one_line_and_a_pass_except_on_ci() {

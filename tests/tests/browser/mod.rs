@@ -1,5 +1,5 @@
 //! Headless Chromium for browser tests, driven over WebDriver: `chromedriver` on a free port, a
-//! fresh profile, a 1280×900 window; both processes and the profile go away at the end, also
+//! fresh profile, a 1280×900 window, no proxy, [`REBOUND_HOST`] resolved to 127.0.0.1; both processes and the profile go away at the end, also
 //! when the test fails. Where Chromium is not installed the test says so in one line and passes,
 //! except under `CI=true`, where it fails: CI must never skip it.
 
@@ -19,6 +19,10 @@ use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A name the browser resolves to 127.0.0.1, as an attacker's domain does after DNS rebinding:
+/// a page of it is then same-origin with whatever listens on that port of the machine.
+pub const REBOUND_HOST: &str = "rebound.test";
 
 /// Runs `scenario` against a fresh headless Chromium, then closes the browser and stops
 /// `chromedriver` whatever the outcome; a failure of the scenario fails the test afterwards.
@@ -98,6 +102,35 @@ impl WebDriverCompatibleCommand for DevTools {
     }
 }
 
+/// A web server of the test's own on `127.0.0.1` and a free port, serving `router` until dropped:
+/// another origin than the emulator's.
+pub struct Site {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Site {
+    pub async fn start(router: axum::Router) -> Site {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .await
+                .expect("the site serves");
+        });
+        Site { url, task }
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A running `chromedriver` and the profile folder its Chromium uses.
 struct Driver {
     process: Child,
@@ -140,6 +173,7 @@ impl Driver {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 format!("--user-data-dir={}", self.profile.display()), "--window-size=1280,900",
+                "--no-proxy-server", format!("--host-resolver-rules=MAP {REBOUND_HOST} 127.0.0.1"),
             ],
         });
         let mut capabilities = serde_json::Map::new();
