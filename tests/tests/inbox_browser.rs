@@ -511,6 +511,21 @@ async fn the_history_filters_by_status_action_and_search() {
         type_into(&search, "no such words").await;
         shows(&[]).await;
         find(&page, "#decided-none-match").await;
+
+        // A refresh that brings no new action leaves the action list as it is (rebuilding it
+        // would close it under the reviewer's pointer).
+        let option = page
+            .find(Locator::Css("#filter-action option[value='send_email']"))
+            .await
+            .unwrap();
+        let request = ApprovalRequest::new("send_email", "Email the team");
+        let id = client.create_request(&request).await.unwrap().id;
+        find(&page, &format!("#pending [data-id='{id}']")).await;
+        assert_eq!(
+            option.text().await.unwrap(),
+            "send_email",
+            "the list was rebuilt"
+        );
     })
     .await;
 }

@@ -462,12 +462,15 @@ function toggleHelp() {
 
 // ---- the history filter ----
 
-/** Offers in the action filter each action of the decided requests, keeping the choice made. */
+/** Offers in the action filter each action of the decided requests, keeping the choice made;
+ *  left alone while they are the same, so that a refresh does not close the open list. */
 function listActions(decided) {
   const select = byId('filter-action');
   const actions = [...new Set(decided.map((record) => text(record.action)))].sort();
   const chosen = select.value;
   if (chosen && !actions.includes(chosen)) actions.push(chosen);
+  const offered = [...select.options].slice(1).map((option) => option.value);
+  if (JSON.stringify(offered) === JSON.stringify(actions)) return;
   const options = ['', ...actions].map((action) => {
     const option = node('option', null, action || 'Any action');
     option.value = action;
