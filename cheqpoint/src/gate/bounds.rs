@@ -51,11 +51,21 @@ impl<T: DeserializeOwned> Editable for T {
 pub trait EditableBorrowed<Owned> {
     /// Reads the reviewer's value into the owned form.
     fn owned_from_edit(edit: &Value) -> Result<Owned, serde_json::Error>;
+
+    /// The owned value as it will run, lent as `&Self` and serialized again.
+    fn runs_as(owned: &Owned) -> Result<Value, serde_json::Error>;
 }
 
-impl<T: ?Sized + ToOwned<Owned = O>, O: Editable + Sendable> EditableBorrowed<O> for T {
-    fn owned_from_edit(edit: &Value) -> Result<O, serde_json::Error> {
-        O::from_edit(edit)
+impl<T: ?Sized + ToOwned + Serialize> EditableBorrowed<T::Owned> for T
+where
+    T::Owned: Editable,
+{
+    fn owned_from_edit(edit: &Value) -> Result<T::Owned, serde_json::Error> {
+        T::Owned::from_edit(edit)
+    }
+
+    fn runs_as(owned: &T::Owned) -> Result<Value, serde_json::Error> {
+        std::borrow::Borrow::<T>::borrow(owned).to_details()
     }
 }
 

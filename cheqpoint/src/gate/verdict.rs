@@ -58,23 +58,24 @@ impl Verdict {
 
     /// The reviewer's value for a `&T` parameter `name` when they changed it, read into `T`'s
     /// owned form `O`.
-    pub fn edited_borrowed<T: ?Sized + EditableBorrowed<O>, O: Sendable>(
+    pub fn edited_borrowed<T: ?Sized + EditableBorrowed<O>, O>(
         &self,
         name: &str,
     ) -> Result<Option<O>, Error> {
-        self.read_edit(name, T::owned_from_edit)
+        self.read_edit(name, T::owned_from_edit, T::runs_as)
     }
 
     /// The reviewer's value for `name` when they changed it, read into `T`.
     pub fn edited<T: Editable + Sendable>(&self, name: &str) -> Result<Option<T>, Error> {
-        self.read_edit(name, T::from_edit)
+        self.read_edit(name, T::from_edit, T::to_details)
     }
 
     /// The edit of `name` when there is one, read by `read` and checked to run as approved.
-    fn read_edit<T: Sendable>(
+    fn read_edit<T>(
         &self,
         name: &str,
         read: fn(&Value) -> Result<T, serde_json::Error>,
+        runs_as: fn(&T) -> Result<Value, serde_json::Error>,
     ) -> Result<Option<T>, Error> {
         let Some(approved) = self.changed(name) else {
             return Ok(None);
@@ -89,9 +90,7 @@ impl Verdict {
                 },
             )
         })?;
-        let runs = value
-            .to_details()
-            .map_err(|e| self.invalid(name, e.to_string()))?;
+        let runs = runs_as(&value).map_err(|e| self.invalid(name, e.to_string()))?;
         edit::check_round_trip(name, approved, &runs)
             .map_err(|message| self.invalid(name, message))?;
         Ok(Some(value))

@@ -14,7 +14,7 @@ where
 }
 
 #[checkpoint]
-fn blocking_store<'a, T: Serialize + DeserializeOwned + Clone + 'a>(items: &'a [T]) -> Result<Vec<T>, cheqpoint::Error> {
+fn blocking_store<T: Serialize + DeserializeOwned + Clone>(items: &[T]) -> Result<Vec<T>, cheqpoint::Error> {
     Ok(items.to_vec())
 }
 
