@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     callback_url: Option<String>,
     listen: Option<SocketAddr>,
     max_concurrent_requests: usize,
+    allow_insecure_http: bool,
 }
 
 impl Default for ClientBuilder {
@@ -68,6 +69,7 @@ impl Default for ClientBuilder {
             callback_url: None,
             listen: None,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            allow_insecure_http: false,
         }
     }
 }
@@ -124,9 +126,8 @@ impl ClientBuilder {
     }
 
     /// How many times a create is sent when the server cannot have processed it (connection
-    /// refused, 429, 503); default 3. Other failures of a create are never retried, so a
-    /// reviewer is never asked twice. Set it to 1 when a proxy in front of the service may answer
-    /// 503 after forwarding a request.
+    /// refused, 429); default 3. Other failures of a create (a 503 included: a proxy may answer
+    /// it after forwarding the request) are never retried, so a reviewer is never asked twice.
     pub fn create_attempts(mut self, attempts: u32) -> Self {
         self.create_attempts = attempts.max(1);
         self
@@ -168,13 +169,27 @@ impl ClientBuilder {
     /// 100. It bounds the connections (and so the memory) of a process where thousands of calls
     /// wait at once. Status reads and creates are short, so a turn comes quickly; a
     /// [`request_sync`](crate::Client::request_sync) keeps its turn while the service holds the
-    /// call (up to 10 s), so many of those at once need a higher limit.
+    /// call (up to 10 s), so those take turns of their own (as many again), and never starve
+    /// reads. A call whose turn does not come before its deadline is [`Error::Congested`].
     pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
         self.max_concurrent_requests = requests.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 
+    /// Lets the base URL be `http://` to a host that is not this machine. Without it, `build()`
+    /// refuses such a URL: the API key would cross the network in clear.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
     /// Checks the settings and builds the client.
+    ///
+    /// Refused, each with the fix in the message: no API key; a base URL that is not http(s), or
+    /// carries credentials, or is `http://` to a host other than this machine (without
+    /// [`allow_insecure_http`](Self::allow_insecure_http)); an empty webhook secret; a callback
+    /// listener without a webhook secret, or bound to every interface (`0.0.0.0`, `::`) without
+    /// the [`callback_url`](Self::callback_url) the service is to use; a zero timeout or gap.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self
             .api_key
@@ -194,6 +209,33 @@ impl ClientBuilder {
         if !base_url.username().is_empty() || base_url.password().is_some() {
             return Err(Error::Config(
                 "the base URL carries credentials; the key goes in `.api_key(..)`".into(),
+            ));
+        }
+        if base_url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&base_url) {
+            return Err(Error::Config(
+                "the base URL is http:// to another machine, so the API key would travel in \
+                 clear: use https://, or call `.allow_insecure_http()` on a network you trust"
+                    .into(),
+            ));
+        }
+        if self
+            .webhook_secrets
+            .iter()
+            .any(|secret| secret.expose().is_empty())
+        {
+            return Err(Error::Config(
+                "a webhook secret is empty: anyone can sign with an empty key; give \
+                 `.webhook_secret(..)` the workspace's secret"
+                    .into(),
+            ));
+        }
+        if self.listen.is_some_and(|bind| bind.ip().is_unspecified()) && self.callback_url.is_none()
+        {
+            return Err(Error::Config(
+                "the callback listener is bound to every interface, so its own address is no \
+                 URL the service can reach: set `.callback_url(..)` to the public URL that \
+                 leads to it"
+                    .into(),
             ));
         }
         if self.listen.is_some() && self.webhook_secrets.is_empty() {
@@ -238,11 +280,7 @@ impl ClientBuilder {
                     base_url,
                     timeout: self.timeout,
                     http_timeout: self.http_timeout,
-                    poll: self.poll.unwrap_or(if push {
-                        PollPolicy::push_safety_net()
-                    } else {
-                        PollPolicy::default()
-                    }),
+                    poll: self.poll.unwrap_or_default(),
                     backoff: self.backoff,
                     create_attempts: self.create_attempts,
                     progress_interval: self.progress_interval,
@@ -250,12 +288,29 @@ impl ClientBuilder {
                     secrets: self.webhook_secrets.into(),
                     callback_url: self.callback_url,
                     listen: self.listen,
+                    max_concurrent_requests: self.max_concurrent_requests,
                 },
                 waits: Default::default(),
                 listener: Default::default(),
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
+                held: tokio::sync::Semaphore::new(self.max_concurrent_requests),
             }),
         })
+    }
+}
+
+/// True when `url` names this machine: a loopback address or `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let unbracketed = host.trim_start_matches('[').trim_end_matches(']');
+    match unbracketed.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
     }
 }
 
@@ -296,9 +351,60 @@ mod tests {
     }
 
     #[test]
+    fn refuses_what_would_expose_the_key_or_the_callbacks() {
+        let keyed = || ClientBuilder::default().api_key("k");
+        let refusal = |builder: ClientBuilder| match builder.build() {
+            Err(Error::Config(message)) => message,
+            other => panic!("built: {other:?}"),
+        };
+        let listening = |bind: &str| {
+            keyed()
+                .webhook_secret("whsec")
+                .listen_for_callbacks(bind.parse().unwrap())
+        };
+        assert!(refusal(keyed().webhook_secret("")).contains("webhook secret is empty"));
+        assert!(refusal(keyed().webhook_secret("a").webhook_secret("")).contains("empty"));
+        for everywhere in ["0.0.0.0:8080", "[::]:8080"] {
+            assert!(refusal(listening(everywhere)).contains(".callback_url(..)"));
+        }
+        listening("0.0.0.0:8080")
+            .callback_url("https://agent.example.com/cheqpoint/callbacks")
+            .build()
+            .unwrap();
+        for remote in [
+            "http://app.cheqpoint.co",
+            "http://10.0.0.5:8787",
+            "http://[2001:db8::1]",
+        ] {
+            let message = refusal(keyed().base_url(remote));
+            assert!(
+                message.contains("allow_insecure_http"),
+                "{remote}: {message}"
+            );
+            keyed()
+                .base_url(remote)
+                .allow_insecure_http()
+                .build()
+                .unwrap();
+        }
+        for local in [
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+            "http://emulator.localhost",
+            "https://app.cheqpoint.co",
+        ] {
+            keyed().base_url(local).build().unwrap();
+        }
+    }
+
+    #[test]
     fn debug_hides_the_key() {
-        let builder = ClientBuilder::default().api_key("cq_live_secret");
-        assert!(!format!("{builder:?}").contains("cq_live_secret"));
+        let builder = ClientBuilder::default()
+            .api_key("cq_live_secret")
+            .webhook_secret("whsec_hidden");
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("cq_live_secret") && !shown.contains("whsec_hidden"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("cq_live_secret"));
     }

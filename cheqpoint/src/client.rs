@@ -17,7 +17,7 @@ use crate::{
     transport::{after, retry::Backoff},
     wait::{
         MAX_SERVER_WAIT, Waited, Waits,
-        listener::{self, Listener},
+        listener::{self, Limits, Listener},
     },
 };
 
@@ -31,10 +31,12 @@ use crate::{
 /// A call fails closed: only an approval read from the service is `Ok`. On the way there:
 ///
 /// - **A create is sent again only when the service cannot have received it**: the connection
-///   was refused (nothing was sent), or the service answered 429 or 503 (it says it did not
-///   process the request). Anything else — a 5xx, a reset, a timeout, an unreadable answer —
-///   may come after the service recorded the request, so the call fails instead of asking a
-///   reviewer twice ([`ClientBuilder::create_attempts`], default 3).
+///   was refused (nothing was sent), or the service answered 429 (it says it did not process the
+///   request). Anything else — a 5xx (503 included: proxies answer it after forwarding), a
+///   reset, a timeout, an unreadable answer — may come after the service recorded the request,
+///   so the call fails instead of asking a reviewer twice ([`ClientBuilder::create_attempts`],
+///   default 3); sent and then unanswered, it is [`Error::CreateUnconfirmed`]. Each call sends
+///   one `Idempotency-Key`, the same on every re-send.
 /// - **Reading the status rides out what may pass** (refused connections, resets, timeouts, 5xx,
 ///   429) with exponential backoff and jitter ([`ClientBuilder::retry_backoff`]), and stops at
 ///   once on what will not (4xx, an answer that is not a record, an unknown status).
@@ -57,6 +59,8 @@ pub(crate) struct Inner {
     pub listener: once_cell::sync::OnceCell<Listener>,
     /// Turns for HTTP exchanges in flight at once.
     pub in_flight: tokio::sync::Semaphore,
+    /// Turns for calls the service holds open (short waits), apart so they never starve reads.
+    pub held: tokio::sync::Semaphore,
 }
 
 /// A client's settings, as checked by [`ClientBuilder::build`].
@@ -74,6 +78,7 @@ pub(crate) struct Settings {
     pub secrets: Arc<[Secret]>,
     pub callback_url: Option<String>,
     pub listen: Option<SocketAddr>,
+    pub max_concurrent_requests: usize,
 }
 
 impl std::fmt::Debug for Client {
@@ -134,7 +139,7 @@ impl Client {
             .post_creating(
                 &["api", "approvals", "request"],
                 &request.create_body(self.default_callback_url()?.as_deref()),
-                Duration::ZERO,
+                None,
                 deadline,
             )
             .await?;
@@ -152,7 +157,8 @@ impl Client {
         let span = CallSpan::request("checkpoint", &request);
         let outcome = span
             .run(async {
-                let created = self.create(&request, after(started, timeout)).await?;
+                // Boxed: the create's state is freed before the wait, which may be long.
+                let created = Box::pin(self.create(&request, after(started, timeout))).await?;
                 span.created(&created.id);
                 observe::awaiting(&created.id, None);
                 // With push, a pending request is not read again until a callback or the safety
@@ -194,8 +200,9 @@ impl Client {
         outcome
     }
 
-    /// Asks through the short-wait endpoint: the service holds the call up to 10 s, then this
-    /// polls until `timeout`. Pending at the end is a [`Decision`], not an error.
+    /// Asks through the short-wait endpoint: the service holds the call up to 10 s (and ends its
+    /// hold a margin before `timeout`, so its answer, with the request's id, arrives in time),
+    /// then this polls until `timeout`. Pending at the end is a [`Decision`], not an error.
     pub async fn request_sync(
         &self,
         request: ApprovalRequest,
@@ -205,13 +212,10 @@ impl Client {
         let span = CallSpan::request("request_sync", &request);
         let outcome = span
             .run(async {
-                let decision = self
-                    .post_inbound(
-                        &request,
-                        Some(timeout.min(MAX_SERVER_WAIT)),
-                        after(started, timeout),
-                    )
-                    .await?;
+                let hold = Some(server_hold(timeout));
+                // Boxed, as in `checkpoint`: freed before the wait that may follow.
+                let decision =
+                    Box::pin(self.post_inbound(&request, hold, after(started, timeout))).await?;
                 if decision.status != Status::Pending || started.elapsed() >= timeout {
                     return Ok(decision);
                 }
@@ -252,9 +256,12 @@ impl Client {
 
     /// Reads a request as the service holds it (`GET /api/approvals/{id}`), once.
     pub async fn get_request(&self, approval_id: &str) -> Result<Approval, Error> {
-        self.read(approval_id)
-            .await
-            .map_err(|failure| failure.error.with_approval_id(approval_id))
+        self.read(
+            approval_id,
+            after(Instant::now(), self.inner.settings.http_timeout),
+        )
+        .await
+        .map_err(|failure| failure.error.with_approval_id(approval_id))
     }
 
     /// Sends the short-wait endpoint's request, holding up to `max_wait` server-side.
@@ -268,12 +275,7 @@ impl Client {
         let default_callback = self.default_callback_url()?;
         let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
-            .post_creating(
-                &["api", "webhooks", "inbound"],
-                &body,
-                max_wait.unwrap_or_default(),
-                deadline,
-            )
+            .post_creating(&["api", "webhooks", "inbound"], &body, max_wait, deadline)
             .await?;
         Decision::from_body(&body)
     }
@@ -289,6 +291,7 @@ impl Client {
                     bind,
                     Arc::clone(&settings.secrets),
                     Arc::clone(&inner.waits),
+                    Limits::default(),
                 )
             })?),
             None => None,
@@ -298,6 +301,15 @@ impl Client {
             .clone()
             .or(listening.map(|listener| listener.url.clone())))
     }
+}
+
+/// How long the service is asked to hold a short-wait call of `timeout`: at most 10 s, and a
+/// margin (1 s, or half of a shorter timeout) before `timeout`, for the answer to travel.
+fn server_hold(timeout: Duration) -> Duration {
+    const MARGIN: Duration = Duration::from_secs(1);
+    timeout
+        .saturating_sub(MARGIN.min(timeout / 2))
+        .min(MAX_SERVER_WAIT)
 }
 
 /// The key from the environment: `CHEQPOINT_API_KEY`, else `CHEQPOINT_CONNECTION_KEY`.

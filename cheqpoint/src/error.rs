@@ -62,6 +62,30 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A create was sent and no answer came (the connection broke, or the answer did not come in
+    /// time): the service may have recorded it, and a reviewer may be looking at it now. It was
+    /// not sent again, so as not to ask twice; it has no id here.
+    #[error(
+        "a request may be waiting for a reviewer: it was sent to the Cheqpoint API but no answer came ({message}); look for it in the review inbox before asking again"
+    )]
+    CreateUnconfirmed {
+        /// What failed, in words.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// Every turn among the client's `max_concurrent_requests` stayed taken until the call's
+    /// deadline; the call's request was not sent.
+    #[error(
+        "all {max_concurrent_requests} of the client's concurrent request turns stayed taken until the call's deadline; raise `max_concurrent_requests` or the timeout"
+    )]
+    Congested {
+        /// The client's limit.
+        max_concurrent_requests: usize,
+    },
+
     /// A 2xx answer whose body does not say what the protocol requires.
     #[error("the Cheqpoint API sent an unreadable answer{}: {reason}", for_approval(approval_id.as_deref()))]
     InvalidResponse {

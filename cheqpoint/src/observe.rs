@@ -51,11 +51,14 @@ impl CallSpan {
         }
     }
 
-    /// Runs `call` inside the span.
-    pub async fn run<T>(&self, call: impl Future<Output = T>) -> T {
+    /// `call`, run inside the span. Not an `async fn`: that would hold `call` twice in its
+    /// state (once as the argument, once instrumented), and a waiting call's state is what
+    /// thousands of waits cost.
+    pub fn run<F: Future>(&self, call: F) -> impl Future<Output = F::Output> {
         #[cfg(feature = "tracing")]
-        let call = tracing::Instrument::instrument(call, self.span.clone());
-        call.await
+        return tracing::Instrument::instrument(call, self.span.clone());
+        #[cfg(not(feature = "tracing"))]
+        call
     }
 
     /// Records how the call ended, with an event at its end.
@@ -119,6 +122,22 @@ pub(crate) fn still_awaiting(approval_id: &str, waited: Duration) {
 pub(crate) fn retrying(what: &'static str, error: &Error, delay: Duration) {
     #[cfg(feature = "tracing")]
     tracing::debug!(%error, ?delay, "{what} failed; trying again");
+}
+
+/// A gated call found no client given to `cheqpoint::init` and built one from the environment.
+pub(crate) fn global_from_env() {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        "a gated call ran before cheqpoint::init: it uses a client built from CHEQPOINT_API_KEY \
+         until init is called"
+    );
+}
+
+/// A callback the listener refused, once per cause: never its body, nor any secret.
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+pub(crate) fn callback_refused(why: &'static str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!("{why} (later ones of this kind are not logged)");
 }
 
 /// What a finished call reports on its span: approval id, decision, auto-decided.

@@ -93,7 +93,7 @@ async fn a_dropped_wait_abandons_a_stalled_read() {
 #[tokio::test]
 async fn a_dropped_create_is_not_sent_again() {
     let emulator = plain_emulator().await;
-    emulator.inject("create:503,retry-after=1".parse().unwrap());
+    emulator.inject("create:429,retry-after=1".parse().unwrap());
     let client = client(&emulator, Duration::from_secs(30));
     let call = client.checkpoint(refund_request());
     let (at_drop, later) =

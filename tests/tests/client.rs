@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cheqpoint::{ApprovalRequest, Callback, Client, Error, Status, Trace};
 use cheqpoint_emulator::Emulator;
-use common::{KEY, client, client_with_timeout, emulator};
+use common::{KEY, client, client_with_timeout, emulator, next_pending};
 use serde_json::json;
 
 fn refund() -> ApprovalRequest {
@@ -20,7 +20,7 @@ async fn an_approval_hands_on_the_details_sent() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.action, "process_refund");
         assert_eq!(request.risk_score, Some(0.5));
         emulator.approve(&request.id).unwrap();
@@ -41,7 +41,7 @@ async fn an_edit_replaces_the_details() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator
             .approve_with(
                 &request.id,
@@ -60,7 +60,7 @@ async fn a_rejection_is_an_error_with_the_note() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator
             .reject(&request.id, "not during the freeze")
             .unwrap();
@@ -88,7 +88,7 @@ async fn guard_runs_only_on_approval() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.reject(&request.id, "no").unwrap();
     };
     let mut ran = 0;
@@ -97,7 +97,7 @@ async fn guard_runs_only_on_approval() {
     assert_eq!(ran, 0);
 
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator
             .approve_with(&request.id, json!({"order_id": "1", "amount_cents": 5}))
             .unwrap();
@@ -228,7 +228,7 @@ async fn create_and_get_read_every_field() {
 async fn request_sync_answers_inline_when_decided_within_the_hold() {
     let emulator = emulator().await;
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.risk_level.as_deref(), Some("medium"));
         emulator
             .approve_with(&request.id, json!({"order_id": "8842", "amount_cents": 1}))
@@ -331,6 +331,176 @@ async fn an_unreachable_server_is_a_transport_error() {
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
 }
 
+/// What a scripted service saw of one request: path, `Idempotency-Key`, body.
+type Seen = (String, Option<String>, serde_json::Value);
+
+/// A service on loopback that answers each request with the next of `answers` (status, body),
+/// the last one for ever after, and records what it saw.
+async fn scripted_service(
+    answers: Vec<(u16, serde_json::Value)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Seen>>>) {
+    use axum::{Router, body::Bytes, http::HeaderMap, http::StatusCode, http::Uri, routing::any};
+    use std::sync::{Arc, Mutex};
+
+    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
+    let recorder = Arc::clone(&seen);
+    let app = Router::new().fallback(any(
+        move |uri: Uri, headers: HeaderMap, body: Bytes| async move {
+            let key = headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+            let mut seen = recorder.lock().unwrap();
+            seen.push((uri.path().to_owned(), key, body));
+            let (status, answer) = answers[(seen.len() - 1).min(answers.len() - 1)].clone();
+            (StatusCode::from_u16(status).unwrap(), axum::Json(answer))
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_create_carries_one_idempotency_key_the_same_on_every_resend() {
+    let busy = (429, json!({"error": "slow down"}));
+    let created = (201, json!({"id": "req_1", "status": "PENDING"}));
+    let (url, seen) = scripted_service(vec![busy.clone(), busy, created]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .build()
+        .unwrap();
+    client.create_request(&refund()).await.unwrap();
+    client.create_request(&refund()).await.unwrap();
+    let seen = seen.lock().unwrap();
+    let keys: Vec<&str> = seen
+        .iter()
+        .map(|(_, key, _)| key.as_deref().expect("every create carries a key"))
+        .collect();
+    assert_eq!(keys.len(), 4, "two 429s sent again, then a second call");
+    assert!(!keys[0].is_empty());
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(keys[1], keys[2]);
+    assert_ne!(keys[2], keys[3], "another call, another key");
+}
+
+#[tokio::test]
+async fn request_sync_asks_the_service_to_answer_before_the_callers_timeout() {
+    let pending = (200, json!({"status": "pending", "approvalId": "req_1"}));
+    let (url, seen) = scripted_service(vec![pending]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .build()
+        .unwrap();
+    for timeout_ms in [30_000u64, 3_000, 400] {
+        // Every read is answered with a "pending" that is no record, so the wait after the
+        // short wait fails (or there is no time left for one): only what was asked matters here.
+        let _ = client
+            .request_sync(refund(), Duration::from_millis(timeout_ms))
+            .await;
+        let seen = seen.lock().unwrap();
+        let (_, _, body) = seen
+            .iter()
+            .rev()
+            .find(|(path, _, _)| path == "/api/webhooks/inbound")
+            .unwrap();
+        let held = body["maxWaitMs"].as_u64().unwrap();
+        assert!(
+            held <= 10_000 && held < timeout_ms,
+            "{held} ms of {timeout_ms}"
+        );
+        assert!(
+            held >= timeout_ms.min(10_000) / 2,
+            "{held} ms of {timeout_ms}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_call_waits_for_a_turn_no_longer_than_its_deadline() {
+    // A service that accepts connections and never answers: the first exchange keeps the
+    // client's one turn for the whole of its HTTP timeout (a minute).
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let (accepted, mut connections) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = silent.accept().await {
+            let _ = accepted.send(stream);
+        }
+    });
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .http_timeout(Duration::from_secs(60))
+        .timeout(Duration::from_millis(500))
+        .max_concurrent_requests(1)
+        .build()
+        .unwrap();
+    let holder = {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_request("req_held").await })
+    };
+    let _held = tokio::time::timeout(Duration::from_secs(10), connections.recv())
+        .await
+        .expect("the first exchange connects");
+    let error = tokio::time::timeout(Duration::from_secs(20), client.checkpoint(refund()))
+        .await
+        .expect("the call ends by its deadline, not by the other exchange's")
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Congested {
+                max_concurrent_requests: 1
+            }
+        ),
+        "{error:?}"
+    );
+    holder.abort();
+}
+
+#[tokio::test]
+async fn short_waits_held_by_the_service_leave_turns_for_reads() {
+    let emulator = emulator().await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .max_concurrent_requests(1)
+        .build()
+        .unwrap();
+    let held = {
+        let client = client.clone();
+        tokio::spawn(async move { client.request_sync(refund(), Duration::from_secs(11)).await })
+    };
+    let pending = next_pending(&emulator).await;
+    let read = tokio::time::timeout(Duration::from_secs(20), client.get_request(&pending.id))
+        .await
+        .expect("the read ends")
+        .unwrap();
+    assert_eq!(read.status, Status::Pending);
+    assert!(
+        !held.is_finished(),
+        "the read did not wait for the held call's turn"
+    );
+    emulator.approve(&pending.id).unwrap();
+    let decision = tokio::time::timeout(Duration::from_secs(20), held)
+        .await
+        .expect("the short wait ends")
+        .unwrap()
+        .unwrap();
+    assert!(decision.is_approved());
+    assert_eq!(
+        emulator.call_count(cheqpoint_emulator::Route::Get),
+        1,
+        "the test's read only: the short wait was still held, and answered with the decision"
+    );
+}
+
 /// A route that hands each POSTed body and its signature to the test.
 async fn callback_receiver() -> (
     String,
@@ -418,9 +588,13 @@ async fn many_waits_share_a_bounded_number_of_exchanges() {
         let client = client.clone();
         calls.spawn(async move { client.checkpoint(refund()).await });
     }
-    while emulator.call_count(Route::Create) < 10 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while emulator.call_count(Route::Create) < 10 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("all ten create");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         emulator.call_count(Route::Get),

@@ -90,12 +90,21 @@ fn assert_no_key(what: &str, text: &str) {
     }
 }
 
+/// An emulator that takes the test's key.
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .api_key(SECRET_KEY)
+        .start()
+        .await
+        .unwrap()
+}
+
 fn client(emulator: &Emulator) -> Client {
     Client::builder()
         .api_key(SECRET_KEY)
         .base_url(emulator.url())
         .timeout(Duration::from_secs(5))
-        .http_timeout(Duration::from_millis(300))
+        .http_timeout(Duration::from_secs(2))
         .poll(PollPolicy::fixed(Duration::from_millis(20)))
         .retry_backoff(Duration::from_millis(10), Duration::from_millis(50))
         .build()
@@ -112,17 +121,16 @@ fn request() -> ApprovalRequest {
 #[tokio::test]
 async fn the_key_is_in_no_log_line_of_an_approval_with_retries() {
     capture_everything();
-    let emulator = Emulator::builder()
-        .api_key(SECRET_KEY)
-        .start()
-        .await
-        .unwrap();
-    emulator.inject("create:503x1".parse().unwrap());
+    let emulator = emulator().await;
+    emulator.inject("create:429x1".parse().unwrap());
     emulator.inject("get:502x2".parse().unwrap());
     let client = client(&emulator);
     let reviewer = async {
         for _ in 0..3 {
-            let pending = emulator.next_pending().await;
+            let pending = emulator
+                .next_pending_timeout(Duration::from_secs(10))
+                .await
+                .expect("each call asks");
             emulator.approve(&pending.id).unwrap();
         }
     };
@@ -155,6 +163,10 @@ async fn the_key_is_in_no_log_line_of_an_approval_with_retries() {
     assert!(
         log.contains("status read failed"),
         "the client's DEBUG lines were captured"
+    );
+    assert!(
+        log.contains("DEBUG reqwest::connect: starting new connection"),
+        "the HTTP stack's `log` records were captured"
     );
     assert!(
         log.contains("request received"),
@@ -213,4 +225,91 @@ async fn the_key_is_in_no_error_nor_log_line_of_a_refusal() {
         }
     }
     assert_no_key("the log", &captured());
+}
+
+/// POSTs `body` to the listener at `url` with `signature`, over a connection of its own; the
+/// status code of the answer.
+async fn post_callback(url: &str, body: &[u8], signature: Option<&str>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let address = url.trim_start_matches("http://").split('/').next().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let signature = signature
+        .map(|signature| format!("{}: {signature}\r\n", cheqpoint::SIGNATURE_HEADER))
+        .unwrap_or_default();
+    let head = format!(
+        "POST /cheqpoint/callbacks HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n{signature}\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut answer))
+        .await
+        .expect("the listener answers")
+        .unwrap();
+    answer[9..12].parse().unwrap()
+}
+
+#[tokio::test]
+async fn refused_callbacks_are_logged_once_per_cause_without_body_or_secret() {
+    const WEBHOOK_SECRET: &str = "whsec_n0t_in_any_l0g";
+    const DETAIL: &str = "private-detail-4471";
+    capture_everything();
+    let emulator = emulator().await;
+    let client = Client::builder()
+        .api_key(SECRET_KEY)
+        .base_url(emulator.url())
+        .webhook_secret(WEBHOOK_SECRET)
+        .listen_for_callbacks("127.0.0.1:0".parse().unwrap())
+        .build()
+        .unwrap();
+    let created = client.create_request(&request()).await.unwrap();
+    let url = emulator.get(&created.id).unwrap().callback_url.unwrap();
+    let waiting = {
+        let client = client.clone();
+        let id = created.id.clone();
+        tokio::spawn(async move { client.wait(&id, Duration::from_secs(30)).await })
+    };
+
+    let decision = |id: &str| {
+        serde_json::to_vec(&json!({"approvalId": id, "status": "approved", "decisionNote": DETAIL}))
+            .unwrap()
+    };
+    let forged = cheqpoint::sign_callback(&decision(&created.id), "whsec_guessed");
+    let not_a_decision = format!(r#"{{"note": "{DETAIL}"}}"#).into_bytes();
+    let signed_garbage = cheqpoint::sign_callback(&not_a_decision, WEBHOOK_SECRET);
+    for _ in 0..3 {
+        assert_eq!(
+            post_callback(&url, &decision(&created.id), Some(&forged)).await,
+            401
+        );
+        assert_eq!(
+            post_callback(&url, &decision("req_nobody"), None).await,
+            401
+        );
+        assert_eq!(
+            post_callback(&url, &not_a_decision, Some(&signed_garbage)).await,
+            400
+        );
+    }
+    waiting.abort();
+
+    let log = captured();
+    for cause in [
+        "a callback failed signature verification",
+        "a callback named a request no wait is on",
+        "a callback body was not a decision",
+    ] {
+        let lines: Vec<&str> = log.lines().filter(|line| line.contains(cause)).collect();
+        assert_eq!(lines.len(), 1, "{cause}: {lines:?}");
+        assert!(lines[0].contains("WARN"), "{}", lines[0]);
+    }
+    assert!(!log.contains(DETAIL), "a callback's body is in the log");
+    assert!(
+        !log.contains("n0t_in_any_l0g"),
+        "the webhook secret is in the log"
+    );
+    assert_no_key("the log", &log);
 }

@@ -15,7 +15,8 @@ pub struct Decision {
     pub status: Status,
     /// The request id (`approvalId`, or `id`).
     pub approval_id: String,
-    /// The reviewer's edited details, when they edited.
+    /// The reviewer's edited details, when they edited and approved; never on a rejection or
+    /// while pending.
     pub modified_details: Option<Value>,
     /// The reviewer's note.
     pub note: Option<String>,
@@ -54,9 +55,9 @@ impl Decision {
         let modified_details = fields::optional_object(wire.modified_details, "modifiedDetails")
             .map_err(|reason| invalid_response(reason, body).with_approval_id(&approval_id))?;
         Ok(Decision {
+            modified_details: modified_details.filter(|_| status == Status::Approved),
             status,
             approval_id,
-            modified_details,
             note: wire.decision_note,
             review_url: wire.review_url,
         })
@@ -65,9 +66,11 @@ impl Decision {
     /// The decision a record read later stands for; the review URL seen first is kept.
     pub(crate) fn from_record(approval: Approval, review_url: Option<String>) -> Decision {
         Decision {
+            modified_details: approval
+                .modified_details
+                .filter(|_| approval.status == Status::Approved),
             status: approval.status,
             approval_id: approval.id,
-            modified_details: approval.modified_details,
             note: approval.note,
             review_url,
         }
@@ -95,6 +98,22 @@ mod tests {
                 .unwrap();
         assert!(decision.is_approved());
         assert_eq!(decision.approval_id, "req_2");
+    }
+
+    #[test]
+    fn carries_an_edit_only_with_an_approval() {
+        for status in ["rejected", "pending", "REJECTED"] {
+            let decision =
+                parse(json!({"status": status, "approvalId": "r", "modifiedDetails": {"x": 1}}))
+                    .unwrap();
+            assert_eq!(decision.modified_details, None, "{status}");
+        }
+        let record = Approval::from_body(
+            br#"{"id":"r","status":"REJECTED","modifiedDetails":{"x":1}}"#,
+            "r",
+        )
+        .unwrap();
+        assert_eq!(Decision::from_record(record, None).modified_details, None);
     }
 
     #[test]

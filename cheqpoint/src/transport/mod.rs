@@ -14,12 +14,28 @@ pub(crate) use exchange::{Failure, invalid_response};
 
 use crate::{Approval, Client, Error, observe, transport::retry::FailureKind};
 
+/// The header that carries one key per logical create, the same on every re-send.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// Which turns an exchange waits for: short exchanges (creates, reads) and calls the service
+/// holds open (a short wait, up to 10 s) have turns of their own, so held calls never starve
+/// reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Lane {
+    Short,
+    Held,
+}
+
 impl Client {
-    /// One read of a record, with the failure's kind for the wait loop.
-    pub(crate) async fn read(&self, approval_id: &str) -> Result<Approval, Failure> {
-        let body = self
-            .send(self.request(Method::GET, &["api", "approvals", approval_id]))
-            .await?;
+    /// One read of a record, with the failure's kind for the wait loop; a turn to send it must
+    /// come before `deadline`.
+    pub(crate) async fn read(
+        &self,
+        approval_id: &str,
+        deadline: Instant,
+    ) -> Result<Approval, Failure> {
+        let request = self.request(Method::GET, &["api", "approvals", approval_id]);
+        let body = self.send(request, Lane::Short, deadline).await?;
         Approval::from_body(&body, approval_id).map_err(|error| Failure {
             error,
             kind: FailureKind::Permanent,
@@ -31,23 +47,32 @@ impl Client {
     /// processed it ([`retry::may_resend_create`]), so one call never makes two requests; and only
     /// while there is time before `deadline`, which also bounds each attempt (with
     /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
-    /// (`Retry-After`) gets the failure returned at once.
+    /// (`Retry-After`) gets the failure returned at once. Every attempt carries the same
+    /// `Idempotency-Key`.
     pub(crate) async fn post_creating(
         &self,
         path: &[&str],
         body: &impl Serialize,
-        extra_time: Duration,
+        held: Option<Duration>,
         deadline: Instant,
     ) -> Result<Vec<u8>, Error> {
         let limit = after(deadline, self.last_read_grace());
+        let lane = if held.is_some() {
+            Lane::Held
+        } else {
+            Lane::Short
+        };
+        let idempotency_key = format!("cq-{:032x}", fastrand::u128(..));
         let mut attempt = 0;
         loop {
             let time_left = limit.saturating_duration_since(Instant::now());
+            let exchange_time = self.inner.settings.http_timeout + held.unwrap_or_default();
             let request = self
                 .request(Method::POST, path)
-                .timeout((self.inner.settings.http_timeout + extra_time).min(time_left))
+                .header(IDEMPOTENCY_KEY, &idempotency_key)
+                .timeout(exchange_time.min(time_left))
                 .json(body);
-            let failure = match self.send(request).await {
+            let failure = match self.send(request, lane, limit).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -69,12 +94,30 @@ impl Client {
         }
     }
 
-    /// One exchange, waiting first for a turn among the client's
-    /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests): thousands of waits
-    /// share a bounded number of connections instead of opening one each.
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, Failure> {
-        // The semaphore is never closed, so a permit always comes.
-        let _turn = self.inner.in_flight.acquire().await;
+    /// One exchange, waiting first for a turn of its lane among the client's
+    /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests): thousands of
+    /// waits share a bounded number of connections instead of opening one each. No turn before
+    /// `deadline` is [`Error::Congested`], and the request was not sent.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        lane: Lane,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Failure> {
+        let turns = match lane {
+            Lane::Short => &self.inner.in_flight,
+            Lane::Held => &self.inner.held,
+        };
+        // The semaphores are never closed: only the deadline stops the wait for a turn.
+        let Ok(Ok(_turn)) = tokio::time::timeout_at(deadline.into(), turns.acquire()).await else {
+            return Err(Failure {
+                error: Error::Congested {
+                    max_concurrent_requests: self.inner.settings.max_concurrent_requests,
+                },
+                kind: FailureKind::NotSent,
+                retry_after: None,
+            });
+        };
         exchange::send(request).await
     }
 
@@ -105,17 +148,13 @@ pub(crate) fn after(start: Instant, span: Duration) -> Instant {
         .unwrap_or(start)
 }
 
-/// The error of a create that failed in a way that cannot show the server did not receive it,
-/// saying why it was not sent again.
+/// The error of a create that failed in a way that cannot show the server did not receive it:
+/// sent, then no answer, is [`Error::CreateUnconfirmed`].
 fn not_sent_again(failure: Failure) -> Error {
-    let mut error = failure.error;
-    if failure.kind == FailureKind::Transient
-        && let Error::Transport { message, .. } = &mut error
-    {
-        message.push_str(
-            " (the service may have received the request, so it was not sent again: \
-             check for it before asking again)",
-        );
+    match failure.error {
+        Error::Transport {
+            message, source, ..
+        } if failure.kind == FailureKind::Transient => Error::CreateUnconfirmed { message, source },
+        error => error,
     }
-    error
 }

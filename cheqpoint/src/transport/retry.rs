@@ -1,7 +1,9 @@
 //! The whole retry policy: which failures may be retried, which creates may be sent again, how
 //! long to pause between attempts, and the server's `Retry-After`.
 //!
-//! - A **create** is sent again only when the service cannot have seen it ([`may_resend_create`]).
+//! - A **create** is sent again only when the service cannot have seen it ([`may_resend_create`]):
+//!   the connection was refused, or it answered 429. Every attempt of one call carries the same
+//!   `Idempotency-Key`.
 //! - A **status read** is idempotent: it rides out whatever may pass, and stops on what will not
 //!   ([`may_retry_read`]).
 //! - Pauses grow exponentially with jitter ([`Backoff`]) and are never shorter than the server's
@@ -16,10 +18,10 @@ use reqwest::StatusCode;
 pub(crate) enum FailureKind {
     /// The connection was never made: the server cannot have seen the request.
     NotSent,
-    /// 429 or 503: the service says it did not process the request. (A proxy in front of it that
-    /// answers 503 after forwarding the request would make this untrue.)
+    /// 429: the service says it did not process the request.
     NotProcessed,
-    /// Anything else that may pass (a reset, a 502, a read timeout); the server may have acted.
+    /// Anything else that may pass (a reset, a 502, a 503, a read timeout); the server may have
+    /// acted. (A 503 is not taken for "not processed": proxies answer it after forwarding.)
     Transient,
     /// Retrying will not help (4xx, an unreadable 2xx body).
     Permanent,
@@ -28,9 +30,7 @@ pub(crate) enum FailureKind {
 /// The kind of a non-2xx answer.
 pub(crate) fn kind_of_status(status: StatusCode) -> FailureKind {
     match status {
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-            FailureKind::NotProcessed
-        }
+        StatusCode::TOO_MANY_REQUESTS => FailureKind::NotProcessed,
         s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FailureKind::Transient,
         _ => FailureKind::Permanent,
     }

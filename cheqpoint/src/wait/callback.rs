@@ -48,6 +48,9 @@ pub enum CallbackError {
     /// Verification was asked for with no secret to check against.
     #[error("no webhook secret was given to verify the callback with")]
     NoSecret,
+    /// One of the secrets is empty: an HMAC keyed with nothing can be made by anyone.
+    #[error("a webhook secret is empty, and a signature made with an empty key proves nothing")]
+    EmptySecret,
     /// The body is not a callback.
     #[error("the callback body is not a decision: {0}")]
     InvalidBody(String),
@@ -137,6 +140,9 @@ pub fn verify_signature<S: AsRef<[u8]>>(
     if secrets.is_empty() {
         return Err(CallbackError::NoSecret);
     }
+    if secrets.iter().any(|secret| secret.as_ref().is_empty()) {
+        return Err(CallbackError::EmptySecret);
+    }
     let hex_digest = signature.trim();
     let hex_digest = hex_digest.strip_prefix("sha256=").unwrap_or(hex_digest);
     let digest = hex::decode(hex_digest).map_err(|_| CallbackError::MalformedSignature)?;
@@ -216,6 +222,10 @@ mod tests {
         assert_eq!(
             Callback::verify(tampered, Some(&good), &["s"]),
             Err(CallbackError::SignatureMismatch)
+        );
+        assert_eq!(
+            Callback::verify(BODY, Some(&sign_callback(BODY, "")), &["s", ""]),
+            Err(CallbackError::EmptySecret)
         );
         let none: [&str; 0] = [];
         assert_eq!(

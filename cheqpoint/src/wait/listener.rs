@@ -1,19 +1,56 @@
 //! The built-in callback receiver: a small HTTP listener that verifies each POSTed decision and
 //! wakes the wait on its request, so push works without a web framework of your own.
+//!
+//! It faces the internet, so nothing a client does holds it for long: a connection must send its
+//! request head within [`Limits::header_read`] (hyper's timer, which also closes a kept-alive
+//! connection idle that long), its body within [`Limits::body_read`], and at most
+//! [`Limits::connections`] are served at once (the others wait in the kernel's backlog, holding
+//! none of the process's descriptors).
 
-use std::{convert::Infallible, net::SocketAddr, sync::Arc};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Method, Request, Response, StatusCode, body::Bytes, service::service_fn};
-use hyper_util::rt::TokioIo;
-use tokio::{net::TcpListener, task::AbortHandle};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{net::TcpListener, sync::Semaphore, task::AbortHandle};
 
-use crate::{Callback, Error, SIGNATURE_HEADER, runtime, secret::Secret, wait::Waits};
+use crate::{
+    Callback, CallbackError, Error, SIGNATURE_HEADER, observe, runtime, secret::Secret, wait::Waits,
+};
 
 /// The path callbacks are POSTed to.
 pub(crate) const CALLBACK_PATH: &str = "/cheqpoint/callbacks";
 /// The largest callback body read.
 const MAX_CALLBACK_BODY: usize = 64 << 10;
+
+/// How long a client may take, and how many may be served at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// To send a request head; also how long a kept-alive connection may stay idle.
+    pub header_read: Duration,
+    /// To send a request body.
+    pub body_read: Duration,
+    /// Connections served at once.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: Duration::from_secs(5),
+            body_read: Duration::from_secs(10),
+            connections: 256,
+        }
+    }
+}
 
 /// A running listener; stops when dropped.
 pub(crate) struct Listener {
@@ -28,12 +65,44 @@ impl Drop for Listener {
     }
 }
 
+/// What the listener shares with each connection.
+struct Receiver {
+    secrets: Arc<[Secret]>,
+    waits: Arc<Waits>,
+    limits: Limits,
+    /// The causes of refusal logged already: each is logged once.
+    logged: [AtomicBool; Refusal::COUNT],
+}
+
+/// Why a callback was refused, as logged.
+#[derive(Clone, Copy)]
+enum Refusal {
+    BadSignature,
+    UnknownId,
+    MalformedBody,
+}
+
+impl Refusal {
+    const COUNT: usize = 3;
+
+    fn describe(self) -> &'static str {
+        match self {
+            Refusal::BadSignature => {
+                "a callback failed signature verification (check the webhook secret); it only hints"
+            }
+            Refusal::UnknownId => "a callback named a request no wait is on",
+            Refusal::MalformedBody => "a callback body was not a decision",
+        }
+    }
+}
+
 /// Binds `bind` and serves callbacks on the crate's own runtime, so the listener outlives
 /// whichever runtime made the first request.
 pub(crate) fn start(
     bind: SocketAddr,
     secrets: Arc<[Secret]>,
     waits: Arc<Waits>,
+    limits: Limits,
 ) -> Result<Listener, Error> {
     let cannot = |what: &str, e: std::io::Error| {
         Error::Config(format!("the callback listener cannot {what} {bind}: {e}"))
@@ -48,81 +117,233 @@ pub(crate) fn start(
         let _entered = runtime.enter();
         TcpListener::from_std(socket).map_err(|e| cannot("serve", e))?
     };
-    let accept_loop = runtime
-        .spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors, most likely: give the process a moment.
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                };
-                let (secrets, waits) = (Arc::clone(&secrets), Arc::clone(&waits));
-                let service = service_fn(move |request| {
-                    answer(request, Arc::clone(&secrets), Arc::clone(&waits))
-                });
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service),
-                );
-            }
-        })
-        .abort_handle();
+    let receiver = Arc::new(Receiver {
+        secrets,
+        waits,
+        limits,
+        logged: Default::default(),
+    });
+    let accept_loop = runtime.spawn(accept(listener, receiver)).abort_handle();
     Ok(Listener {
         url: format!("http://{addr}{CALLBACK_PATH}"),
         accept_loop,
     })
 }
 
-/// Verifies one callback and wakes its wait: 200 when verified, 401 when not, 413 or 400 for a
-/// body too large or cut off, 404 elsewhere.
+/// Accepts a connection whenever fewer than the limit are open, and serves it under the timers.
+async fn accept(listener: TcpListener, receiver: Arc<Receiver>) {
+    let slots = Arc::new(Semaphore::new(receiver.limits.connections));
+    loop {
+        // The semaphore is never closed, so a permit always comes.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors, most likely: give the process a moment.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let receiver = Arc::clone(&receiver);
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(receiver.limits.header_read)
+            .serve_connection(
+                TokioIo::new(stream),
+                service_fn(move |request| answer(request, Arc::clone(&receiver))),
+            );
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+}
+
+/// Verifies one callback and wakes its wait: 200 when verified; 401 when not (the callback
+/// still hints), 400 for a body that is not a decision, 408 or 413 for a body too slow or too
+/// large, 404 elsewhere.
 async fn answer(
     request: Request<hyper::body::Incoming>,
-    secrets: Arc<[Secret]>,
-    waits: Arc<Waits>,
+    receiver: Arc<Receiver>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() != Method::POST || request.uri().path() != CALLBACK_PATH {
-        return Ok(json(
-            StatusCode::NOT_FOUND,
-            r#"{"error":"not found"}"#.into(),
-        ));
+        return Ok(json(StatusCode::NOT_FOUND, "not found"));
     }
     let signature = request
         .headers()
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = match Limited::new(request.into_body(), MAX_CALLBACK_BODY)
-        .collect()
-        .await
-    {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
-            return Ok(json(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                r#"{"error":"body too large"}"#.into(),
-            ));
-        }
+    let reading = Limited::new(request.into_body(), MAX_CALLBACK_BODY).collect();
+    let body = match tokio::time::timeout(receiver.limits.body_read, reading).await {
+        Ok(Ok(body)) => body.to_bytes(),
+        Ok(Err(_)) => return Ok(json(StatusCode::PAYLOAD_TOO_LARGE, "body too large")),
+        Err(_) => return Ok(json(StatusCode::REQUEST_TIMEOUT, "body too slow")),
     };
-    Ok(
-        match Callback::verify(&body, signature.as_deref(), &secrets) {
-            Ok(callback) => {
-                waits.wake(&callback.approval_id);
-                json(StatusCode::OK, r#"{"ok":true}"#.into())
-            }
-            Err(refused) => json(
-                StatusCode::UNAUTHORIZED,
-                serde_json::json!({"error": refused.to_string()}).to_string(),
-            ),
-        },
-    )
+    Ok(receiver.receive(&body, signature.as_deref()))
 }
 
-fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+impl Receiver {
+    /// Announces a verified callback; lets an unverified one that names a waiting request hint.
+    fn receive(&self, body: &[u8], signature: Option<&str>) -> Response<Full<Bytes>> {
+        match Callback::verify(body, signature, &self.secrets) {
+            Ok(callback) => {
+                self.waits.announce(&callback.approval_id);
+                json(StatusCode::OK, "")
+            }
+            Err(CallbackError::InvalidBody(_) | CallbackError::UnknownStatus(_)) => {
+                self.refused(Refusal::MalformedBody);
+                json(StatusCode::BAD_REQUEST, "not a decision")
+            }
+            Err(_) => {
+                self.refused(Refusal::BadSignature);
+                match Callback::parse(body) {
+                    Ok(callback) if !self.waits.hint(&callback.approval_id) => {
+                        self.refused(Refusal::UnknownId)
+                    }
+                    Ok(_) => {}
+                    Err(_) => self.refused(Refusal::MalformedBody),
+                }
+                json(StatusCode::UNAUTHORIZED, "signature not verified")
+            }
+        }
+    }
+
+    /// Logs the first refusal of each cause.
+    fn refused(&self, cause: Refusal) {
+        if !self.logged[cause as usize].swap(true, Ordering::Relaxed) {
+            observe::callback_refused(cause.describe());
+        }
+    }
+}
+
+/// `{"ok": true}` for 200, else `{"error": message}`.
+fn json(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let body = if status.is_success() {
+        serde_json::json!({"ok": true})
+    } else {
+        serde_json::json!({"error": message})
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{Read, Write},
+        net::TcpStream,
+    };
+
+    use super::*;
+
+    /// A listener with short timers, on a free port of this machine.
+    fn listener(connections: usize) -> (Listener, SocketAddr) {
+        let limits = Limits {
+            header_read: Duration::from_millis(100),
+            body_read: Duration::from_millis(100),
+            connections,
+        };
+        let secrets: Arc<[Secret]> = Arc::new([Secret::new("whsec_test")]);
+        let listener = start(
+            "127.0.0.1:0".parse().unwrap(),
+            secrets,
+            Arc::default(),
+            limits,
+        )
+        .unwrap();
+        let addr = listener
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches(CALLBACK_PATH)
+            .parse()
+            .unwrap();
+        (listener, addr)
+    }
+
+    /// A connection whose reads give up after 20 s, so a listener that never closes it fails
+    /// the test instead of hanging it.
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream
+    }
+
+    /// Reads until the server closes the connection; what it sent.
+    fn read_to_close(stream: &mut TcpStream) -> String {
+        let mut answer = Vec::new();
+        match stream.read_to_end(&mut answer) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("the listener did not close the connection: {e}"),
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    #[test]
+    fn a_client_that_sends_nothing_is_closed_after_the_header_timeout() {
+        let (_listener, addr) = listener(8);
+        let mut silent = connect(addr);
+        assert_eq!(read_to_close(&mut silent), "");
+    }
+
+    #[test]
+    fn a_request_head_sent_too_slowly_is_closed() {
+        let (_listener, addr) = listener(8);
+        let mut slow = connect(addr);
+        slow.write_all(b"POST /cheqpoint/callbacks HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        assert!(!read_to_close(&mut slow).contains("200 OK"));
+    }
+
+    #[test]
+    fn a_body_sent_too_slowly_is_answered_408_and_closed() {
+        let (_listener, addr) = listener(8);
+        let mut slow = connect(addr);
+        slow.write_all(
+            b"POST /cheqpoint/callbacks HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"id\"",
+        )
+        .unwrap();
+        assert!(read_to_close(&mut slow).starts_with("HTTP/1.1 408"));
+    }
+
+    #[test]
+    fn a_kept_alive_connection_left_idle_is_closed() {
+        let (_listener, addr) = listener(8);
+        let mut idle = connect(addr);
+        idle.write_all(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let answer = read_to_close(&mut idle);
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+        assert!(
+            !answer.contains("connection: close"),
+            "kept alive: {answer}"
+        );
+    }
+
+    #[test]
+    fn sockets_beyond_the_cap_wait_in_the_backlog_holding_no_descriptor_of_the_process() {
+        let open_descriptors = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let (_listener, addr) = listener(4);
+        let before = open_descriptors();
+        let mut crowd: Vec<TcpStream> = (0..200).map(|_| connect(addr)).collect();
+        // Time for an accept loop without a cap to take them all.
+        std::thread::sleep(Duration::from_millis(300));
+        let held = open_descriptors() - before;
+        // This test's own 200 ends, at most 4 accepted, and room for the other tests' sockets.
+        assert!(
+            held < 200 + 4 + 100,
+            "{held} descriptors for 200 connections"
+        );
+        // Every one of them is served in its turn, and closed for sending nothing.
+        for stream in &mut crowd {
+            assert_eq!(read_to_close(stream), "");
+        }
+    }
 }

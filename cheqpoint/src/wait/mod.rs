@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use poll::PollPolicy;
+use poll::Schedule;
 pub(crate) use push::Waits;
 
 use crate::{
@@ -65,54 +66,75 @@ impl Client {
     }
 
     /// Reads the status (at once when `read_first`, else after the first gap), then on the poll
-    /// schedule, until it is decided or `deadline` passes. A verified callback for the request
-    /// ([`Client::deliver`], or the built-in listener) cuts the current gap short. Transient
-    /// failures (resets, 5xx, 429) are ridden out with backoff; the last one is returned if the
-    /// deadline comes first, or at once when the server's `Retry-After` reaches past the
-    /// deadline. No pause runs past the deadline, and the read made there may take at most
-    /// [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its timeout by
-    /// more than that. A dropped future stops reading at once: nothing runs in the background.
+    /// schedule, until it is decided or `deadline` passes.
+    ///
+    /// With push, a callback for the request ([`Client::deliver`], or the built-in listener)
+    /// cuts the current gap short. While verified callbacks are seen to reach this client, gaps
+    /// follow the safety net ([`PollPolicy::push_safety_net`]); otherwise, and from the moment a
+    /// read finds a decision no callback announced, they follow the polling schedule, so push
+    /// never leaves a decision unseen for longer than polling would (but for the wait whose
+    /// callback went missing, which finds it at its next safety-net read).
+    ///
+    /// Transient failures (resets, 5xx, 429) are ridden out with backoff; the last one is
+    /// returned if the deadline comes first, or at once when the server's `Retry-After` reaches
+    /// past the deadline. No pause runs past the deadline, and the read made there may take at
+    /// most [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its
+    /// timeout by more than that. A dropped future stops reading at once: nothing runs in the
+    /// background.
     pub(crate) async fn poll(
         &self,
         approval_id: &str,
         deadline: Instant,
         read_first: bool,
     ) -> Result<Waited, Error> {
+        let settings = &self.inner.settings;
+        let waits = &self.inner.waits;
+        let trusting = || settings.push && waits.trusted();
         let read_limit = after(deadline, self.last_read_grace());
-        let registration = self.inner.waits.register(approval_id);
-        let mut gaps = self.inner.settings.poll.gaps();
-        let mut pause = if read_first { None } else { gaps.next() };
+        let registration = waits.register(approval_id);
+        let mut schedule = Schedule::new(settings.poll);
+        let mut pause = (!read_first).then(|| Pause::gap(&mut schedule, trusting()));
         let mut failures = 0;
         let mut last_error = None;
         let polling_since = Instant::now();
-        let mut next_progress = after(polling_since, self.inner.settings.progress_interval);
+        let mut next_progress = after(polling_since, settings.progress_interval);
         loop {
-            if let Some(pause) = pause {
+            if let Some(Pause { length, polling }) = pause {
                 let now = Instant::now();
                 if now >= deadline {
                     return out_of_time(last_error, approval_id);
                 }
                 if now >= next_progress {
                     observe::still_awaiting(approval_id, now - polling_since);
-                    next_progress = now + self.inner.settings.progress_interval;
+                    next_progress = now + settings.progress_interval;
                 }
                 // Woken early by a callback, or at the end of the gap.
-                let _ =
-                    tokio::time::timeout(pause.min(deadline - now), registration.woken.notified())
-                        .await;
+                let woken =
+                    tokio::time::timeout(length.min(deadline - now), registration.woken.notified())
+                        .await
+                        .is_ok();
+                if !woken && polling && trusting() {
+                    // Callbacks began to reach this client during the gap: this wait's will too.
+                    pause = Some(Pause::gap(&mut schedule, true));
+                    continue;
+                }
             }
-            let Ok(read) = tokio::time::timeout_at(read_limit.into(), self.read(approval_id)).await
-            else {
+            // Boxed: a wait holds the read's state only while it reads, not while it pauses.
+            let read = Box::pin(self.read(approval_id, read_limit));
+            let Ok(read) = tokio::time::timeout_at(read_limit.into(), read).await else {
                 return out_of_time(last_error, approval_id);
             };
             pause = Some(match read {
                 Ok(approval) if approval.status != Status::Pending => {
+                    if settings.push && pause.is_some() && !registration.announced() {
+                        waits.distrust();
+                    }
                     return Ok(Waited::Decided(Box::new(approval)));
                 }
                 Ok(_) => {
                     failures = 0;
                     last_error = None;
-                    gaps.next().unwrap_or(Duration::from_secs(3))
+                    Pause::gap(&mut schedule, trusting())
                 }
                 Err(failure) if !retry::may_retry_read(failure.kind) => {
                     return Err(failure.error.with_approval_id(approval_id));
@@ -124,16 +146,33 @@ impl Client {
                         return Err(failure.error.with_approval_id(approval_id));
                     }
                     failures += 1;
-                    let delay = self
-                        .inner
-                        .settings
-                        .backoff
-                        .delay(failures - 1, failure.retry_after);
+                    let delay = settings.backoff.delay(failures - 1, failure.retry_after);
                     observe::retrying("status read", &failure.error, delay);
                     last_error = Some(failure.error);
-                    delay
+                    Pause {
+                        length: delay,
+                        polling: false,
+                    }
                 }
             });
+        }
+    }
+}
+
+/// A pause before the next read.
+#[derive(Clone, Copy)]
+struct Pause {
+    length: Duration,
+    /// A gap of the polling schedule (not the safety net's, nor a retry's backoff).
+    polling: bool,
+}
+
+impl Pause {
+    /// The next gap of `schedule`.
+    fn gap(schedule: &mut Schedule, trusting: bool) -> Pause {
+        Pause {
+            length: schedule.next_gap(trusting),
+            polling: !trusting,
         }
     }
 }

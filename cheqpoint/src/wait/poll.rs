@@ -34,7 +34,9 @@ impl PollPolicy {
     }
 
     /// The pace of a wait that expects its decision by callback: the first read after 15 s, then
-    /// gaps doubling to a minute. A callback cuts any gap short.
+    /// gaps doubling to a minute. A callback cuts any gap short. A push client keeps to it only
+    /// while callbacks are seen to reach it (a verified callback came, and no decision since was
+    /// found without one); otherwise its waits poll on their usual schedule.
     pub fn push_safety_net() -> Self {
         PollPolicy {
             first: Duration::from_secs(15),
@@ -59,11 +61,52 @@ impl PollPolicy {
 
     /// The gaps between reads, without end. Saturates instead of overflowing, whatever the
     /// durations (`PollPolicy::fixed(Duration::MAX)` waits as long as it can).
-    pub(crate) fn gaps(self) -> impl Iterator<Item = Duration> {
-        std::iter::successors(Some(self.first), move |gap| {
-            Some(scaled(*gap, self.factor).min(self.max))
-        })
-        .map(|gap| scaled(gap, 0.9 + 0.2 * fastrand::f64()))
+    pub(crate) fn gaps(self) -> Gaps {
+        Gaps {
+            policy: self,
+            next: self.first,
+        }
+    }
+}
+
+/// The gaps of one [`PollPolicy`], each varied by ±10 %.
+pub(crate) struct Gaps {
+    policy: PollPolicy,
+    next: Duration,
+}
+
+impl Gaps {
+    /// The next gap.
+    pub fn next_gap(&mut self) -> Duration {
+        let gap = self.next;
+        self.next = scaled(gap, self.policy.factor).min(self.policy.max);
+        scaled(gap, 0.9 + 0.2 * fastrand::f64())
+    }
+}
+
+/// The gaps of one wait: its client's polling schedule, or the push safety net while callbacks
+/// are trusted. Each keeps its own place, so a wait that goes back to polling resumes it where
+/// it left it.
+pub(crate) struct Schedule {
+    polling: Gaps,
+    safety_net: Gaps,
+}
+
+impl Schedule {
+    pub fn new(polling: PollPolicy) -> Schedule {
+        Schedule {
+            polling: polling.gaps(),
+            safety_net: PollPolicy::push_safety_net().gaps(),
+        }
+    }
+
+    /// The next gap: the safety net's when `trusting` callbacks, else the polling schedule's.
+    pub fn next_gap(&mut self, trusting: bool) -> Duration {
+        if trusting {
+            self.safety_net.next_gap()
+        } else {
+            self.polling.next_gap()
+        }
     }
 }
 
@@ -78,7 +121,8 @@ mod tests {
 
     #[test]
     fn default_gaps_grow_to_three_seconds_and_stay_there() {
-        let gaps: Vec<Duration> = PollPolicy::default().gaps().take(12).collect();
+        let mut gaps = PollPolicy::default().gaps();
+        let gaps: Vec<Duration> = (0..12).map(|_| gaps.next_gap()).collect();
         assert!(gaps[0] >= Duration::from_millis(225) && gaps[0] <= Duration::from_millis(275));
         assert!(gaps[3] > gaps[1]);
         for gap in &gaps[8..] {
@@ -92,7 +136,8 @@ mod tests {
             PollPolicy::fixed(Duration::MAX),
             PollPolicy::backoff(Duration::from_secs(1), Duration::MAX),
         ] {
-            assert!(policy.gaps().take(200).all(|gap| gap > Duration::ZERO));
+            let mut gaps = policy.gaps();
+            assert!((0..200).all(|_| gaps.next_gap() > Duration::ZERO));
         }
     }
 
@@ -100,8 +145,9 @@ mod tests {
     fn five_minutes_cost_at_most_ten_reads_more_than_fixed_three_seconds() {
         let mut elapsed = Duration::ZERO;
         let mut reads = 1;
-        for gap in PollPolicy::default().gaps() {
-            elapsed += gap;
+        let mut gaps = PollPolicy::default().gaps();
+        loop {
+            elapsed += gaps.next_gap();
             if elapsed > Duration::from_secs(300) {
                 break;
             }

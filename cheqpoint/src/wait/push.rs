@@ -1,29 +1,54 @@
-//! Push wake-up: a verified callback wakes the wait on its request, which then confirms the
-//! decision with one read instead of waiting for its next poll.
+//! Push wake-ups: a callback wakes the wait on its request, which then confirms the decision
+//! with one read instead of waiting for its next poll.
+//!
+//! A verified callback *announces* a decision: it wakes the wait once (a replay wakes nothing)
+//! and tells this client that callbacks reach it, so waits may slow to the safety net. An
+//! unverified one only *hints*: it wakes a wait on a known id, at most once per
+//! [`HINT_INTERVAL`], and proves nothing. A decision a read finds that no callback announced
+//! ends that trust: waits go back to the plain polling schedule.
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 use tokio::sync::Notify;
 
 use crate::{Callback, Client};
 
-/// How many callbacks that came before their wait started are remembered (oldest forgotten
+/// How many announcements that came before their wait started are remembered (oldest forgotten
 /// first), so a decision that beats the wait's registration still wakes it.
 const EARLY_CALLBACKS: usize = 1024;
+
+/// The least time between two wake-ups of one wait by unverified callbacks.
+pub(crate) const HINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The waits in flight on one client, by approval id.
 #[derive(Default)]
 pub(crate) struct Waits {
     state: Mutex<State>,
+    /// A verified callback reached this client, and no decision since came without one.
+    trusted: AtomicBool,
 }
 
 #[derive(Default)]
 struct State {
-    waiting: HashMap<String, Vec<Arc<Notify>>>,
+    waiting: HashMap<String, Waiting>,
     early: VecDeque<String>,
+}
+
+/// The waits on one id.
+#[derive(Default)]
+struct Waiting {
+    woken: Vec<Arc<Notify>>,
+    /// A verified callback announced the decision: replays wake nothing.
+    announced: bool,
+    /// When an unverified callback last woke these waits.
+    hinted_at: Option<Instant>,
 }
 
 /// A wait's place in [`Waits`]; leaves it when dropped.
@@ -38,19 +63,30 @@ impl Waits {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers a wait on `approval_id`, already woken when its callback came first.
+    /// True when verified callbacks are reaching this client: waits may rely on them.
+    pub fn trusted(&self) -> bool {
+        self.trusted.load(Ordering::Relaxed)
+    }
+
+    /// A read found a decision no callback announced: callbacks are not to be relied on.
+    pub fn distrust(&self) {
+        self.trusted.store(false, Ordering::Relaxed);
+    }
+
+    /// Registers a wait on `approval_id`, already woken when its announcement came first.
     pub fn register(&self, approval_id: &str) -> Registration<'_> {
         let woken = Arc::new(Notify::new());
         let mut state = self.state();
-        if let Some(at) = state.early.iter().position(|id| id == approval_id) {
-            state.early.remove(at);
+        let early = match state.early.iter().position(|id| id == approval_id) {
+            Some(at) => state.early.remove(at).is_some(),
+            None => false,
+        };
+        let waiting = state.waiting.entry(approval_id.to_owned()).or_default();
+        waiting.announced |= early;
+        if waiting.announced {
             woken.notify_one();
         }
-        state
-            .waiting
-            .entry(approval_id.to_owned())
-            .or_default()
-            .push(Arc::clone(&woken));
+        waiting.woken.push(Arc::clone(&woken));
         Registration {
             waits: self,
             approval_id: approval_id.to_owned(),
@@ -58,28 +94,65 @@ impl Waits {
         }
     }
 
-    /// Wakes every wait on `approval_id`; `false` when none is registered (the id is then
-    /// remembered for a wait that is about to start).
-    pub fn wake(&self, approval_id: &str) -> bool {
+    /// A verified callback for `approval_id`: wakes its waits the first time, nothing on a replay;
+    /// `false` when none is registered (the id is then remembered for a wait about to start).
+    pub fn announce(&self, approval_id: &str) -> bool {
+        self.trusted.store(true, Ordering::Relaxed);
         let mut state = self.state();
-        if let Some(waits) = state.waiting.get(approval_id) {
-            waits.iter().for_each(|woken| woken.notify_one());
+        if let Some(waiting) = state.waiting.get_mut(approval_id) {
+            if !std::mem::replace(&mut waiting.announced, true) {
+                waiting.woken.iter().for_each(|woken| woken.notify_one());
+            }
             return true;
         }
-        if state.early.len() == EARLY_CALLBACKS {
-            state.early.pop_front();
+        if !state.early.iter().any(|id| id == approval_id) {
+            if state.early.len() == EARLY_CALLBACKS {
+                state.early.pop_front();
+            }
+            state.early.push_back(approval_id.to_owned());
         }
-        state.early.push_back(approval_id.to_owned());
         false
+    }
+
+    /// An unverified callback naming `approval_id`: wakes its waits (which read the status at
+    /// once) unless a callback woke them within [`HINT_INTERVAL`]; `false` for an id no wait is
+    /// on.
+    pub fn hint(&self, approval_id: &str) -> bool {
+        let mut state = self.state();
+        let Some(waiting) = state.waiting.get_mut(approval_id) else {
+            return false;
+        };
+        let now = Instant::now();
+        let recent = waiting
+            .hinted_at
+            .is_some_and(|at| now.duration_since(at) < HINT_INTERVAL);
+        if !waiting.announced && !recent {
+            waiting.hinted_at = Some(now);
+            waiting.woken.iter().for_each(|woken| woken.notify_one());
+        }
+        true
+    }
+}
+
+impl Registration<'_> {
+    /// True when a verified callback announced this wait's decision.
+    pub fn announced(&self) -> bool {
+        let state = self.waits.state();
+        state
+            .waiting
+            .get(&self.approval_id)
+            .is_some_and(|waiting| waiting.announced)
     }
 }
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
         let mut state = self.waits.state();
-        if let Some(waits) = state.waiting.get_mut(&self.approval_id) {
-            waits.retain(|woken| !Arc::ptr_eq(woken, &self.woken));
-            if waits.is_empty() {
+        if let Some(waiting) = state.waiting.get_mut(&self.approval_id) {
+            waiting
+                .woken
+                .retain(|woken| !Arc::ptr_eq(woken, &self.woken));
+            if waiting.woken.is_empty() {
                 state.waiting.remove(&self.approval_id);
             }
         }
@@ -87,15 +160,22 @@ impl Drop for Registration<'_> {
 }
 
 impl Client {
-    /// Hands a decision that reached your own callback route to this client: the wait on its
-    /// request wakes at once and confirms the decision with one read. Only a callback read with
-    /// [`Callback::verify`] wakes anything; returns whether a wait of this client was woken.
+    /// Hands a decision that reached your own callback route to this client; returns whether a
+    /// wait of this client is on its request.
     ///
-    /// With [`ClientBuilder::callback_url`](crate::ClientBuilder::callback_url) or
-    /// [`ClientBuilder::listen_for_callbacks`](crate::ClientBuilder::listen_for_callbacks), the
-    /// poll schedule slows to a safety net, as decisions are expected to arrive this way.
+    /// A callback read with [`Callback::verify`] wakes that wait at once (it confirms the
+    /// decision with one read; a replay of the same callback wakes nothing) and tells the client
+    /// that callbacks reach it, so waits slow their polling to a safety net
+    /// ([`PollPolicy::push_safety_net`](crate::PollPolicy::push_safety_net)) while that holds.
+    /// One read with [`Callback::parse`] only hints: the wait reads the status at once, at most
+    /// once a second; it never decides anything.
     pub fn deliver(&self, callback: &Callback) -> bool {
-        callback.is_verified() && self.inner.waits.wake(&callback.approval_id)
+        let waits = &self.inner.waits;
+        if callback.is_verified() {
+            waits.announce(&callback.approval_id)
+        } else {
+            waits.hint(&callback.approval_id)
+        }
     }
 }
 
@@ -107,7 +187,7 @@ mod tests {
     async fn a_wake_reaches_the_registered_wait_and_a_dropped_one_leaves() {
         let waits = Waits::default();
         let registration = waits.register("req_1");
-        assert!(waits.wake("req_1"));
+        assert!(waits.announce("req_1"));
         registration.woken.notified().await; // the permit was kept for the waiter
         drop(registration);
         assert!(waits.state().waiting.is_empty());
@@ -116,17 +196,54 @@ mod tests {
     #[tokio::test]
     async fn a_callback_that_comes_first_wakes_the_wait_that_follows() {
         let waits = Waits::default();
-        assert!(!waits.wake("req_early"));
+        assert!(!waits.announce("req_early"));
         let registration = waits.register("req_early");
         registration.woken.notified().await;
         assert!(waits.state().early.is_empty());
+    }
+
+    /// True when `registration` has been woken since it last looked (and takes the wake-up).
+    fn woken(registration: &Registration<'_>) -> bool {
+        let notified = registration.woken.notified();
+        tokio::pin!(notified);
+        notified.enable()
+    }
+
+    #[test]
+    fn a_replayed_announcement_wakes_nothing_and_is_remembered_once() {
+        let waits = Waits::default();
+        for _ in 0..3 {
+            waits.announce("req_early");
+        }
+        assert_eq!(waits.state().early.len(), 1);
+        let registration = waits.register("req_early");
+        assert!(woken(&registration));
+        assert!(waits.announce("req_early"));
+        assert!(!woken(&registration), "a replay costs no read");
+        assert!(registration.announced());
+    }
+
+    #[test]
+    fn hints_wake_a_known_wait_at_most_once_an_interval_and_prove_nothing() {
+        let waits = Waits::default();
+        assert!(!waits.hint("req_unknown"));
+        let registration = waits.register("req_1");
+        assert!(waits.hint("req_1"));
+        assert!(woken(&registration));
+        assert!(waits.hint("req_1"));
+        assert!(!woken(&registration), "within the interval");
+        assert!(!registration.announced() && !waits.trusted());
+        waits.announce("req_1");
+        assert!(waits.trusted());
+        waits.distrust();
+        assert!(!waits.trusted());
     }
 
     #[test]
     fn unknown_callbacks_are_remembered_within_a_bound() {
         let waits = Waits::default();
         for n in 0..EARLY_CALLBACKS + 10 {
-            waits.wake(&format!("req_{n}"));
+            waits.announce(&format!("req_{n}"));
         }
         assert_eq!(waits.state().early.len(), EARLY_CALLBACKS);
         assert_eq!(

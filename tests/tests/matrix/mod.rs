@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 
 /// The key every matrix emulator takes.
 pub const KEY: &str = "cq_test_fault_matrix";
-/// The limit on one HTTP exchange in the matrix: short, so that stalls cost little.
-pub const HTTP_TIMEOUT: Duration = Duration::from_millis(300);
+/// The limit on one HTTP exchange in the matrix: short, so that stalls cost little, and long
+/// enough for a 10 MB answer to be read (and refused for its size) on two busy cores.
+pub const HTTP_TIMEOUT: Duration = Duration::from_millis(2000);
 /// How many times a create that cannot have been processed is sent.
 pub const CREATE_ATTEMPTS: u32 = 8;
 
@@ -255,7 +256,7 @@ pub async fn plain_emulator() -> Emulator {
     emulator(&Row::new("any:500")).await
 }
 
-/// A client that polls every 20 ms, gives up on an exchange after 300 ms, and backs off from
+/// A client that polls every 20 ms, gives up on an exchange after 2 s, and backs off from
 /// 10 ms to 80 ms.
 pub fn client(emulator: &Emulator, timeout: Duration) -> Client {
     Client::builder()
