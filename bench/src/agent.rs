@@ -45,6 +45,9 @@ pub struct AgentArgs {
     /// Wake waits by callback (push) instead of by polling alone.
     #[arg(long)]
     pub push: bool,
+    /// With `--push`: advertise a callback URL nothing listens on, so no callback ever arrives.
+    #[arg(long)]
+    pub lost_callbacks: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,9 @@ impl AgentArgs {
         ];
         if self.push {
             args.push("--push".into());
+        }
+        if self.lost_callbacks {
+            args.push("--lost-callbacks".into());
         }
         args
     }
@@ -138,7 +144,7 @@ fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
         .base_url(&args.url)
         .timeout(CALL_TIMEOUT);
     let builder = if args.push {
-        crate::push::client_builder(builder)
+        crate::push::client_builder(builder, args.lost_callbacks)
     } else {
         builder
     };
@@ -250,6 +256,7 @@ mod tests {
             warmup: 0.25,
             ramp: 2.0,
             push: true,
+            lost_callbacks: true,
         };
         let parsed = Wrapper::parse_from(std::iter::once("agent".to_owned()).chain(args.to_args()));
         assert_eq!(parsed.args, args);

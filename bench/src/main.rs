@@ -119,11 +119,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: "poll",
         program: rust.clone(),
         push: false,
+        lost_callbacks: false,
     };
     let push = Contender {
         name: "push",
+        program: rust.clone(),
+        push: true,
+        lost_callbacks: false,
+    };
+    let push_lost = Contender {
+        name: "push-lost",
         program: rust,
         push: true,
+        lost_callbacks: true,
     };
     let wanted = |client| cli.clients.is_empty() || cli.clients.contains(&client);
     let (python, python_missing) = if cli.no_python || !wanted(Client::Python) {
@@ -135,6 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     name: "python",
                     program,
                     push: false,
+                    lost_callbacks: false,
                 }),
                 None,
             ),
@@ -174,6 +183,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
                 column.latency = Some(scenarios::latency(contender, &plan, &env).await);
                 tokio::time::sleep(plan.pause).await;
+                if contender.push {
+                    eprintln!("scenario 1, push with every callback lost …");
+                    column.latency_lost = Some(scenarios::latency(&push_lost, &plan, &env).await);
+                    tokio::time::sleep(plan.pause).await;
+                }
             }
         }
         for contender in &contenders {

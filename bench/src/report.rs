@@ -15,6 +15,8 @@ pub type Outcome<T> = Option<Result<T, String>>;
 #[derive(Debug, Default)]
 pub struct Column {
     pub latency: Outcome<Latency>,
+    /// Scenario 1 again with every callback lost (push only).
+    pub latency_lost: Outcome<Latency>,
     pub auto: Outcome<Auto>,
     pub scale: Outcome<Scale>,
 }
@@ -285,6 +287,41 @@ pub fn render(results: &Results) -> String {
         "errors / not run / run twice",
         Better::Neither,
         lat(&|l| (checks_text(&l.checks), None)),
+    );
+    let lost = |pick: fn(&Sample) -> Option<Duration>| {
+        let none = || Cell {
+            text: "–".into(),
+            value: None,
+        };
+        let push = Cell::of(&results.push.latency_lost, |l| {
+            latency_cell(&l.latencies, pick)
+        });
+        [none(), push, none()]
+    };
+    table.row(
+        "",
+        "p50, every callback lost",
+        Better::Neither,
+        lost(Sample::p50),
+    );
+    table.row(
+        "",
+        "p99, every callback lost",
+        Better::Neither,
+        lost(Sample::p99),
+    );
+    let lost_checks = Cell::of(&results.push.latency_lost, |l| {
+        (checks_text(&l.checks), None)
+    });
+    let none = || Cell {
+        text: "–".into(),
+        value: None,
+    };
+    table.row(
+        "",
+        "errors / not run / run twice, every callback lost",
+        Better::Neither,
+        [none(), lost_checks, none()],
     );
 
     let group = format!(
@@ -615,6 +652,19 @@ fn targets_section(results: &Results) -> String {
                 format!("{:.2}", l.requests_per_approval),
             )
         }),
+    );
+    target(
+        &mut out,
+        "push, every callback lost: resume p99 within one polling gap (3 s) of polling's",
+        ok(&results.push.latency_lost)
+            .zip(ok(&results.poll.latency))
+            .and_then(|(lost, poll)| {
+                let (lost, poll) = (lost.latencies.p99()?, poll.latencies.p99()?);
+                Some((
+                    lost <= poll + Duration::from_secs(3),
+                    format!("{} against {}", duration(Some(lost)), duration(Some(poll))),
+                ))
+            }),
     );
     target(
         &mut out,

@@ -90,6 +90,8 @@ pub struct Contender {
     pub name: &'static str,
     pub program: AgentProgram,
     pub push: bool,
+    /// With `push`: callbacks are sent to a URL nothing listens on.
+    pub lost_callbacks: bool,
 }
 
 /// Where agents' standard error goes, and the seed of the decision times.
@@ -352,6 +354,7 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         warmup: 0.0,
         ramp: 0.0,
         push: contender.push,
+        lost_callbacks: contender.lost_callbacks,
     };
     let mut run = Run::start(contender, &args, env, "latency")?;
     run.wait_for(
@@ -446,6 +449,7 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
         warmup: plan.auto_warmup,
         ramp: 0.0,
         push: contender.push,
+        lost_callbacks: contender.lost_callbacks,
     };
     let emulator_before = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -506,6 +510,7 @@ pub async fn scale(
         warmup: 0.0,
         ramp: plan.scale_ramp,
         push: contender.push,
+        lost_callbacks: contender.lost_callbacks,
     };
     let started = Instant::now();
     let mut run = Run::start(contender, &args, env, "scale")?;

@@ -4,6 +4,17 @@
 
 use std::process::Command;
 
+/// The cells of the table's rows whose metric is `metric`: polling, push, Python.
+fn rows<'a>(table: &'a str, metric: &str) -> Vec<[&'a str; 3]> {
+    table
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| line.split('|').map(str::trim).collect::<Vec<_>>())
+        .filter(|cells| cells.len() > 5 && cells[2] == metric)
+        .map(|cells| [cells[3], cells[4], cells[5]])
+        .collect()
+}
+
 #[test]
 fn every_scenario_runs_in_small_and_every_body_runs_once() {
     let output = Command::new(env!("CARGO_BIN_EXE_cheqpoint-bench"))
@@ -18,12 +29,26 @@ fn every_scenario_runs_in_small_and_every_body_runs_once() {
     }
     assert!(!stdout.contains("failed"), "{stdout}\n{stderr}");
     // Scenarios 1 and 3, polling and push: no error, no body left unrun or run twice.
-    let checks: Vec<&str> = stdout
-        .lines()
-        .filter(|line| line.starts_with('|') && line.contains("errors / not run / run twice"))
-        .collect();
+    let checks = rows(&stdout, "errors / not run / run twice");
     assert_eq!(checks.len(), 2, "{stdout}");
-    for line in checks {
-        assert_eq!(line.matches("0 / 0 / 0").count(), 2, "{line}");
+    for [poll, push, _] in checks {
+        assert_eq!((poll, push), ("0 / 0 / 0", "0 / 0 / 0"), "{stdout}");
+    }
+    // Scenario 1 with every callback lost: push still ends every call, by polling.
+    let lost = rows(&stdout, "errors / not run / run twice, every callback lost");
+    assert_eq!(lost.len(), 1, "{stdout}");
+    assert_eq!(lost[0][1], "0 / 0 / 0", "{stdout}");
+    assert!(rows(&stdout, "p99, every callback lost")[0][1].ends_with(" ms"));
+    // Scenario 2, polling and push: calls were made, and none failed.
+    let errors = rows(&stdout, "errors");
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert_eq!(&errors[0][..2], ["0", "0"], "{stdout}");
+    let per_second = rows(&stdout, "calls per second");
+    assert_eq!(per_second.len(), 1, "{stdout}");
+    for calls in &per_second[0][..2] {
+        let calls: f64 = calls
+            .parse()
+            .unwrap_or_else(|_| panic!("{calls:?}: {stdout}"));
+        assert!(calls > 0.0, "{stdout}");
     }
 }
