@@ -75,9 +75,13 @@ impl Playground {
             .await
             .map_err(|e| e.to_string())?;
         let emulator = std::sync::Arc::new(emulator);
+        // Push: the emulator signs each decision and POSTs it to a listener in this process, so
+        // the agent resumes the moment the reviewer decides, not at its next poll.
         let client = Client::builder()
             .api_key("cq_test_playground")
             .base_url(emulator.url())
+            .webhook_secret(PLAYGROUND_WEBHOOK_SECRET)
+            .listen_for_callbacks(([127, 0, 0, 1], 0).into())
             .build()
             .map_err(|e| e.to_string())?;
         println!("review inbox: {}/", emulator.url());
