@@ -8,7 +8,7 @@ use reqwest::{
 };
 
 use crate::{
-    Client, Error, PollPolicy,
+    Client, Error, Journal, PollPolicy,
     client::{Inner, Settings},
     secret::Secret,
     transport::retry::Backoff,
@@ -51,6 +51,7 @@ pub struct ClientBuilder {
     listen: Option<SocketAddr>,
     max_concurrent_requests: usize,
     allow_insecure_http: bool,
+    journal: Option<Journal>,
 }
 
 impl Default for ClientBuilder {
@@ -70,6 +71,7 @@ impl Default for ClientBuilder {
             listen: None,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             allow_insecure_http: false,
+            journal: None,
         }
     }
 }
@@ -183,6 +185,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Records each step of a checkpoint in `journal`, so that an operation makes at most one
+    /// request and an approval runs at most once, across restarts and replicas (see
+    /// [`Journal`]).
+    pub fn journal(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// Refused, each with the fix in the message: no API key; a base URL that is not http(s), or
@@ -289,6 +299,7 @@ impl ClientBuilder {
                     callback_url: self.callback_url,
                     listen: self.listen,
                     max_concurrent_requests: self.max_concurrent_requests,
+                    journal: self.journal,
                 },
                 waits: Default::default(),
                 listener: Default::default(),

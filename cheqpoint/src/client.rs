@@ -10,8 +10,9 @@ use std::{
 use reqwest::Url;
 
 use crate::{
-    Approval, ApprovalRequest, Approved, ClientBuilder, Created, Decision, Error, PollPolicy,
-    Status,
+    Approval, ApprovalRequest, Approved, ClientBuilder, Created, Decision, Error, Journal,
+    PollPolicy, Status,
+    journal::{Flow, Run},
     observe::{self, CallSpan},
     secret::Secret,
     transport::{after, retry::Backoff},
@@ -79,6 +80,7 @@ pub(crate) struct Settings {
     pub callback_url: Option<String>,
     pub listen: Option<SocketAddr>,
     pub max_concurrent_requests: usize,
+    pub journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for Client {
@@ -139,6 +141,7 @@ impl Client {
             .post_creating(
                 &["api", "approvals", "request"],
                 &request.create_body(self.default_callback_url()?.as_deref()),
+                request.idempotency_header().as_deref(),
                 None,
                 deadline,
             )
@@ -151,12 +154,41 @@ impl Client {
     /// `Ok` only when the service reports the request approved; a rejection, a timeout and every
     /// failure are `Err`. When the service reports `details` other than those sent, the approval
     /// is not for this call: [`Error::DetailsMismatch`].
+    ///
+    /// With a [`Journal`], the call does what the journal's table says (re-attach to a pending
+    /// request, [`Error::AlreadyDone`], ...), and an approval it returns counts as run.
     pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
+        let (approved, run) = self.checkpoint_run(request).await?;
+        // With a journal, an approval handed to the caller counts as run: the caller acts on it.
+        run.finish().await?;
+        Ok(approved)
+    }
+
+    /// [`checkpoint`](Client::checkpoint), and the claim on the approved run: with a journal,
+    /// the claim is recorded before this returns, and [`Run::finish`] (or
+    /// [`Run::finish_blocking`]) records the end once the body has returned. Without a journal
+    /// the `Run` holds nothing. What `#[checkpoint]` expansions and [`guard`](Client::guard)
+    /// bracket a body with.
+    pub(crate) async fn checkpoint_run(
+        &self,
+        request: ApprovalRequest,
+    ) -> Result<(Approved, Run), Error> {
         let timeout = request.timeout.unwrap_or(self.inner.settings.timeout);
         let started = Instant::now();
         let span = CallSpan::request("checkpoint", &request);
         let outcome = span
             .run(async {
+                if let Some(journal) = &self.inner.settings.journal {
+                    let flow = Flow {
+                        client: self,
+                        journal,
+                        request: &request,
+                        span: &span,
+                        started,
+                        timeout,
+                    };
+                    return flow.checkpoint().await;
+                }
                 // Boxed: the create's state is freed before the wait, which may be long.
                 let created = Box::pin(self.create(&request, after(started, timeout))).await?;
                 span.created(&created.id);
@@ -165,8 +197,10 @@ impl Client {
                 // net says so; a rule's decision at creation is read at once.
                 let read_first = !self.inner.settings.push || created.status != Status::Pending;
                 let sent = Some(&request.details);
-                self.wait_until(&created.id, started, timeout, sent, read_first)
-                    .await
+                let approved = self
+                    .wait_until(&created.id, started, timeout, sent, read_first)
+                    .await?;
+                Ok((approved, Run::unrecorded()))
             })
             .await;
         span.finish(&outcome, started.elapsed());
@@ -175,13 +209,20 @@ impl Client {
 
     /// Runs `run` with the approval only when the request is approved; otherwise returns the
     /// reason and `run` never starts.
+    ///
+    /// With a [`Journal`], the claim on the run is recorded before `run` starts and its end after
+    /// it returns: if the process dies inside `run`, later calls get [`Error::Interrupted`].
     pub async fn guard<F, Fut, T>(&self, request: ApprovalRequest, run: F) -> Result<T, Error>
     where
         F: FnOnce(Approved) -> Fut,
         Fut: Future<Output = T>,
     {
-        let approved = self.checkpoint(request).await?;
-        Ok(run(approved).await)
+        let (approved, claim) = self.checkpoint_run(request).await?;
+        let output = run(approved).await;
+        // The body ran, so its output is returned. An end that could not be recorded leaves the
+        // run claimed: later calls report it interrupted, never run it again.
+        let _ = claim.finish().await;
+        Ok(output)
     }
 
     /// Resumes waiting on a request created earlier (for example by [`Client::create_request`]
@@ -275,7 +316,13 @@ impl Client {
         let default_callback = self.default_callback_url()?;
         let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
-            .post_creating(&["api", "webhooks", "inbound"], &body, max_wait, deadline)
+            .post_creating(
+                &["api", "webhooks", "inbound"],
+                &body,
+                request.idempotency_header().as_deref(),
+                max_wait,
+                deadline,
+            )
             .await?;
         Decision::from_body(&body)
     }

@@ -1,6 +1,6 @@
 //! The one error type of the crate: every way a call can end without an approval.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Everything that can stop an action from going ahead.
 ///
@@ -171,6 +171,51 @@ pub enum Error {
     )]
     NotConfigured,
 
+    /// With a journal: the operation's approved run finished already. It is not run again.
+    #[error("operation {key} already ran on approval {approval_id}; it is not run again")]
+    AlreadyDone {
+        /// The operation's key.
+        key: String,
+        /// The approval it ran on.
+        approval_id: String,
+        /// When its end was recorded.
+        finished_at: SystemTime,
+    },
+
+    /// With a journal: a run of the operation started and never recorded its end (its process
+    /// died inside the body). It is never run again silently: check what it did, then
+    /// `Journal::forget` the key to ask again.
+    #[error("the run of {} on approval {approval_id} started and never ended; it is not run again", operation(key.as_deref()))]
+    Interrupted {
+        /// The operation's key; `None` for a call without one.
+        key: Option<String>,
+        /// The approval it ran on.
+        approval_id: String,
+        /// When the run was claimed (or found interrupted).
+        started_at: SystemTime,
+    },
+
+    /// With a journal: the operation is being asked or run by another live process (or another
+    /// call of this one).
+    #[error("{} is in progress in another call{}", operation(key.as_deref()), for_approval(approval_id.as_deref()))]
+    InProgress {
+        /// The operation's key; `None` for a call without one.
+        key: Option<String>,
+        /// The approval, once the request exists.
+        approval_id: Option<String>,
+    },
+
+    /// The journal could not be read or written: the call stopped before the step the write
+    /// guards, and the body did not run.
+    #[error("the approval journal failed, so the call was stopped: {message}: {source}")]
+    Journal {
+        /// What the journal was doing.
+        message: String,
+        /// The database's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// `cheqpoint::init` was called a second time.
     #[error("cheqpoint::init was called more than once; the first client stays in use")]
     AlreadyInitialized,
@@ -185,10 +230,13 @@ impl Error {
             | Error::UnknownStatus { approval_id, .. }
             | Error::DetailsMismatch { approval_id }
             | Error::InvalidEdit { approval_id, .. }
-            | Error::ReadonlyChanged { approval_id, .. } => Some(approval_id),
+            | Error::ReadonlyChanged { approval_id, .. }
+            | Error::AlreadyDone { approval_id, .. }
+            | Error::Interrupted { approval_id, .. } => Some(approval_id),
             Error::Api { approval_id, .. }
             | Error::Transport { approval_id, .. }
-            | Error::InvalidResponse { approval_id, .. } => approval_id.as_deref(),
+            | Error::InvalidResponse { approval_id, .. }
+            | Error::InProgress { approval_id, .. } => approval_id.as_deref(),
             _ => None,
         }
     }
@@ -218,6 +266,11 @@ impl Error {
 fn for_approval(id: Option<&str>) -> String {
     id.map(|id| format!(" for approval {id}"))
         .unwrap_or_default()
+}
+
+/// An operation in words: its key, or "the operation" for a call without one.
+fn operation(key: Option<&str>) -> String {
+    key.map_or_else(|| "the operation".into(), |key| format!("operation {key}"))
 }
 
 fn rejected_message(

@@ -138,6 +138,18 @@
 //! wakes the wait, which confirms the decision with one read; polling then only stands by as a
 //! safety net ([`PollPolicy::push_safety_net`]).
 //!
+//! # Durable approvals
+//!
+//! With a [`Journal`] ([`ClientBuilder::journal`]; SQLite or PostgreSQL, behind features), one
+//! operation — its [`key`](ApprovalRequest::key), or its action and details — makes at most one
+//! request however often its process restarts or however many replicas call it, and one approval
+//! runs its body at most once: a pending request is re-attached, an approved one runs once, a
+//! finished one is [`Error::AlreadyDone`], one whose process died inside the body is
+//! [`Error::Interrupted`] (never run again), one running elsewhere is [`Error::InProgress`]. Each
+//! step is written before the step it guards; a journal that cannot be written fails the call
+//! closed ([`Error::Journal`]). The whole state table is in [`Journal`]'s docs, each row with its
+//! test.
+//!
 //! # Observability
 //!
 //! With the `tracing` feature (on by default), each waiting call is a `cheqpoint` span with the
@@ -156,6 +168,8 @@
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
 //! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
 //! | `rig` | no | `cheqpoint::rig::Gated`: any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
+//! | `sqlite` | no | `Journal::sqlite`: durable approvals in one local file (SQLite compiled in; needs Rust 1.89, as `rusqlite` does) |
+//! | `postgres` | no | `Journal::postgres`: durable approvals shared by replicas (`tokio-postgres`, without TLS) |
 //!
 //! The blocking form of `#[checkpoint]` (a plain `fn`) needs no feature. For your own tests, add
 //! `cheqpoint-emulator` as a dev-dependency: an in-process stand-in for the service with a
@@ -177,6 +191,7 @@
 //! | `error` | the one [`Error`] |
 //! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
 //! | `observe` | the `tracing` spans and events |
+//! | `journal` | durable approvals: the [`Journal`], its SQLite and PostgreSQL stores, the state table a checkpoint goes through with one, the claim on a run |
 //! | `gate` | what `#[checkpoint]` expansions call (`__private`), the reading of a verdict into parameters, and the JSON comparison of edits |
 
 #![warn(missing_docs)]
@@ -186,6 +201,7 @@ mod client;
 mod error;
 mod gate;
 mod global;
+mod journal;
 use gate::json_eq;
 mod observe;
 #[cfg(test)]
@@ -204,6 +220,7 @@ pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use client::Client;
 pub use error::Error;
 pub use global::{global, init};
+pub use journal::{DEFAULT_RETENTION, Journal, Unfinished};
 pub use request::{ApprovalRequest, Priority, RiskLevel};
 pub use response::{Approval, Approved, Created, Decision, Status};
 pub use trace::{StepKind, Trace, TraceStep};

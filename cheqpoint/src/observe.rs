@@ -6,7 +6,7 @@
 
 use std::{future::Future, time::Duration};
 
-use crate::{ApprovalRequest, Approved, Decision, Error};
+use crate::{ApprovalRequest, Approved, Decision, Error, journal::Run};
 
 /// The span of one call that may wait for a person.
 pub(crate) struct CallSpan {
@@ -152,11 +152,7 @@ pub(crate) trait Outcome {
 impl Outcome for Result<Approved, Error> {
     fn fields(&self) -> (Option<&str>, &'static str, Option<bool>) {
         match self {
-            Ok(approved) => (
-                Some(&approved.approval_id),
-                "approved",
-                Some(approved.auto_decided),
-            ),
+            Ok(approved) => approved_fields(approved),
             Err(error) => error_fields(error),
         }
     }
@@ -164,6 +160,28 @@ impl Outcome for Result<Approved, Error> {
     fn error(&self) -> Option<&Error> {
         self.as_ref().err()
     }
+}
+
+impl Outcome for Result<(Approved, Run), Error> {
+    fn fields(&self) -> (Option<&str>, &'static str, Option<bool>) {
+        match self {
+            Ok((approved, _)) => approved_fields(approved),
+            Err(error) => error_fields(error),
+        }
+    }
+
+    fn error(&self) -> Option<&Error> {
+        self.as_ref().err()
+    }
+}
+
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+fn approved_fields(approved: &Approved) -> (Option<&str>, &'static str, Option<bool>) {
+    (
+        Some(&approved.approval_id),
+        "approved",
+        Some(approved.auto_decided),
+    )
 }
 
 impl Outcome for Result<Decision, Error> {
@@ -184,6 +202,9 @@ fn error_fields(error: &Error) -> (Option<&str>, &'static str, Option<bool>) {
     let (decision, auto_decided) = match error {
         Error::Rejected { auto_decided, .. } => ("rejected", Some(*auto_decided)),
         Error::Timeout { .. } => ("timeout", None),
+        Error::AlreadyDone { .. } => ("already_done", None),
+        Error::Interrupted { .. } => ("interrupted", None),
+        Error::InProgress { .. } => ("in_progress", None),
         _ => ("error", None),
     };
     (error.approval_id(), decision, auto_decided)

@@ -33,6 +33,9 @@ pub struct ApprovalRequest {
     pub(crate) priority: Option<Priority>,
     pub(crate) agent_name: Option<String>,
     pub(crate) metadata: Option<Value>,
+    pub(crate) key: Option<String>,
+    /// Set by the journal: the `Idempotency-Key` recorded with the operation.
+    pub(crate) idempotency_key: Option<String>,
 }
 
 /// The coarse risk the short-wait endpoint takes (`riskLevel`).
@@ -88,6 +91,8 @@ impl ApprovalRequest {
             priority: None,
             agent_name: None,
             metadata: None,
+            key: None,
+            idempotency_key: None,
         }
     }
 
@@ -160,6 +165,23 @@ impl ApprovalRequest {
     pub fn metadata(mut self, metadata: Value) -> Self {
         self.metadata = Some(metadata);
         self
+    }
+
+    /// The identity of one logical operation (e.g. `refund-8842`): with a
+    /// [`Journal`](crate::Journal), calls with one key make at most one request and run at most
+    /// once (see the table there); without one, the key only sets the create's
+    /// `Idempotency-Key`, the same for every call with the key.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The `Idempotency-Key` the create carries: the journal's for its operation, else one made
+    /// from the key.
+    pub(crate) fn idempotency_header(&self) -> Option<String> {
+        self.idempotency_key
+            .clone()
+            .or_else(|| self.key.as_deref().map(crate::journal::idempotency_key))
     }
 
     /// The action name.

@@ -48,11 +48,13 @@ impl Client {
     /// while there is time before `deadline`, which also bounds each attempt (with
     /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
     /// (`Retry-After`) gets the failure returned at once. Every attempt carries the same
-    /// `Idempotency-Key`.
+    /// `Idempotency-Key`: `idempotency_key` when given (a journal's, or one made from the
+    /// request's key), else one made for this call.
     pub(crate) async fn post_creating(
         &self,
         path: &[&str],
         body: &impl Serialize,
+        idempotency_key: Option<&str>,
         held: Option<Duration>,
         deadline: Instant,
     ) -> Result<Vec<u8>, Error> {
@@ -62,7 +64,8 @@ impl Client {
         } else {
             Lane::Short
         };
-        let idempotency_key = format!("cq-{:032x}", fastrand::u128(..));
+        let idempotency_key = idempotency_key
+            .map_or_else(|| format!("cq-{:032x}", fastrand::u128(..)), str::to_owned);
         let mut attempt = 0;
         loop {
             let time_left = limit.saturating_duration_since(Instant::now());

@@ -1,0 +1,294 @@
+//! The state machine of a checkpoint with a journal (the table in [`Journal`]'s docs): find the
+//! operation's entry, and from where it stands send, re-attach, claim, or refuse. Every move is
+//! a compare-and-set on the entry, so when two processes race for one step exactly one makes it
+//! and the other looks again.
+
+use std::time::{Duration, Instant};
+
+use super::{
+    Journal, failed, identity,
+    observe::{Event, report},
+    row::{Row, State, now_ms, time_of},
+    run::Run,
+    store::StoreError,
+};
+use crate::{
+    ApprovalRequest, Approved, Client, Error, Status,
+    observe::{self as call_observe, CallSpan},
+    transport::after,
+};
+
+/// How often a call whose create another live process is sending looks for its id.
+const SENDER_POLL: Duration = Duration::from_millis(50);
+
+/// One checkpoint going through the journal.
+pub(crate) struct Flow<'a> {
+    pub client: &'a Client,
+    pub journal: &'a Journal,
+    pub request: &'a ApprovalRequest,
+    pub span: &'a CallSpan,
+    pub started: Instant,
+    pub timeout: Duration,
+}
+
+/// What a step did: the call ended, or the entry moved under it and it looks again.
+type Step = Result<Option<(Approved, Run)>, Error>;
+
+impl Flow<'_> {
+    /// Asks for approval of the request's operation unless the journal says it is asked, done,
+    /// refused or running already; on approval, claims the run.
+    pub async fn checkpoint(&self) -> Result<(Approved, Run), Error> {
+        self.request.validate()?;
+        let operation = identity::operation(
+            self.request.key.as_deref(),
+            &self.request.action,
+            &self.request.details,
+        );
+        loop {
+            let found = self.store(self.journal.store().get(&operation)).await?;
+            let step = match found {
+                None => self.record_and_send(&operation).await,
+                Some(row) => self.resume(row).await,
+            };
+            if let Some(done) = step? {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// Records a new operation, then sends its create.
+    async fn record_and_send(&self, operation: &str) -> Step {
+        let now = now_ms();
+        let row = Row {
+            operation: operation.to_owned(),
+            key: self.request.key.clone(),
+            action: self.request.action.clone(),
+            details: self.request.details.to_string(),
+            idempotency_key: identity::random_token(),
+            approval_id: None,
+            state: State::Sending,
+            owner: Some(self.journal.store().owner().to_owned()),
+            version: 0,
+            created_ms: now,
+            updated_ms: now,
+        };
+        if !self.store(self.journal.store().insert(&row)).await? {
+            return Ok(None);
+        }
+        self.send(row).await
+    }
+
+    /// Goes on from an entry found in the journal.
+    async fn resume(&self, row: Row) -> Step {
+        let key = row.key.as_deref();
+        match row.state {
+            State::Sending => match &row.owner {
+                Some(owner) if self.store(self.journal.store().is_alive(owner)).await? => {
+                    self.await_sender(&row).await
+                }
+                _ => {
+                    let taken = row.moved(State::Sending, Some(self.journal.store().owner()));
+                    if !self.store(self.journal.store().update(&taken)).await? {
+                        return Ok(None);
+                    }
+                    report(Event::Resent, key, None);
+                    self.send(taken).await
+                }
+            },
+            State::Pending => {
+                report(Event::Reattached, key, row.approval_id.as_deref());
+                self.wait_and_claim(row, true).await
+            }
+            State::Running => match &row.owner {
+                Some(owner) if self.store(self.journal.store().is_alive(owner)).await? => {
+                    Err(Error::InProgress {
+                        key: row.key.clone(),
+                        approval_id: row.approval_id.clone(),
+                    })
+                }
+                _ => self.report_interrupted(row).await,
+            },
+            State::Interrupted if row.key.is_some() => Err(interrupted(&row)),
+            State::Finished if row.key.is_some() => {
+                report(Event::AlreadyDone, key, row.approval_id.as_deref());
+                Err(Error::AlreadyDone {
+                    key: row.key.clone().unwrap_or_default(),
+                    approval_id: row.approval_id.clone().unwrap_or_default(),
+                    finished_at: time_of(row.updated_ms),
+                })
+            }
+            State::Rejected if row.key.is_some() => Err(self.rejection_again(&row).await),
+            // A call without a key never takes an ended operation as a reason to refuse: the
+            // entry goes, and the call asks anew.
+            State::Finished | State::Rejected | State::Interrupted => {
+                self.store(self.journal.store().delete(&row.operation, row.version))
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Waits while another live process sends the create, until its id is recorded (or that
+    /// process dies, and this call sends it again). Past the call's timeout: in progress.
+    async fn await_sender(&self, row: &Row) -> Step {
+        let deadline = after(self.started, self.timeout);
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Error::InProgress {
+                key: row.key.clone(),
+                approval_id: None,
+            });
+        }
+        tokio::time::sleep(SENDER_POLL.min(deadline - now)).await;
+        Ok(None)
+    }
+
+    /// Sends the create of `row` (held by this process), records its id, and waits.
+    async fn send(&self, row: Row) -> Step {
+        let mut request = self.request.clone();
+        request.idempotency_key = Some(row.idempotency_key.clone());
+        let created = match self
+            .client
+            .create(&request, after(self.started, self.timeout))
+            .await
+        {
+            Ok(created) => created,
+            Err(error) => {
+                // The service may have the request: the entry stays, let go, so that the next
+                // call sends it again with the same Idempotency-Key.
+                let released = row.moved(State::Sending, None);
+                let _ = self.journal.store().update(&released).await;
+                return Err(error);
+            }
+        };
+        let pending = Row {
+            approval_id: Some(created.id.clone()),
+            ..row.moved(State::Pending, None)
+        };
+        if !self.store(self.journal.store().update(&pending)).await? {
+            return Err(Error::Journal {
+                message: format!("could not record request {}", created.id),
+                source: "the journal entry was changed by another process".into(),
+            });
+        }
+        self.span.created(&created.id);
+        // With push, a pending request is not read again until a callback or the safety net
+        // says so; a rule's decision at creation is read at once.
+        let read_first = !self.client.inner.settings.push || created.status != Status::Pending;
+        self.wait_and_claim(pending, read_first).await
+    }
+
+    /// Waits for the decision on the request of `row`; on approval claims the run, on a
+    /// rejection records it.
+    async fn wait_and_claim(&self, row: Row, read_first: bool) -> Step {
+        let Some(approval_id) = row.approval_id.clone() else {
+            return Err(failed(
+                "read the journal",
+                "a pending entry has no request id".into(),
+            ));
+        };
+        self.span.created(&approval_id);
+        call_observe::awaiting(&approval_id, None);
+        let waited = self
+            .client
+            .wait_until(
+                &approval_id,
+                self.started,
+                self.timeout,
+                Some(&self.request.details),
+                read_first,
+            )
+            .await;
+        match waited {
+            Ok(approved) => {
+                report(Event::Claiming, row.key.as_deref(), Some(&approval_id));
+                let claimed = row.moved(State::Running, Some(self.journal.store().owner()));
+                if !self.store(self.journal.store().update(&claimed)).await? {
+                    return Ok(None);
+                }
+                report(Event::Claimed, row.key.as_deref(), Some(&approval_id));
+                Ok(Some((
+                    approved,
+                    Run::claimed(self.journal.clone(), claimed),
+                )))
+            }
+            Err(
+                error @ Error::Rejected {
+                    retryable: false, ..
+                },
+            ) if row.key.is_some() => {
+                let rejected = row.moved(State::Rejected, None);
+                self.store(self.journal.store().update(&rejected)).await?;
+                Err(error)
+            }
+            Err(error @ Error::Rejected { .. }) => {
+                // Asked again next time: rejected by the system, or a call without a key.
+                self.store(self.journal.store().delete(&row.operation, row.version))
+                    .await?;
+                Err(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Records that the run of `row`, whose holder is dead, never ended, and says so. A call
+    /// without a key says it once; the entry then goes.
+    async fn report_interrupted(&self, row: Row) -> Step {
+        let recorded = if row.key.is_some() {
+            self.store(
+                self.journal
+                    .store()
+                    .update(&row.moved(State::Interrupted, None)),
+            )
+            .await?
+        } else {
+            self.store(self.journal.store().delete(&row.operation, row.version))
+                .await?
+        };
+        if !recorded {
+            return Ok(None);
+        }
+        Err(interrupted(&row))
+    }
+
+    /// The rejection a person gave the operation's request, read again from the service.
+    async fn rejection_again(&self, row: &Row) -> Error {
+        let approval_id = row.approval_id.clone().unwrap_or_default();
+        match self.client.get_request(&approval_id).await {
+            Ok(record) if record.status == Status::Rejected => record.rejection(),
+            Ok(_) => Error::Rejected {
+                approval_id,
+                note: None,
+                reason_code: None,
+                auto_decided: false,
+                rule_name: None,
+                retryable: false,
+            },
+            Err(error) => error,
+        }
+    }
+
+    /// A store's answer, its failure made the error that fails the call closed.
+    async fn store<T>(
+        &self,
+        answer: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, Error> {
+        answer
+            .await
+            .map_err(|error| failed("read or write the journal", error))
+    }
+}
+
+/// The error of an interrupted run, with its event.
+fn interrupted(row: &Row) -> Error {
+    report(
+        Event::Interrupted,
+        row.key.as_deref(),
+        row.approval_id.as_deref(),
+    );
+    Error::Interrupted {
+        key: row.key.clone(),
+        approval_id: row.approval_id.clone().unwrap_or_default(),
+        started_at: time_of(row.updated_ms),
+    }
+}

@@ -1,0 +1,79 @@
+//! What names an operation in the journal: the caller's key, or the action and the details; and
+//! the tokens the journal makes (idempotency keys, owner names).
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The journal's name for an operation: `key:<key>` when the caller gave a key, else
+/// `call:<action>:<digest of the details>`, the same for the same details in any key order.
+pub(crate) fn operation(key: Option<&str>, action: &str, details: &Value) -> String {
+    match key {
+        Some(key) => format!("key:{key}"),
+        None => format!("call:{action}:{}", digest(&canonical(details))),
+    }
+}
+
+/// The `Idempotency-Key` of a call with `key` and no journal: the same for every call with the
+/// key, and not the key itself (which may hold what a header cannot).
+pub(crate) fn idempotency_key(key: &str) -> String {
+    format!("cheqpoint-key-{}", &digest(key)[..32])
+}
+
+/// 128 random bits in hex: an idempotency key for a new journal entry, or an owner name.
+pub(crate) fn random_token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+fn digest(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// `value` as JSON text with the keys of every object in order, whatever order they came in.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let fields: Vec<String> = entries
+                .into_iter()
+                .map(|(key, value)| format!("{}:{}", Value::from(key.as_str()), canonical(value)))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_details_in_any_order_name_one_operation() {
+        let a = json!({"to": "a@example.com", "body": {"x": 1, "y": [1, {"b": 2, "a": 1}]}});
+        let b: Value = serde_json::from_str(
+            r#"{"body": {"y": [1, {"a": 1, "b": 2}], "x": 1}, "to": "a@example.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(operation(None, "send", &a), operation(None, "send", &b));
+        assert_ne!(operation(None, "send", &a), operation(None, "other", &a));
+        assert_ne!(
+            operation(None, "send", &a),
+            operation(None, "send", &json!({"to": "b@example.com"}))
+        );
+        assert_eq!(operation(Some("k-1"), "send", &a), "key:k-1");
+    }
+
+    #[test]
+    fn a_key_gives_one_header_value_that_does_not_show_it() {
+        assert_eq!(idempotency_key("order 8842"), idempotency_key("order 8842"));
+        assert_ne!(idempotency_key("order 8842"), idempotency_key("order 8843"));
+        assert!(!idempotency_key("order 8842").contains("8842"));
+        assert_ne!(random_token(), random_token());
+    }
+}

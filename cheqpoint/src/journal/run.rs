@@ -1,0 +1,87 @@
+//! The claim on an approved run: recorded before the body starts, ended after it returns.
+
+use super::{
+    Journal, failed,
+    row::{Row, State},
+};
+use crate::Error;
+
+/// The claim on one approved run. With a journal, the claim is in the journal before this
+/// exists; [`finish`](Run::finish) records the end once the body has returned. A run dropped
+/// without `finish` (the body panicked, or the process died) stays claimed: later calls with its
+/// key get [`Error::Interrupted`], never a second run. Without a journal it holds nothing.
+#[must_use = "call `finish` after the body, or later calls report the run as interrupted"]
+#[derive(Debug)]
+pub(crate) struct Run {
+    claim: Option<(Journal, Row)>,
+}
+
+impl Run {
+    /// A run no journal records.
+    pub fn unrecorded() -> Run {
+        Run { claim: None }
+    }
+
+    /// A run claimed by `row` (already written) in `journal`.
+    pub(super) fn claimed(journal: Journal, row: Row) -> Run {
+        Run {
+            claim: Some((journal, row)),
+        }
+    }
+
+    /// Records that the body returned. [`Error::Journal`] when the end could not be recorded
+    /// (the entry then stays claimed, and later calls report the run as interrupted).
+    pub async fn finish(self) -> Result<(), Error> {
+        let Some((journal, claimed)) = self.claim else {
+            return Ok(());
+        };
+        let finished = claimed.moved(State::Finished, None);
+        let recorded = journal
+            .store()
+            .update(&finished)
+            .await
+            .map_err(|error| failed("record the end of the run", error))?;
+        if !recorded {
+            return Err(Error::Journal {
+                message: format!(
+                    "could not record the end of the run of approval {}",
+                    claimed.approval_id.as_deref().unwrap_or_default()
+                ),
+                source: "the journal entry was changed by another process".into(),
+            });
+        }
+        journal.prune_now_and_then().await;
+        Ok(())
+    }
+
+    /// [`finish`](Run::finish) from a blocking fn, waiting on this thread as
+    /// [`crate::runtime::block_on`] does.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "for the expansion of a blocking #[checkpoint] fn")
+    )]
+    pub fn finish_blocking(self) -> Result<(), Error> {
+        crate::runtime::block_on(self.finish())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_a_journal_finishes_from_a_plain_thread() {
+        let finished = std::thread::spawn(|| Run::unrecorded().finish_blocking())
+            .join()
+            .expect("the thread ends");
+        assert!(finished.is_ok());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn finishing_blocking_on_a_current_thread_runtime_is_refused() {
+        assert!(matches!(
+            Run::unrecorded().finish_blocking(),
+            Err(Error::BlockingInRuntime)
+        ));
+    }
+}

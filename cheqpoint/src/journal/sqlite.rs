@@ -1,0 +1,255 @@
+//! The SQLite store: one local file, shared by the processes of one machine. Writes go through
+//! WAL with `synchronous = FULL`, so an entry is on disk when its write returns; the writes of
+//! calls in flight together share one transaction and one `fsync` ([`GroupCommit`]). A process shows
+//! it is alive by holding an exclusive lock on a file of its own beside the database
+//! (`<database>.owners/<owner>.lock`): the operating system drops the lock when the process
+//! dies, however it dies.
+
+use std::{
+    fs::{self, File, TryLockError},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OptionalExtension, params, types::Type};
+
+use super::{
+    group_commit::GroupCommit,
+    row::{Row, State},
+    store::{Answer, COLUMNS, SCHEMA, Store, StoreError},
+};
+
+/// How long a write waits for another process's transaction before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A journal in a SQLite file.
+pub(crate) struct SqliteStore {
+    connection: GroupCommit,
+    owners: PathBuf,
+    owner: String,
+    /// Held locked for as long as this store lives: what [`Store::is_alive`] looks for.
+    _alive: File,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the journal at `path`.
+    #[allow(
+        clippy::incompatible_msrv,
+        reason = "the sqlite feature needs Rust 1.89, as rusqlite does"
+    )]
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.execute_batch(SCHEMA)?;
+        let mut owners = path.as_os_str().to_owned();
+        owners.push(".owners");
+        let owners = PathBuf::from(owners);
+        fs::create_dir_all(&owners)?;
+        let owner = super::identity::random_token();
+        let alive = File::create(owners.join(format!("{owner}.lock")))?;
+        alive.lock()?;
+        Ok(SqliteStore {
+            connection: GroupCommit::start(connection)?,
+            owners,
+            owner,
+            _alive: alive,
+        })
+    }
+
+    /// Runs `work` in the connection's next transaction (see [`GroupCommit`]).
+    fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Answer<'_, T> {
+        Box::pin(self.connection.run(work))
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // The lock goes with the file handle; the file is only tidied away.
+        let _ = fs::remove_file(self.owners.join(format!("{}.lock", self.owner)));
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
+        let row = row.clone();
+        self.with(move |connection| {
+            let inserted = connection.execute(
+                &format!(
+                    "INSERT INTO cheqpoint_journal ({COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     ON CONFLICT (operation) DO NOTHING"
+                ),
+                params![
+                    row.operation,
+                    row.key,
+                    row.action,
+                    row.details,
+                    row.idempotency_key,
+                    row.approval_id,
+                    row.state.as_str(),
+                    row.owner,
+                    row.version,
+                    row.created_ms,
+                    row.updated_ms
+                ],
+            )?;
+            Ok(inserted == 1)
+        })
+    }
+
+    fn get<'a>(&'a self, operation: &'a str) -> Answer<'a, Option<Row>> {
+        let operation = operation.to_owned();
+        self.with(move |connection| {
+            connection
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = ?1"),
+                    [operation],
+                    read_row,
+                )
+                .optional()
+        })
+    }
+
+    fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
+        let row = row.clone();
+        self.with(move |connection| {
+            let updated = connection.execute(
+                "UPDATE cheqpoint_journal SET approval_id = ?1, state = ?2, owner = ?3, \
+                 version = ?4, updated_ms = ?5 WHERE operation = ?6 AND version = ?7",
+                params![
+                    row.approval_id,
+                    row.state.as_str(),
+                    row.owner,
+                    row.version,
+                    row.updated_ms,
+                    row.operation,
+                    row.version - 1
+                ],
+            )?;
+            Ok(updated == 1)
+        })
+    }
+
+    fn delete<'a>(&'a self, operation: &'a str, version: i64) -> Answer<'a, bool> {
+        let operation = operation.to_owned();
+        self.with(move |connection| {
+            let deleted = connection.execute(
+                "DELETE FROM cheqpoint_journal WHERE operation = ?1 AND version = ?2",
+                params![operation, version],
+            )?;
+            Ok(deleted == 1)
+        })
+    }
+
+    fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool> {
+        let operation = operation.to_owned();
+        self.with(move |connection| {
+            let deleted = connection.execute(
+                "DELETE FROM cheqpoint_journal WHERE operation = ?1",
+                [operation],
+            )?;
+            Ok(deleted == 1)
+        })
+    }
+
+    fn in_states<'a>(&'a self, states: &'a [&'a str]) -> Answer<'a, Vec<Row>> {
+        let states = json_list(states);
+        self.with(move |connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {COLUMNS} FROM cheqpoint_journal \
+                 WHERE state IN (SELECT value FROM json_each(?1)) ORDER BY created_ms"
+            ))?;
+            let rows = statement.query_map([states], read_row)?;
+            rows.collect()
+        })
+    }
+
+    fn prune<'a>(&'a self, states: &'a [&'a str], before_ms: i64) -> Answer<'a, u64> {
+        let states = json_list(states);
+        self.with(move |connection| {
+            let deleted = connection.execute(
+                "DELETE FROM cheqpoint_journal \
+                 WHERE state IN (SELECT value FROM json_each(?1)) AND updated_ms < ?2",
+                params![states, before_ms],
+            )?;
+            Ok(deleted as u64)
+        })
+    }
+
+    fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn is_alive<'a>(&'a self, owner: &'a str) -> Answer<'a, bool> {
+        if owner == self.owner {
+            return Box::pin(async { Ok(true) });
+        }
+        let path = self.owners.join(format!("{}.lock", file_name(owner)));
+        Box::pin(async move { tokio::task::spawn_blocking(move || holds_lock(&path)).await? })
+    }
+}
+
+/// True while some process holds the lock on `path`; a lock file left by a dead process is
+/// removed.
+#[allow(
+    clippy::incompatible_msrv,
+    reason = "the sqlite feature needs Rust 1.89, as rusqlite does"
+)]
+fn holds_lock(path: &Path) -> Result<bool, StoreError> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(error.into()),
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            drop(file);
+            let _ = fs::remove_file(path);
+            Ok(false)
+        }
+        Err(TryLockError::WouldBlock) => Ok(true),
+        Err(TryLockError::Error(error)) => Err(error.into()),
+    }
+}
+
+/// An owner name as a file name: only the characters an owner this store made can hold.
+fn file_name(owner: &str) -> String {
+    owner
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// A list of states as the JSON array `json_each` reads.
+fn json_list(states: &[&str]) -> String {
+    serde_json::Value::from(states.to_vec()).to_string()
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let state: String = row.get(6)?;
+    let state = State::parse(&state).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            6,
+            Type::Text,
+            format!("unknown journal state {state:?}").into(),
+        )
+    })?;
+    Ok(Row {
+        operation: row.get(0)?,
+        key: row.get(1)?,
+        action: row.get(2)?,
+        details: row.get(3)?,
+        idempotency_key: row.get(4)?,
+        approval_id: row.get(5)?,
+        state,
+        owner: row.get(7)?,
+        version: row.get(8)?,
+        created_ms: row.get(9)?,
+        updated_ms: row.get(10)?,
+    })
+}

@@ -1,0 +1,64 @@
+//! What a journal needs of a database: a handful of atomic operations on entries, and a way to
+//! tell whether the process that holds an entry is still alive. The SQLite and PostgreSQL stores
+//! implement it; the state machine (`flow.rs`) is written once above it.
+
+use std::{future::Future, pin::Pin};
+
+use super::row::Row;
+
+/// The table, as both databases create it (SQLite reads `BIGINT` as its integer).
+pub(crate) const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS cheqpoint_journal (
+        operation TEXT PRIMARY KEY,
+        key TEXT,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        approval_id TEXT,
+        state TEXT NOT NULL,
+        owner TEXT,
+        version BIGINT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        updated_ms BIGINT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS cheqpoint_journal_state ON cheqpoint_journal (state, updated_ms);";
+
+/// The columns of a row, in the order the stores read them.
+pub(crate) const COLUMNS: &str = "operation, key, action, details, idempotency_key, approval_id, \
+                                  state, owner, version, created_ms, updated_ms";
+
+/// A store's answer, boxed so that the journal can hold any store behind one type.
+pub(crate) type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A failure of the database, in its own words.
+pub(crate) type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A database that keeps journal entries. Every write is durable when its answer arrives.
+pub(crate) trait Store: Send + Sync {
+    /// Inserts `row` unless an entry for its operation exists; true when inserted.
+    fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool>;
+
+    /// The entry of `operation`, if any.
+    fn get<'a>(&'a self, operation: &'a str) -> Answer<'a, Option<Row>>;
+
+    /// Replaces the entry by `row` if it is still at `row.version - 1`; true when replaced.
+    fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool>;
+
+    /// Deletes the entry of `operation` if it is still at `version`; true when deleted.
+    fn delete<'a>(&'a self, operation: &'a str, version: i64) -> Answer<'a, bool>;
+
+    /// Deletes the entry of a key whatever its state; true when there was one.
+    fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool>;
+
+    /// The entries in one of `states`, oldest first.
+    fn in_states<'a>(&'a self, states: &'a [&'a str]) -> Answer<'a, Vec<Row>>;
+
+    /// Deletes the entries in one of `states` last changed before `before_ms`; how many.
+    fn prune<'a>(&'a self, states: &'a [&'a str], before_ms: i64) -> Answer<'a, u64>;
+
+    /// The name this process holds entries under.
+    fn owner(&self) -> &str;
+
+    /// True while the process that holds entries as `owner` is alive (this one included).
+    fn is_alive<'a>(&'a self, owner: &'a str) -> Answer<'a, bool>;
+}

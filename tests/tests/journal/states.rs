@@ -1,0 +1,411 @@
+//! The rows of the journal's state table (see `cheqpoint::Journal`), each a scenario run against
+//! a database: a new process is a new `Journal` on the same database, with an owner of its own.
+//! Each counts the body's runs and the requests the emulator received.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use cheqpoint::{ApprovalRequest, Client, Error, Journal, PollPolicy};
+use cheqpoint_emulator::Emulator;
+use serde_json::json;
+use tokio::sync::Notify;
+
+use crate::common::{KEY, emulator};
+
+/// Where the journals of a test live.
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// A journal on the database, as a new process would open it.
+    pub async fn journal(&self) -> Journal {
+        match self {
+            Database::Sqlite(path) => Journal::sqlite(path).expect("the SQLite journal opens"),
+            Database::Postgres(url) => Journal::postgres(url)
+                .await
+                .expect("the PostgreSQL journal opens"),
+        }
+    }
+}
+
+/// A client of `emulator` through `journal`, waiting at most `timeout`.
+pub fn client(emulator: &Emulator, journal: Journal, timeout: Duration) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .timeout(timeout)
+        .poll(PollPolicy::fixed(Duration::from_millis(20)))
+        .journal(journal)
+        .build()
+        .expect("the client builds")
+}
+
+const SHORT: Duration = Duration::from_millis(300);
+const LONG: Duration = Duration::from_secs(20);
+
+/// A refund request for `order`, with `key` when given.
+pub fn refund(key: Option<&str>, order: &str) -> ApprovalRequest {
+    let request = ApprovalRequest::new("process_refund", format!("Refund order {order}"))
+        .details(json!({"order_id": order, "amount_cents": 1200}))
+        .risk(0.8);
+    match key {
+        Some(key) => request.key(key),
+        None => request,
+    }
+}
+
+/// One gated call whose body counts its runs.
+pub async fn gated(
+    client: &Client,
+    request: ApprovalRequest,
+    runs: &AtomicUsize,
+) -> Result<(), Error> {
+    client
+        .guard(request, |_| async {
+            runs.fetch_add(1, Ordering::SeqCst);
+        })
+        .await
+}
+
+/// Approves the next pending request, waiting at most 10 s for one; its id.
+async fn approve_next(emulator: &Emulator) -> String {
+    let request = emulator
+        .next_pending_timeout(Duration::from_secs(10))
+        .await
+        .expect("a request arrives");
+    emulator.approve(&request.id).expect("it is approved");
+    request.id
+}
+
+/// Runs `call` while a reviewer approves the next request.
+async fn approved<T>(emulator: &Emulator, call: impl Future<Output = T>) -> (T, String) {
+    tokio::join!(call, approve_next(emulator))
+}
+
+/// Nothing recorded: the call records, asks once, and runs once.
+pub async fn new_operation_asks_once_and_runs_once(db: &Database) {
+    let emulator = emulator().await;
+    let journal = db.journal().await;
+    let client = client(&emulator, journal.clone(), LONG);
+    let runs = AtomicUsize::new(0);
+    let (outcome, _) = approved(&emulator, gated(&client, refund(Some("new-1"), "1"), &runs)).await;
+    outcome.expect("approved and run");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 1);
+    assert!(journal.unfinished().await.unwrap().is_empty());
+}
+
+/// Pending: after a timeout the entry stays, and the next call (a restarted process) re-attaches
+/// to the same request instead of asking again.
+pub async fn pending_request_is_reattached(db: &Database) {
+    let emulator = emulator().await;
+    let first = client(&emulator, db.journal().await, SHORT);
+    let runs = AtomicUsize::new(0);
+    let timed_out = gated(&first, refund(Some("pending-1"), "2"), &runs).await;
+    let Err(Error::Timeout { approval_id, .. }) = timed_out else {
+        panic!("a timeout, not {timed_out:?}");
+    };
+    drop(first);
+    let journal = db.journal().await;
+    let unfinished = journal.unfinished().await.unwrap();
+    let listed = unfinished
+        .iter()
+        .find(|entry| entry.key.as_deref() == Some("pending-1"))
+        .expect("the pending operation is listed");
+    assert_eq!(listed.approval_id.as_deref(), Some(approval_id.as_str()));
+    assert_eq!(listed.action, "process_refund");
+    assert_eq!(listed.details["order_id"], "2");
+    let restarted = client(&emulator, journal, LONG);
+    let (outcome, approved_id) = approved(
+        &emulator,
+        gated(&restarted, refund(Some("pending-1"), "2"), &runs),
+    )
+    .await;
+    outcome.expect("approved and run");
+    assert_eq!(approved_id, approval_id);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 1, "one request, re-attached");
+}
+
+/// Approved while nobody waited: the next call runs it once, without asking again.
+pub async fn approved_unrun_runs_once(db: &Database) {
+    let emulator = emulator().await;
+    let journal = db.journal().await;
+    let runs = AtomicUsize::new(0);
+    let first = client(&emulator, journal.clone(), SHORT);
+    let timed_out = gated(&first, refund(Some("approved-1"), "3"), &runs).await;
+    assert!(
+        matches!(timed_out, Err(Error::Timeout { .. })),
+        "{timed_out:?}"
+    );
+    approve_next(&emulator).await;
+    let second = client(&emulator, db.journal().await, LONG);
+    gated(&second, refund(Some("approved-1"), "3"), &runs)
+        .await
+        .expect("the approval found in the journal runs");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 1);
+}
+
+/// Finished: a later call with the key is told so and runs nothing.
+pub async fn finished_run_is_already_done(db: &Database) {
+    let emulator = emulator().await;
+    let client = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    let (outcome, approval_id) = approved(
+        &emulator,
+        gated(&client, refund(Some("done-1"), "4"), &runs),
+    )
+    .await;
+    outcome.expect("approved and run");
+    let again = gated(&client, refund(Some("done-1"), "4"), &runs).await;
+    match again {
+        Err(Error::AlreadyDone {
+            key,
+            approval_id: done,
+            ..
+        }) => {
+            assert_eq!(key, "done-1");
+            assert_eq!(done, approval_id);
+        }
+        other => panic!("already done, not {other:?}"),
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 1);
+}
+
+/// Started and never ended (its process gone inside the body): interrupted, at most one run,
+/// however often it is called; `forget` lets the next call ask again.
+pub async fn run_that_never_ended_is_interrupted(db: &Database) {
+    let emulator = emulator().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let dying = client(&emulator, db.journal().await, LONG);
+    let body_runs = Arc::clone(&runs);
+    let (died, _) = approved(&emulator, async move {
+        tokio::spawn(async move {
+            dying
+                .guard(refund(Some("interrupted-1"), "5"), |_| async move {
+                    body_runs.fetch_add(1, Ordering::SeqCst);
+                    panic!("the process dies inside the body");
+                })
+                .await
+        })
+        .await
+    })
+    .await;
+    assert!(died.expect_err("the body died").is_panic());
+    // The dying process's journal is gone with it.
+    let journal = db.journal().await;
+    let client = client(&emulator, journal.clone(), LONG);
+    for _ in 0..2 {
+        let outcome =
+            until_settled(|| gated(&client, refund(Some("interrupted-1"), "5"), &runs)).await;
+        assert!(
+            matches!(&outcome, Err(Error::Interrupted { key: Some(key), .. }) if key == "interrupted-1"),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "never a second run");
+    assert!(journal.forget("interrupted-1").await.unwrap());
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&client, refund(Some("interrupted-1"), "5"), &runs),
+    )
+    .await;
+    outcome.expect("asked again after forget");
+    assert_eq!(emulator.created_count(), 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// In progress in another process: refused while it runs, done once it has.
+pub async fn run_in_progress_elsewhere_is_refused(db: &Database) {
+    let emulator = emulator().await;
+    let runs = AtomicUsize::new(0);
+    let other = client(&emulator, db.journal().await, LONG);
+    let this = client(&emulator, db.journal().await, LONG);
+    let started = Notify::new();
+    let release = Notify::new();
+    let running = other.guard(refund(Some("busy-1"), "6"), |_| async {
+        runs.fetch_add(1, Ordering::SeqCst);
+        started.notify_one();
+        release.notified().await;
+    });
+    let meanwhile = async {
+        approve_next(&emulator).await;
+        started.notified().await;
+        let refused = gated(&this, refund(Some("busy-1"), "6"), &runs).await;
+        release.notify_one();
+        refused
+    };
+    let (ran, refused) = tokio::join!(running, meanwhile);
+    ran.expect("the other process ran it");
+    assert!(
+        matches!(&refused, Err(Error::InProgress { key: Some(key), approval_id: Some(_) }) if key == "busy-1"),
+        "{refused:?}"
+    );
+    let after = gated(&this, refund(Some("busy-1"), "6"), &runs).await;
+    assert!(matches!(after, Err(Error::AlreadyDone { .. })), "{after:?}");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 1);
+}
+
+/// Rejected by a person: final for the key, read again, never asked again.
+pub async fn persons_rejection_is_final(db: &Database) {
+    let emulator = emulator().await;
+    let client = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    let reviewer = async {
+        let request = emulator
+            .next_pending_timeout(Duration::from_secs(10))
+            .await
+            .expect("a request arrives");
+        emulator.reject(&request.id, "not this one").unwrap();
+        request.id
+    };
+    let (first, rejected_id) =
+        tokio::join!(gated(&client, refund(Some("no-1"), "7"), &runs), reviewer);
+    for outcome in [
+        first,
+        gated(&client, refund(Some("no-1"), "7"), &runs).await,
+    ] {
+        match outcome {
+            Err(Error::Rejected {
+                approval_id,
+                retryable: false,
+                note,
+                ..
+            }) => {
+                assert_eq!(approval_id, rejected_id);
+                assert_eq!(note.as_deref(), Some("not this one"));
+            }
+            other => panic!("rejected, not {other:?}"),
+        }
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+    assert_eq!(emulator.created_count(), 1);
+}
+
+/// Rejected by the system (expired, `retryable`): the next call asks again.
+pub async fn system_rejection_asks_again(db: &Database) {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .expiry(Duration::from_millis(200))
+        .start()
+        .await
+        .expect("the emulator starts");
+    let client = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    let expired = gated(&client, refund(Some("expired-1"), "8"), &runs).await;
+    assert!(
+        matches!(
+            expired,
+            Err(Error::Rejected {
+                retryable: true,
+                ..
+            })
+        ),
+        "{expired:?}"
+    );
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&client, refund(Some("expired-1"), "8"), &runs),
+    )
+    .await;
+    outcome.expect("asked again and approved");
+    assert_eq!(emulator.created_count(), 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+/// Without a key: re-attached by action and details while pending, but a finished run is no
+/// reason to refuse a new call.
+pub async fn without_a_key_reattaches_but_never_refuses(db: &Database) {
+    let emulator = emulator().await;
+    let runs = AtomicUsize::new(0);
+    let order = "keyless-9";
+    let first = client(&emulator, db.journal().await, SHORT);
+    let timed_out = gated(&first, refund(None, order), &runs).await;
+    assert!(
+        matches!(timed_out, Err(Error::Timeout { .. })),
+        "{timed_out:?}"
+    );
+    let restarted = client(&emulator, db.journal().await, LONG);
+    let (outcome, _) = approved(&emulator, gated(&restarted, refund(None, order), &runs)).await;
+    outcome.expect("re-attached and run");
+    assert_eq!(emulator.created_count(), 1, "re-attached, not asked again");
+    let (outcome, _) = approved(&emulator, gated(&restarted, refund(None, order), &runs)).await;
+    outcome.expect("a new call asks anew");
+    assert_eq!(emulator.created_count(), 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&restarted, refund(None, "keyless-other"), &runs),
+    )
+    .await;
+    outcome.expect("other details are another operation");
+    assert_eq!(emulator.created_count(), 3);
+}
+
+/// Finished entries go after the retention; then the key asks again.
+pub async fn finished_entries_are_pruned(db: &Database) {
+    let emulator = emulator().await;
+    let journal = db.journal().await.retention(Duration::ZERO);
+    let client = client(&emulator, journal.clone(), LONG);
+    let runs = AtomicUsize::new(0);
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&client, refund(Some("pruned-1"), "10"), &runs),
+    )
+    .await;
+    outcome.expect("approved and run");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    // The journal may have pruned it by itself after the run; either way it is gone now.
+    journal.prune().await.expect("the journal prunes");
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&client, refund(Some("pruned-1"), "10"), &runs),
+    )
+    .await;
+    outcome.expect("asked again once pruned");
+    assert_eq!(emulator.created_count(), 2);
+}
+
+/// Every row above, in turn (for a database the tests start once).
+pub async fn every_row(db: &Database) {
+    new_operation_asks_once_and_runs_once(db).await;
+    pending_request_is_reattached(db).await;
+    approved_unrun_runs_once(db).await;
+    finished_run_is_already_done(db).await;
+    run_that_never_ended_is_interrupted(db).await;
+    run_in_progress_elsewhere_is_refused(db).await;
+    persons_rejection_is_final(db).await;
+    system_rejection_asks_again(db).await;
+    without_a_key_reattaches_but_never_refuses(db).await;
+    finished_entries_are_pruned(db).await;
+}
+
+/// Calls `call` until it is not refused as in progress: a process that just died may look alive
+/// for a moment (PostgreSQL ends its server process a little after the connection). At most 10 s.
+async fn until_settled<F, Fut>(mut call: F) -> Result<(), Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let outcome = call().await;
+        if !matches!(outcome, Err(Error::InProgress { .. }))
+            || tokio::time::Instant::now() > deadline
+        {
+            return outcome;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
