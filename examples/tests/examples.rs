@@ -113,3 +113,16 @@ fn the_blocking_example_waits_without_a_runtime() {
     let out = run_example("blocking", &["--auto", "reject"]);
     assert!(out.contains("refused: approval"), "{out}");
 }
+
+#[test]
+fn the_durable_agent_reattaches_after_a_kill_and_runs_once() {
+    let out = run_example("durable", &["--auto"]);
+    assert!(out.contains("killing it (SIGKILL)"), "{out}");
+    assert!(out.contains("agent 2: found req_"), "{out}");
+    assert!(out.contains("agent 2: refunded 12000 cents"), "{out}");
+    assert!(
+        out.contains("agent 3: not run again: it already ran"),
+        "{out}"
+    );
+    assert!(out.contains("requests created: 1 "), "{out}");
+}
