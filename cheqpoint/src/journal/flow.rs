@@ -45,10 +45,13 @@ impl Flow<'_> {
             &self.request.details,
         );
         loop {
-            let found = self.store(self.journal.store().get(&operation)).await?;
-            let step = match found {
-                None => self.record_and_send(&operation).await,
-                Some(row) => self.resume(row).await,
+            // A new operation is recorded in one write; only one the journal holds is read.
+            let step = match self.record(&operation).await? {
+                Some(recorded) => self.send(recorded).await,
+                None => match self.store(self.journal.store().get(&operation)).await? {
+                    Some(row) => self.resume(row).await,
+                    None => Ok(None),
+                },
             };
             if let Some(done) = step? {
                 return Ok(done);
@@ -56,8 +59,9 @@ impl Flow<'_> {
         }
     }
 
-    /// Records a new operation, then sends its create.
-    async fn record_and_send(&self, operation: &str) -> Step {
+    /// Records `operation` as being sent by this process, unless the journal holds it already;
+    /// the entry when recorded.
+    async fn record(&self, operation: &str) -> Result<Option<Row>, Error> {
         let now = now_ms();
         let row = Row {
             operation: operation.to_owned(),
@@ -72,10 +76,8 @@ impl Flow<'_> {
             created_ms: now,
             updated_ms: now,
         };
-        if !self.store(self.journal.store().insert(&row)).await? {
-            return Ok(None);
-        }
-        self.send(row).await
+        let recorded = self.store(self.journal.store().insert(&row)).await?;
+        Ok(recorded.then_some(row))
     }
 
     /// Goes on from an entry found in the journal.
