@@ -1,7 +1,7 @@
 //! A PostgreSQL server of the tests' own, from Debian's `postgresql` package: `initdb` and
 //! `pg_ctl` in a directory the caller gives (and removes), on a free loopback port, run as the
 //! unprivileged `postgres` user (else `nobody`) when the tests run as root. Stopped when
-//! dropped.
+//! dropped. The journal bench (`bench/src/bin/journal_cost.rs`) starts its server with this file too.
 //!
 //! Without the package, [`Postgres::start`] says so in one line and gives `None` (the test then
 //! passes), except under `CI=true`, where it fails.
