@@ -1,6 +1,7 @@
 //! Every operation of the client against the emulator, over real HTTP on loopback.
 
 mod common;
+mod journal;
 
 use std::time::Duration;
 
@@ -386,6 +387,70 @@ async fn a_create_carries_one_idempotency_key_the_same_on_every_resend() {
     assert_eq!(keys[0], keys[1]);
     assert_eq!(keys[1], keys[2]);
     assert_ne!(keys[2], keys[3], "another call, another key");
+}
+
+/// The `Idempotency-Key` of each create `seen`.
+fn create_keys(seen: &[Seen]) -> Vec<String> {
+    seen.iter()
+        .filter(|(path, _, _)| path == "/api/approvals/request")
+        .map(|(_, key, _)| key.clone().expect("every create carries a key"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_key_gives_every_call_with_it_one_idempotency_key() {
+    let created = (201, json!({"id": "req_1", "status": "PENDING"}));
+    let (url, seen) = scripted_service(vec![created]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .build()
+        .unwrap();
+    for key in ["refund-8842", "refund-8842", "refund-8843"] {
+        client.create_request(&refund().key(key)).await.unwrap();
+    }
+    let keys = create_keys(&seen.lock().unwrap());
+    assert_eq!(keys[0], keys[1], "one key, one Idempotency-Key");
+    assert_ne!(keys[1], keys[2], "another key, another Idempotency-Key");
+    assert!(
+        !keys[0].contains("8842"),
+        "the header does not show the key"
+    );
+}
+
+/// A create that may have reached the service (a 502) is not sent again by its call; with a
+/// journal, the next call with the key sends it again with the same `Idempotency-Key`.
+#[tokio::test]
+async fn a_journal_sends_an_unrecorded_create_again_with_its_idempotency_key() {
+    let scratch = journal::Scratch::new("client-idempotency");
+    let answers = vec![
+        (502, json!({"error": "bad gateway"})),
+        (201, json!({"id": "req_1", "status": "APPROVED"})),
+        (200, json!({"id": "req_1", "status": "APPROVED"})),
+    ];
+    let (url, seen) = scripted_service(answers).await;
+    let journal = cheqpoint::Journal::sqlite(scratch.join("journal.db")).unwrap();
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .journal(journal)
+        .build()
+        .unwrap();
+    let runs = std::sync::atomic::AtomicUsize::new(0);
+    let run = || async { runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) };
+    let first = client.guard(refund().key("refund-8842"), |_| run()).await;
+    assert!(
+        matches!(first, Err(Error::Api { status: 502, .. })),
+        "{first:?}"
+    );
+    client
+        .guard(refund().key("refund-8842"), |_| run())
+        .await
+        .expect("sent again, approved and run");
+    let keys = create_keys(&seen.lock().unwrap());
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the same Idempotency-Key on the re-send");
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

@@ -127,7 +127,12 @@ async fn killed_while_pending() {
     agent.kill().await;
 
     let mut restarted = scene.agent(&[]);
-    restarted.stderr_line("re-attached to approval").await;
+    let event = restarted.stderr_line("re-attached to approval").await;
+    assert!(
+        event.contains("key=\"crash-pending\"")
+            && event.contains(&format!("approval_id=\"{request}\"")),
+        "the event names the key and the approval: {event}"
+    );
     scene.emulator.approve(&request).unwrap();
     assert_eq!(restarted.outcome().await, "outcome ok");
     assert_eq!(scene.runs(), [request]);
