@@ -151,8 +151,9 @@ impl ClientBuilder {
 
     /// Decisions reach this client by callback at `url` (your route calls [`Client::deliver`], or
     /// the built-in listener answers there): each request carries it as its callback URL unless
-    /// it names its own, and waits slow their polling to a safety net
-    /// ([`PollPolicy::push_safety_net`]).
+    /// it names its own. Once a verified callback has reached the client, waits slow their
+    /// polling to a safety net ([`PollPolicy::push_safety_net`]) for as long as callbacks keep
+    /// announcing decisions.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
         self.callback_url = Some(url.into());
         self

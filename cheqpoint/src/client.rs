@@ -193,8 +193,8 @@ impl Client {
                 let created = Box::pin(self.create(&request, after(started, timeout))).await?;
                 span.created(&created.id);
                 observe::awaiting(&created.id, None);
-                // With push, a pending request is not read again until a callback or the safety
-                // net says so; a rule's decision at creation is read at once.
+                // With push, a pending request is not read again until a callback or the first
+                // gap says so; a rule's decision at creation is read at once.
                 let read_first = !self.inner.settings.push || created.status != Status::Pending;
                 let sent = Some(&request.details);
                 let approved = self
@@ -263,7 +263,7 @@ impl Client {
                 span.created(&decision.approval_id);
                 observe::awaiting(&decision.approval_id, decision.review_url.as_deref());
                 // The service just answered "pending": with push, the next read waits for a
-                // callback or the safety net.
+                // callback or the first gap.
                 match self
                     .poll(
                         &decision.approval_id,

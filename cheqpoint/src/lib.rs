@@ -135,8 +135,10 @@
 //! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s. With push — a
 //! [`callback_url`](ClientBuilder::callback_url) whose route calls [`Client::deliver`], or the
 //! built-in [`listen_for_callbacks`](ClientBuilder::listen_for_callbacks) — a verified callback
-//! wakes the wait, which confirms the decision with one read; polling then only stands by as a
-//! safety net ([`PollPolicy::push_safety_net`]).
+//! wakes the wait, which confirms the decision with one read. Push is never slower than polling:
+//! waits keep the poll schedule until a verified callback has reached the client, and while
+//! callbacks are seen to arrive they slow to a safety net ([`PollPolicy::push_safety_net`]); a
+//! decision read without its callback sends them back to the schedule.
 //!
 //! # Durable approvals
 //!
