@@ -11,7 +11,7 @@ use crate::{
     item::GatedItem,
     options::Options,
     params::{self, Param, unparen},
-    summary,
+    template,
 };
 
 /// What the generated fn does, decided.
@@ -21,6 +21,8 @@ pub struct Plan {
     pub action: String,
     /// The expression that builds the summary.
     pub summary: TokenStream,
+    /// The expression that builds the operation's key, when `key = ..` gives one.
+    pub key: Option<TokenStream>,
     /// The path of the `cheqpoint` crate.
     pub krate: Path,
     /// The declared return type, through which refusals are returned.
@@ -39,9 +41,13 @@ pub fn analyse(options: &Options, item: &mut GatedItem, errors: &mut Errors) -> 
         |action| action.value(),
     );
     let summary = match &options.summary {
-        Some(template) => summary::expand(template, &params, errors),
+        Some(template) => template::expand("summary", template, &params, errors),
         None => expand::literal_summary(&readable(&action)),
     };
+    let key = options
+        .key
+        .as_ref()
+        .map(|template| template::expand("key", template, &params, errors));
     let ReturnType::Type(_, output) = &item.sig.output else {
         return None;
     };
@@ -51,6 +57,7 @@ pub fn analyse(options: &Options, item: &mut GatedItem, errors: &mut Errors) -> 
         params,
         action,
         summary,
+        key,
         krate: options
             .krate
             .clone()

@@ -79,14 +79,17 @@ pub fn expand(item: &GatedItem, plan: &Plan, options: &Options) -> TokenStream {
         });
     let gate = expansion.gate();
     let rebindings = plan.params.iter().map(rebind);
+    let claim = hidden("claim");
+    let run = expansion.run(body);
     let mut tokens = quote!(#(#outer_attrs)* #vis #sig);
     brace.surround(&mut tokens, |out| {
         quote! {
             #(#inner_attrs)*
             #(#declarations)*
+            let #claim;
             #gate
             #(#rebindings)*
-            { #body }
+            #run
         }
         .to_tokens(out)
     });
@@ -99,6 +102,36 @@ struct Expansion<'a> {
 }
 
 impl Expansion<'_> {
+    /// The body, bracketed by the claim on the approved run: the journal (when the client has
+    /// one) records the end once the body returns, whichever way it returns. The body keeps its
+    /// own `return`s and `?`s inside an `async move` block or a `move` closure, whose type is
+    /// pinned to the fn's return type.
+    fn run(&self, body: &TokenStream) -> TokenStream {
+        let [claim, output, fake] = ["claim", "output", "fake_return"].map(hidden);
+        let output_type = erase_impl_trait(&self.plan.output);
+        if self.plan.is_async {
+            quote! {
+                let #output = async move {
+                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop)]
+                    if false {
+                        let #fake: #output_type = loop {};
+                        return #fake;
+                    }
+                    #body
+                }
+                .await;
+                #claim.finish().await;
+                #output
+            }
+        } else {
+            quote! {
+                let #output = (move || -> #output_type { #body })();
+                #claim.finish_blocking();
+                #output
+            }
+        }
+    }
+
     /// The block that asks, waits and reads every edit; under `when = ..`, only when it holds.
     fn gate(&self) -> TokenStream {
         let krate = &self.plan.krate;
@@ -114,7 +147,10 @@ impl Expansion<'_> {
         };
         let action = &self.plan.action;
         let summary = &self.plan.summary;
-        let settings = self.settings(&gate);
+        let mut settings = self.settings(&gate);
+        if let Some(key) = &self.plan.key {
+            settings.extend(quote!(#gate.key(#key);));
+        }
         let sends = self
             .plan
             .params
@@ -140,7 +176,8 @@ impl Expansion<'_> {
         } else {
             quote!(#approval)
         };
-        let verdict_binding = self.on_error(wait, |value| quote!(let #verdict = #value;));
+        let verdict_binding = self.on_error(wait, |value| quote!(let mut #verdict = #value;));
+        let claim = hidden("claim");
         let reads = self
             .plan
             .params
@@ -157,6 +194,7 @@ impl Expansion<'_> {
             };
             #verdict_binding
             #(#reads)*
+            #claim = #verdict.take_claim();
         };
         let Some(when) = &self.options.when else {
             return quote!({ #asked });
@@ -168,8 +206,11 @@ impl Expansion<'_> {
             .iter()
             .filter(|param| param.is_editable())
             .map(|param| {
-                let (cfg, edit) = (&param.cfg_attrs, edit_of(param));
-                quote!(#(#cfg)* #edit = ::core::option::Option::None;)
+                let edit = edit_of(param);
+                under_cfg(
+                    &param.cfg_attrs,
+                    quote!(#edit = ::core::option::Option::None;),
+                )
             });
         let holds = quote_spanned!(when.span()=> #krate::__private::GateCondition::holds(#when));
         quote! {
@@ -178,6 +219,7 @@ impl Expansion<'_> {
             } else {
                 #krate::__private::not_gated(#action, #condition);
                 #(#unedited)*
+                #claim = #krate::__private::Claim::unclaimed();
             }
         }
     }

@@ -2,7 +2,7 @@
 //! crate (`cheqpoint::checkpoint`): the code it generates calls `cheqpoint::__private`.
 //!
 //! Three stages over one model: `options` parses the attribute, `item` reads the fn (its body
-//! kept as tokens), `analysis` (with `params` and `summary`) turns both into a plan, and `expand`
+//! kept as tokens), `analysis` (with `params` and `template`) turns both into a plan, and `expand`
 //! writes the gated fn from the plan. Every mistake of one attribute is reported at once, and
 //! the fn is still emitted unchanged beside the errors, so its callers see no second error.
 
@@ -16,7 +16,7 @@ mod options;
 #[cfg(test)]
 mod outline;
 mod params;
-mod summary;
+mod template;
 
 use proc_macro::TokenStream;
 use quote::quote;

@@ -24,12 +24,13 @@ pub enum OptionName {
     Skip,
     Readonly,
     When,
+    Key,
     Crate,
 }
 
 impl OptionName {
     /// All of them, in the order "did you mean" and the docs list them.
-    const ALL: [OptionName; 11] = [
+    const ALL: [OptionName; 12] = [
         OptionName::Action,
         OptionName::Risk,
         OptionName::Summary,
@@ -40,6 +41,7 @@ impl OptionName {
         OptionName::Skip,
         OptionName::Readonly,
         OptionName::When,
+        OptionName::Key,
         OptionName::Crate,
     ];
 
@@ -56,6 +58,7 @@ impl OptionName {
             OptionName::Skip => "skip",
             OptionName::Readonly => "readonly",
             OptionName::When => "when",
+            OptionName::Key => "key",
             OptionName::Crate => "crate",
         }
     }
@@ -73,6 +76,7 @@ impl OptionName {
             OptionName::Skip => "skip(conn, token)",
             OptionName::Readonly => "readonly(account_id)",
             OptionName::When => "when = amount_cents >= 5_000",
+            OptionName::Key => "key = \"refund-{order_id}\"",
             OptionName::Crate => "crate = ::my_reexport::cheqpoint",
         }
     }
@@ -101,6 +105,7 @@ pub struct Options {
     pub skip: Vec<Ident>,
     pub readonly: Vec<Ident>,
     pub when: Option<Expr>,
+    pub key: Option<LitStr>,
     pub krate: Option<Path>,
     /// Options given but not understood: checks that depend on them are left out.
     pub failed: Vec<OptionName>,
@@ -207,6 +212,7 @@ impl Options {
                 &mut self.action,
                 non_empty_string(value, name, usage, errors),
             ),
+            OptionName::Key => set(&mut self.key, non_empty_string(value, name, usage, errors)),
             OptionName::Summary => set(
                 &mut self.summary,
                 non_empty_string(value, name, usage, errors),

@@ -1,6 +1,7 @@
 //! Keeps the crate docs' "What it generates" outline true: the real expansion of the docs'
 //! `refund`, read as a person reads the outline (hidden names unhidden, absolute paths and the
-//! `__private` module left out, each `match` that returns a refusal written as `?`), must be the
+//! `__private` module left out, each `match` that returns a refusal written as `?`, the pin of the
+//! body's return type left out), must be the
 //! outline, token for token. Comments in the outline are free.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -56,6 +57,14 @@ fn collapse_refusals(tokens: TokenStream) -> TokenStream {
     let mut rest = tokens.into_iter().peekable();
     while let Some(token) = rest.next() {
         match &token {
+            // The return-type pin of the body's block: `#[allow(unreachable_code, ..)] if false { .. }`.
+            TokenTree::Punct(pound)
+                if pound.as_char() == '#'
+                    && matches!(rest.peek(), Some(TokenTree::Group(attr)) if attr.stream().to_string().contains("unreachable_code")) =>
+            {
+                rest.next();
+                (0..3).for_each(|_| drop(rest.next()));
+            }
             TokenTree::Ident(ident) if ident == "match" || ident == "if" => {
                 let mut head: Vec<TokenTree> = Vec::new();
                 let body = loop {

@@ -59,6 +59,7 @@
 //! | `skip(a, b)` | parameters not sent (handles, connections, secrets) |
 //! | `readonly(c)` | sent and shown, but a changed value fails the call instead of running it |
 //! | `when = amount_cents >= 5_000` | a `bool` over the parameters: when false, the body runs at once with the caller's values and nothing is asked (with `tracing`, an event says so) |
+//! | `key = "refund-{order_id}"` | the operation's identity, a template like `summary`: with a [`Journal`], calls with one key make one request and run once (see its table); without one, it sets the create's `Idempotency-Key` |
 //! | `crate = path` | the path the `cheqpoint` crate is reached by, for a renamed dependency or a re-export |
 //!
 //! Parameters may be owned (`T: Serialize + DeserializeOwned`), `&T`, `&str` or `&[T]` (an edit is
@@ -81,6 +82,7 @@
 //! async fn refund(order_id: String, amount_cents: u64) -> Result<Receipt, cheqpoint::Error> {
 //!     let edit_order_id;                      // the approved values, read inside the block below
 //!     let edit_amount_cents;
+//!     let claim;                              // the claim on this run, for a journal
 //!     {                                       // the request and the verdict live only in here
 //!         let client: &cheqpoint::Client = global()?;      // or the `client = ..` option
 //!         let approval = {                                  // built and sent in a block of its own
@@ -91,22 +93,26 @@
 //!             gate.param::<u64>("amount_cents", &amount_cents)?;
 //!             gate.approve(client)                          // create, then wait for the decision
 //!         };
-//!         let verdict = approval.await?;
+//!         let mut verdict = approval.await?;
 //!         edit_order_id = verdict.edited::<String>("order_id")?;   // read every edit first,
 //!         edit_amount_cents = verdict.edited::<u64>("amount_cents")?; // so one bad edit changes nothing
+//!         claim = verdict.take_claim();
 //!     }
 //!     let order_id = match edit_order_id { Some(value) => value, None => order_id, };
 //!     let amount_cents = match edit_amount_cents { Some(value) => value, None => amount_cents, };
-//!     { /* the body, as written */ }
+//!     let output = async move { /* the body, as written */ }.await;
+//!     claim.finish().await;                   // with a journal: the run's end is recorded
+//!     output
 //! }
 //! ```
 //!
 //! Each `?` above stands for a `match` that returns `<Return as GateReturn>::refuse(error)`,
-//! which converts the error into the declared error type. `edited` returns `None` when the
+//! which converts the error into the declared error type. The body keeps its own `return`s and
+//! `?`s: its block is pinned to the fn's return type (a plain fn runs it in a `move` closure). `edited` returns `None` when the
 //! reviewer left the parameter as it was sent, so the caller's own value runs. With
 //! `when = ..`, the block runs only when the condition holds; otherwise every `edit_` is `None`.
 //! The wait is boxed, so the future of a gated async fn is barely larger than the fn's own: for
-//! a fn that holds a 256-byte buffer across an `.await`, 384 bytes gated against 336 ungated
+//! a fn that holds a 256-byte buffer across an `.await`, 504 bytes gated against 336 ungated
 //! (`tests/tests/future_size.rs` prints both).
 //!
 //! # The client

@@ -1,5 +1,6 @@
-//! The gate adds little to a gated async fn's future: the request, the verdict and their JSON
-//! are dropped before the body runs, and the wait itself lives behind one pointer.
+//! The gate adds little to a gated async fn's future, a constant for its own locals: the request,
+//! the verdict and their JSON are dropped before the body runs, and the wait and the claim on the
+//! run live behind pointers.
 
 use cheqpoint::{Client, Error, checkpoint};
 
@@ -24,7 +25,7 @@ fn a_gated_future_is_about_the_size_of_the_ungated_one() {
     let ungated = std::mem::size_of_val(&ungated(&client, "x".into()));
     println!("future of the gated fn: {gated} bytes; of the same fn ungated: {ungated} bytes");
     assert!(
-        gated <= ungated + 64,
+        gated <= ungated + 192,
         "gated {gated} bytes against {ungated} ungated"
     );
 }

@@ -10,7 +10,7 @@ pub use super::bounds::{
 };
 pub use super::verdict::Verdict;
 pub use crate::global::global;
-use crate::{ApprovalRequest, Client, Error};
+use crate::{ApprovalRequest, Client, Error, journal::Run};
 
 /// The request a gated call is building.
 pub struct Gate {
@@ -46,6 +46,12 @@ impl Gate {
         self.request.timeout = Some(Duration::from_secs(seconds));
     }
 
+    /// Names the operation (`key = ".."`): with a journal, calls with one key make one request
+    /// and run once.
+    pub fn key(&mut self, key: String) {
+        self.request.key = Some(key);
+    }
+
     /// Sets the callback URL.
     pub fn webhook_url(&mut self, url: impl Into<String>) {
         self.request.callback_url = Some(url.into());
@@ -65,10 +71,10 @@ impl Gate {
     pub fn approve(self, client: &Client) -> Approval<'_> {
         Box::pin(async move {
             let sent = self.details.clone();
-            let approved = client
-                .checkpoint(self.request.details(Value::Object(self.details)))
+            let (approved, run) = client
+                .checkpoint_run(self.request.details(Value::Object(self.details)))
                 .await?;
-            Verdict::new(approved, sent)
+            Verdict::new(approved, sent, Claim(Box::new(run)))
         })
     }
 
@@ -85,6 +91,33 @@ impl Gate {
             }
             Ok(_) => Err(Error::BlockingInRuntime),
         }
+    }
+}
+
+/// The claim on an approved run, taken out of the verdict before the body runs and finished
+/// once it returns: with a journal, a process that dies in between leaves the run claimed, and
+/// later calls with its key report it interrupted instead of running it again.
+///
+/// Boxed, like the wait, so that a gated fn's future holds a pointer across the body.
+pub struct Claim(Box<Run>);
+
+impl Claim {
+    /// No claim: the call was not gated (`when = ..` was false).
+    pub fn unclaimed() -> Claim {
+        Claim(Box::new(Run::unrecorded()))
+    }
+
+    /// Records that the body returned. The body's result stands whatever happens here: an end
+    /// that cannot be recorded leaves the run claimed, and later calls report it interrupted.
+    pub fn finish(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            let _ = self.0.finish().await;
+        })
+    }
+
+    /// [`finish`](Claim::finish) from a blocking fn.
+    pub fn finish_blocking(self) {
+        let _ = self.0.finish_blocking();
     }
 }
 

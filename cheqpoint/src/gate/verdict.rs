@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::{
     bounds::{Editable, EditableBorrowed, Sendable},
     edit,
+    private::Claim,
 };
 use crate::{Approved, Error};
 
@@ -18,12 +19,18 @@ pub struct Verdict {
     sent: Map<String, Value>,
     /// The approved object when the reviewer edited (`modifiedDetails`), else `None`.
     edited: Option<Map<String, Value>>,
+    /// The claim on the run, until the expansion takes it to finish after the body.
+    claim: Option<Claim>,
 }
 
 impl Verdict {
     /// Refuses an edit that is not an object, or that holds a key naming no parameter that was
     /// sent: an edit the call cannot apply would be an edit silently dropped.
-    pub(crate) fn new(approved: Approved, sent: Map<String, Value>) -> Result<Verdict, Error> {
+    pub(crate) fn new(
+        approved: Approved,
+        sent: Map<String, Value>,
+        claim: Claim,
+    ) -> Result<Verdict, Error> {
         let invalid = |parameter: &str, message: &str| Error::InvalidEdit {
             parameter: parameter.to_owned(),
             approval_id: approved.approval_id.clone(),
@@ -53,7 +60,13 @@ impl Verdict {
             approval_id: approved.approval_id,
             sent,
             edited,
+            claim: Some(claim),
         })
+    }
+
+    /// The claim on the run, to finish once the body returns.
+    pub fn take_claim(&mut self) -> Claim {
+        self.claim.take().unwrap_or_else(Claim::unclaimed)
     }
 
     /// The reviewer's value for a `&T` parameter `name` when they changed it, read into `T`'s

@@ -56,10 +56,6 @@ impl Run {
 
     /// [`finish`](Run::finish) from a blocking fn, waiting on this thread as
     /// [`crate::runtime::block_on`] does.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "for the expansion of a blocking #[checkpoint] fn")
-    )]
     pub fn finish_blocking(self) -> Result<(), Error> {
         crate::runtime::block_on(self.finish())?
     }

@@ -7,6 +7,7 @@ use std::{future::Future, pin::Pin};
 use super::row::Row;
 
 /// The table, as both databases create it (SQLite reads `BIGINT` as its integer).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS cheqpoint_journal (
         operation TEXT PRIMARY KEY,
@@ -24,6 +25,7 @@ pub(crate) const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS cheqpoint_journal_state ON cheqpoint_journal (state, updated_ms);";
 
 /// The columns of a row, in the order the stores read them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const COLUMNS: &str = "operation, key, action, details, idempotency_key, approval_id, \
                                   state, owner, version, created_ms, updated_ms";
 

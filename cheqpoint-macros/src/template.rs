@@ -1,6 +1,7 @@
-//! The `summary` template: `{name}` placeholders checked against the parameters at compile time.
-//! A format spec may take its width or precision from a parameter (`{amount:>width$}`); that
-//! parameter must be sent too, or the summary would show the reviewer what `skip(..)` hides.
+//! The templates over parameters, `summary` and `key`: `{name}` placeholders checked against the
+//! parameters at compile time. A format spec may take its width or precision from a parameter
+//! (`{amount:>width$}`); that parameter must be sent too, or the text would carry what
+//! `skip(..)` hides.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,8 +12,14 @@ use crate::{
     params::{Kind, Param},
 };
 
-/// The expression that builds the summary: `format!` over the named parameters.
-pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> TokenStream {
+/// The expression that builds the text of `option` (`summary`, `key`): `format!` over the named
+/// parameters.
+pub fn expand(
+    option: &str,
+    template: &LitStr,
+    params: &[Param],
+    errors: &mut Errors,
+) -> TokenStream {
     let text = template.value();
     let mut format = String::new();
     let mut args = Vec::new();
@@ -28,23 +35,24 @@ pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> Token
         if tail.starts_with('}') {
             errors.at(
                 template,
-                "unmatched `}` in `summary`; write `}}` for a literal brace",
+                format!("unmatched `}}` in `{option}`; write `}}}}` for a literal brace"),
             );
             return quote!(::std::string::String::new());
         }
         let Some(end) = tail.find('}').filter(|end| !tail[1..*end].contains('{')) else {
             errors.at(
                 template,
-                "unclosed `{` in `summary`; write `{{` for a literal brace",
+                format!("unclosed `{{` in `{option}`; write `{{{{` for a literal brace"),
             );
             return quote!(::std::string::String::new());
         };
         let placeholder = &tail[1..end];
         let (name, spec) = placeholder.split_once(':').unwrap_or((placeholder, ""));
         let name = name.trim();
-        let shown = find(params, name, &format!("shows `{{{name}}}`"));
-        let counts = spec_arguments(spec).map(|count| match count {
+        let shown = find(option, params, name, &format!("shows `{{{name}}}`"));
+        let counts = spec_arguments(option, spec).map(|count| match count {
             Ok(count) => find(
+                option,
                 params,
                 count,
                 &format!("takes a width or precision from `{count}$`"),
@@ -79,12 +87,15 @@ pub fn expand(template: &LitStr, params: &[Param], errors: &mut Errors) -> Token
 }
 
 /// The arguments a format spec takes its width and precision from: `name$` gives the name;
-/// a position (`0$`) or `.*` is an error, since the summary's arguments are the parameters it
+/// a position (`0$`) or `.*` is an error, since the text's arguments are the parameters it
 /// shows, not positions a person can count.
-fn spec_arguments(spec: &str) -> impl Iterator<Item = Result<&str, String>> {
+fn spec_arguments<'s>(
+    option: &str,
+    spec: &'s str,
+) -> impl Iterator<Item = Result<&'s str, String>> {
     let star = spec
         .contains(".*")
-        .then(|| Err(format!("`summary` cannot take a precision from `.*` (in `{{:{spec}}}`): write it as a number, or `.name$` with a parameter")));
+        .then(|| Err(format!("`{option}` cannot take a precision from `.*` (in `{{:{spec}}}`): write it as a number, or `.name$` with a parameter")));
     let counts = spec.match_indices('$').map(move |(dollar, _)| {
         let before = &spec[..dollar];
         let start = before
@@ -92,7 +103,7 @@ fn spec_arguments(spec: &str) -> impl Iterator<Item = Result<&str, String>> {
             .map_or(0, |i| i + 1);
         let name = &before[start..];
         if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) {
-            Err(format!("`summary` takes widths and precisions from parameters by name (`{{:width$}}`), not by position (in `{{:{spec}}}`)"))
+            Err(format!("`{option}` takes widths and precisions from parameters by name (`{{:width$}}`), not by position (in `{{:{spec}}}`)"))
         } else {
             Ok(name)
         }
@@ -100,9 +111,14 @@ fn spec_arguments(spec: &str) -> impl Iterator<Item = Result<&str, String>> {
     star.into_iter().chain(counts)
 }
 
-/// The parameter `name` when the summary may use it (`usage` says how it is used); `Err(None)` when the
+/// The parameter `name` when the text may use it (`usage` says how it is used); `Err(None)` when the
 /// problem was reported already (a parameter that could not be gated).
-fn find<'p>(params: &'p [Param], name: &str, usage: &str) -> Result<&'p Param, Option<String>> {
+fn find<'p>(
+    option: &str,
+    params: &'p [Param],
+    name: &str,
+    usage: &str,
+) -> Result<&'p Param, Option<String>> {
     let sent: Vec<String> = params
         .iter()
         .filter(|param| param.is_sent())
@@ -115,17 +131,17 @@ fn find<'p>(params: &'p [Param], name: &str, usage: &str) -> Result<&'p Param, O
     };
     if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) {
         return Err(Some(format!(
-            "`summary` names parameters by name, not position (`{{{name}}}`); {choices}"
+            "`{option}` names parameters by name, not position (`{{{name}}}`); {choices}"
         )));
     }
     match params.iter().find(|param| param.key == name) {
         Some(param) if matches!(param.kind, Kind::Invalid) => Err(None),
         Some(param) if !param.is_sent() => Err(Some(format!(
-            "`summary` {usage}, but `{name}` is skipped and must not reach the reviewer; remove it from the summary or from `skip(..)`"
+            "`{option}` {usage}, but `{name}` is skipped and must not reach the reviewer; remove it from the {option} or from `skip(..)`"
         ))),
         Some(param) => Ok(param),
         None => Err(Some(format!(
-            "`summary` {usage}, which is no parameter of this fn; {choices}"
+            "`{option}` {usage}, which is no parameter of this fn; {choices}"
         ))),
     }
 }
