@@ -136,9 +136,15 @@ fn find<'p>(
     }
     match params.iter().find(|param| param.key == name) {
         Some(param) if matches!(param.kind, Kind::Invalid) => Err(None),
-        Some(param) if !param.is_sent() => Err(Some(format!(
-            "`{option}` {usage}, but `{name}` is skipped and must not reach the reviewer; remove it from the {option} or from `skip(..)`"
-        ))),
+        Some(param) if !param.is_sent() => {
+            let kept_from = match option {
+                "key" => "the service (a key is sent as the create's `Idempotency-Key`)",
+                _ => "the reviewer",
+            };
+            Err(Some(format!(
+                "`{option}` {usage}, but `{name}` is skipped and must not reach {kept_from}; remove it from the {option} or from `skip(..)`"
+            )))
+        }
         Some(param) => Ok(param),
         None => Err(Some(format!(
             "`{option}` {usage}, which is no parameter of this fn; {choices}"

@@ -2,7 +2,7 @@
 //!
 //! The `.stderr` files hold the compiler's words, which change between Rust releases: they are
 //! pinned to the toolchain this workspace is built with (Rust 1.95). Regenerate them with
-//! `TRYBUILD=overwrite cargo test -p cheqpoint-tests --test ui` and read every diff as a user would.
+//! `TRYBUILD=overwrite cargo test -p cheqpoint-ui-tests` and read every diff as a user would.
 
 #[test]
 fn ui() {
