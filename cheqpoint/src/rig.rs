@@ -442,25 +442,17 @@ fn changes(sent: &Value, approved: &Value) -> Vec<Change> {
     let (Some(sent), Some(approved)) = (sent.as_object(), approved.as_object()) else {
         return Vec::new();
     };
-    let present =
-        |map: &Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null()).cloned();
-    let keys = sent
-        .keys()
-        .chain(approved.keys().filter(|key| !sent.contains_key(*key)));
-    keys.filter_map(|key| {
-        let (from, to) = (present(sent, key), present(approved, key));
-        let same = match (&from, &to) {
-            (Some(from), Some(to)) => crate::gate::edit::is_same(to, from),
-            (None, None) => true,
-            _ => false,
-        };
-        (!same).then(|| Change {
-            key: key.clone(),
-            from,
-            to,
+    crate::gate::edit::paired(sent, approved)
+        .filter(|(_, from, to)| {
+            let null = Value::Null;
+            !crate::gate::edit::is_same(to.unwrap_or(&null), from.unwrap_or(&null))
         })
-    })
-    .collect()
+        .map(|(key, from, to)| Change {
+            key: key.clone(),
+            from: from.cloned(),
+            to: to.cloned(),
+        })
+        .collect()
 }
 
 /// The line the model reads before the tool's own result.

@@ -89,14 +89,10 @@ fn object_difference<'a>(
     runs: &'a Map<String, Value>,
     path: &mut String,
 ) -> Option<Difference<'a>> {
-    let present = |map: &'a Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null());
-    let keys = approved
-        .keys()
-        .chain(runs.keys().filter(|key| !approved.contains_key(*key)));
     let base = path.len();
-    for key in keys {
+    for (key, approved, runs) in paired(approved, runs) {
         push_key(path, key);
-        let difference = match (present(approved, key), present(runs, key)) {
+        let difference = match (approved, runs) {
             (Some(approved), Some(runs)) => first_difference(approved, runs, path),
             (Some(approved), None) => Some(Difference::Dropped(approved)),
             (None, Some(runs)) => Some(Difference::FilledIn(runs)),
@@ -108,6 +104,18 @@ fn object_difference<'a>(
         path.truncate(base);
     }
     None
+}
+
+/// Every key of `a` or `b` (those of `a` first), with its value in each; a key holding `null`
+/// counts as absent.
+pub(crate) fn paired<'a>(
+    a: &'a Map<String, Value>,
+    b: &'a Map<String, Value>,
+) -> impl Iterator<Item = (&'a String, Option<&'a Value>, Option<&'a Value>)> {
+    let present = |map: &'a Map<String, Value>, key: &str| map.get(key).filter(|v| !v.is_null());
+    a.keys()
+        .chain(b.keys().filter(|key| !a.contains_key(*key)))
+        .map(move |key| (key, present(a, key), present(b, key)))
 }
 
 /// `.name` for a key that reads as a name, else `["key"]`.

@@ -78,19 +78,10 @@ impl Gate {
         })
     }
 
-    /// Asks and waits on this thread. Outside a runtime it simply blocks; on a multi-thread
-    /// runtime (a worker, or `spawn_blocking`) it hands the worker's other tasks away first
-    /// (`block_in_place`), so the executor goes on; on a current-thread runtime, where it would
-    /// stall everything, it is refused.
+    /// Asks and waits on this thread, as [`crate::runtime::block_on`] runs a future: refused
+    /// on a current-thread runtime, where it would stall everything.
     pub fn approve_blocking(self, client: &Client) -> Result<Verdict, Error> {
-        let runtime = crate::runtime::own()?;
-        match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
-            Err(_) => runtime.block_on(self.approve(client)),
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
-                tokio::task::block_in_place(|| runtime.block_on(self.approve(client)))
-            }
-            Ok(_) => Err(Error::BlockingInRuntime),
-        }
+        crate::runtime::block_on(self.approve(client))?
     }
 }
 
