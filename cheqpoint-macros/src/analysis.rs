@@ -3,11 +3,11 @@
 //! them; generation starts only from a finished plan.
 
 use proc_macro2::TokenStream;
+use quote::quote;
 use syn::{Path, ReturnType, Type, TypeImplTrait, TypeParamBound, ext::IdentExt, visit::Visit};
 
 use crate::{
     errors::Errors,
-    expand,
     item::GatedItem,
     options::Options,
     params::{self, Param, unparen},
@@ -42,7 +42,7 @@ pub fn analyse(options: &Options, item: &mut GatedItem, errors: &mut Errors) -> 
     );
     let summary = match &options.summary {
         Some(template) => template::expand("summary", template, &params, errors),
-        None => expand::literal_summary(&readable(&action)),
+        None => literal_summary(&readable(&action)),
     };
     let key = options
         .key
@@ -168,6 +168,11 @@ pub fn readable(action: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// The summary expression for a literal text.
+fn literal_summary(text: &str) -> TokenStream {
+    quote!(::std::string::String::from(#text))
 }
 
 #[cfg(test)]

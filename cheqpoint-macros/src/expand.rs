@@ -3,28 +3,8 @@
 //! are dropped before the body runs), then each parameter rebound to its approved value, then
 //! the body, untouched, in a block of its own.
 //!
-//! Input:
-//! ```text
-//! #[checkpoint(action = "process_refund", risk = 0.8)]
-//! async fn refund(order_id: String) -> Result<Receipt, Error> { body }
-//! ```
-//! Output, in outline (every name absolute, every local hidden from the body):
-//! ```text
-//! async fn refund(order_id: String) -> Result<Receipt, Error> {
-//!     let edit_order_id;
-//!     {
-//!         let client = global()?;
-//!         let mut gate = Gate::new("process_refund", String::from("Process refund"));
-//!         gate.risk(0.8);
-//!         gate.param("order_id", &order_id)?;
-//!         let verdict = gate.approve(client).await?;
-//!         edit_order_id = verdict.edited::<String>("order_id")?;
-//!     }
-//!     let order_id = match edit_order_id { Some(value) => value, None => order_id };
-//!     { body }
-//! }
-//! ```
-//! where each `?` stands for a `match` that returns the error through the declared return type.
+//! What the result looks like is outlined in the `cheqpoint` crate's docs ("What it
+//! generates"), which `outline.rs` keeps token-equal to this module's output.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -32,13 +12,10 @@ use syn::{Ident, spanned::Spanned};
 
 use crate::{
     analysis::Plan,
-    item::GatedItem,
+    item::{GATE_MARKER, GatedItem},
     options::Options,
     params::{Kind, Param, erase_impl_trait},
 };
-
-/// The name of the gate's local: its presence in a body means the fn is gated already.
-pub const GATE_MARKER: &str = "__cheqpoint_gate";
 
 /// A name only generated code can see.
 fn hidden(name: &str) -> Ident {
@@ -349,9 +326,4 @@ fn under_cfg(cfg: &[syn::Attribute], statement: TokenStream) -> TokenStream {
     } else {
         quote!(#(#cfg)* { #statement })
     }
-}
-
-/// The summary expression for a literal text.
-pub fn literal_summary(text: &str) -> TokenStream {
-    quote!(::std::string::String::from(#text))
 }

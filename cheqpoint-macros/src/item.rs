@@ -10,6 +10,9 @@ use syn::{
     token,
 };
 
+/// The name of the gate's local in a generated body: its presence means the fn is gated already.
+pub const GATE_MARKER: &str = "__cheqpoint_gate";
+
 /// A fn with its body as tokens.
 pub struct GatedItem {
     /// `#[..]` above the fn.
@@ -48,7 +51,7 @@ impl GatedItem {
     /// True when the body already holds a gate: the attribute was applied twice, the second
     /// time perhaps under another name (`use cheqpoint::checkpoint as gate;`).
     pub fn is_gated(&self) -> bool {
-        holds_ident(&self.body, crate::expand::GATE_MARKER)
+        holds_ident(&self.body, GATE_MARKER)
     }
 }
 
