@@ -1,6 +1,6 @@
 //! Configuration of a [`Client`]: the key, where the service is, and how long to wait.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use reqwest::{
     Url,
@@ -9,9 +9,10 @@ use reqwest::{
 
 use crate::{
     Client, Error, Journal, PollPolicy,
-    client::{Inner, Settings},
+    client::Settings,
     secret::Secret,
-    transport::retry::Backoff,
+    transport::{Transport, TransportSettings, retry::Backoff},
+    wait::WaitSettings,
 };
 
 /// The hosted service.
@@ -284,30 +285,31 @@ impl ClientBuilder {
             .pool_max_idle_per_host(self.max_concurrent_requests)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                settings: Settings {
-                    base_url,
-                    timeout: self.timeout,
-                    http_timeout: self.http_timeout,
+        let transport = Transport::new(
+            http,
+            TransportSettings {
+                base_url,
+                http_timeout: self.http_timeout,
+                backoff: self.backoff,
+                create_attempts: self.create_attempts,
+                max_concurrent_requests: self.max_concurrent_requests,
+            },
+        );
+        Ok(Client::assemble(
+            transport,
+            Settings {
+                timeout: self.timeout,
+                wait: WaitSettings {
                     poll: self.poll.unwrap_or_default(),
-                    backoff: self.backoff,
-                    create_attempts: self.create_attempts,
                     progress_interval: self.progress_interval,
                     push,
-                    secrets: self.webhook_secrets.into(),
-                    callback_url: self.callback_url,
-                    listen: self.listen,
-                    max_concurrent_requests: self.max_concurrent_requests,
-                    journal: self.journal,
                 },
-                waits: Default::default(),
-                listener: Default::default(),
-                in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
-                held: tokio::sync::Semaphore::new(self.max_concurrent_requests),
-            }),
-        })
+                secrets: self.webhook_secrets.into(),
+                callback_url: self.callback_url,
+                listen: self.listen,
+                journal: self.journal,
+            },
+        ))
     }
 }
 

@@ -1,4 +1,7 @@
-//! The [`Client`]: a handle on the service and the single-exchange operations (create, read).
+//! The [`Client`]: a handle on the service, and every public operation (create, read,
+//! checkpoint, guard, wait, short-wait, deliver). It holds the [`Transport`] and the waits, and
+//! runs a checkpoint through the asking step ([`Ask`]), with the journal's state machine
+//! ([`Flow`]) around it when a journal is configured.
 
 use std::{
     future::Future,
@@ -7,17 +10,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use reqwest::Url;
-
 use crate::{
-    Approval, ApprovalRequest, Approved, ClientBuilder, Created, Decision, Error, Journal,
-    PollPolicy, Status,
+    Approval, ApprovalRequest, Approved, Callback, ClientBuilder, Created, Decision, Error,
+    Journal, Status,
+    ask::{self, Ask},
     journal::{Flow, Run},
     observe::{self, CallSpan},
     secret::Secret,
-    transport::{after, retry::Backoff},
+    transport::{Transport, after},
     wait::{
-        MAX_SERVER_WAIT, Waited, Waits,
+        MAX_SERVER_WAIT, WaitSettings, Waited, Waiter, Waits,
         listener::{self, Limits, Listener},
     },
 };
@@ -49,48 +51,52 @@ use crate::{
 ///   nothing is cancelled on the service (the request stays pending; [`Client::wait`] resumes).
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-/// What clones of a client share: its settings, connections and waits.
-pub(crate) struct Inner {
-    pub http: reqwest::Client,
-    pub settings: Settings,
-    pub waits: Arc<Waits>,
-    pub listener: once_cell::sync::OnceCell<Listener>,
-    /// Turns for HTTP exchanges in flight at once.
-    pub in_flight: tokio::sync::Semaphore,
-    /// Turns for calls the service holds open (short waits), apart so they never starve reads.
-    pub held: tokio::sync::Semaphore,
+/// What clones of a client share: its transport, settings and waits.
+struct Inner {
+    transport: Transport,
+    settings: Settings,
+    waits: Arc<Waits>,
+    listener: once_cell::sync::OnceCell<Listener>,
 }
 
-/// A client's settings, as checked by [`ClientBuilder::build`].
+/// A client's settings above its transport, as checked by [`ClientBuilder::build`].
 #[derive(Debug)]
 pub(crate) struct Settings {
-    pub base_url: Url,
-    pub timeout: Duration,
-    pub http_timeout: Duration,
-    pub poll: PollPolicy,
-    pub backoff: Backoff,
-    pub create_attempts: u32,
-    pub progress_interval: Duration,
-    /// Decisions are expected by callback: waits skip reads they do not need.
-    pub push: bool,
-    pub secrets: Arc<[Secret]>,
-    pub callback_url: Option<String>,
-    pub listen: Option<SocketAddr>,
-    pub max_concurrent_requests: usize,
-    pub journal: Option<Journal>,
+    /// How long a checkpoint waits for a decision unless its request says otherwise.
+    pub(crate) timeout: Duration,
+    pub(crate) wait: WaitSettings,
+    pub(crate) secrets: Arc<[Secret]>,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) listen: Option<SocketAddr>,
+    pub(crate) journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for Client {
     /// The settings; the API key is not among them (it lives in the HTTP client's headers).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.settings.fmt(f)
+        f.debug_struct("Client")
+            .field("transport", &self.inner.transport)
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
+    /// A client of `transport` with `settings`: what the builder makes.
+    pub(crate) fn assemble(transport: Transport, settings: Settings) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                transport,
+                settings,
+                waits: Arc::default(),
+                listener: once_cell::sync::OnceCell::new(),
+            }),
+        }
+    }
+
     /// A client for the hosted service with the given Connection Key and default settings.
     pub fn new(api_key: impl Into<String>) -> Result<Client, Error> {
         Client::builder().api_key(api_key).build()
@@ -126,27 +132,16 @@ impl Client {
     /// The request is sent again only when the service cannot have received it (the connection
     /// was refused, or it answered 429 or 503), so one call never creates two requests.
     pub async fn create_request(&self, request: &ApprovalRequest) -> Result<Created, Error> {
-        self.create(request, after(Instant::now(), self.inner.settings.timeout))
-            .await
-    }
-
-    /// [`create_request`](Client::create_request), giving up on sending again at `deadline`.
-    pub(crate) async fn create(
-        &self,
-        request: &ApprovalRequest,
-        deadline: Instant,
-    ) -> Result<Created, Error> {
-        request.validate()?;
-        let body = self
-            .post_creating(
-                &["api", "approvals", "request"],
-                &request.create_body(self.default_callback_url()?.as_deref()),
-                request.idempotency_header().as_deref(),
-                None,
-                deadline,
-            )
-            .await?;
-        Created::from_body(&body)
+        let deadline = after(Instant::now(), self.inner.settings.timeout);
+        let callback_url = self.default_callback_url()?;
+        ask::create(
+            &self.inner.transport,
+            request,
+            callback_url.as_deref(),
+            None,
+            deadline,
+        )
+        .await
     }
 
     /// Asks for approval and waits for the decision, up to the request's timeout or the client's.
@@ -178,29 +173,20 @@ impl Client {
         let span = CallSpan::request("checkpoint", &request);
         let outcome = span
             .run(async {
+                let callback_url = self.default_callback_url()?;
+                let ask = Ask {
+                    waiter: self.waiter(),
+                    request: &request,
+                    callback_url: callback_url.as_deref(),
+                    span: &span,
+                    started,
+                    timeout,
+                };
                 if let Some(journal) = &self.inner.settings.journal {
-                    let flow = Flow {
-                        client: self,
-                        journal,
-                        request: &request,
-                        span: &span,
-                        started,
-                        timeout,
-                    };
-                    return flow.checkpoint().await;
+                    return Flow { ask, journal }.checkpoint().await;
                 }
-                // Boxed: the create's state is freed before the wait, which may be long.
-                let created = Box::pin(self.create(&request, after(started, timeout))).await?;
-                span.created(&created.id);
-                observe::awaiting(&created.id, None);
-                // With push, a pending request is not read again until a callback or the first
-                // gap says so; a rule's decision at creation is read at once.
-                let read_first = !self.inner.settings.push || created.status != Status::Pending;
-                let sent = Some(&request.details);
-                let approved = self
-                    .wait_until(&created.id, started, timeout, sent, read_first)
-                    .await?;
-                Ok((approved, Run::unrecorded()))
+                let sent = ask.create(None).await?;
+                Ok((ask.wait(&sent).await?, Run::unrecorded()))
             })
             .await;
         span.finish(&outcome, started.elapsed());
@@ -233,7 +219,8 @@ impl Client {
         let outcome = span
             .run(async {
                 observe::awaiting(approval_id, None);
-                self.wait_until(approval_id, started, timeout, None, true)
+                self.waiter()
+                    .until_decided(approval_id, started, timeout, None, true)
                     .await
             })
             .await;
@@ -265,10 +252,11 @@ impl Client {
                 // The service just answered "pending": with push, the next read waits for a
                 // callback or the first gap.
                 match self
+                    .waiter()
                     .poll(
                         &decision.approval_id,
                         after(started, timeout),
-                        !self.inner.settings.push,
+                        !self.inner.settings.wait.push,
                     )
                     .await?
                 {
@@ -297,12 +285,24 @@ impl Client {
 
     /// Reads a request as the service holds it (`GET /api/approvals/{id}`), once.
     pub async fn get_request(&self, approval_id: &str) -> Result<Approval, Error> {
-        self.read(
-            approval_id,
-            after(Instant::now(), self.inner.settings.http_timeout),
-        )
-        .await
-        .map_err(|failure| failure.error.with_approval_id(approval_id))
+        ask::read_once(&self.inner.transport, approval_id).await
+    }
+    /// Hands a decision that reached your own callback route to this client; returns whether a
+    /// wait of this client is on its request.
+    ///
+    /// A callback read with [`Callback::verify`] wakes that wait at once (it confirms the
+    /// decision with one read; a replay of the same callback wakes nothing) and tells the client
+    /// that callbacks reach it, so waits slow their polling to a safety net
+    /// ([`PollPolicy::push_safety_net`](crate::PollPolicy::push_safety_net)) while that holds.
+    /// One read with [`Callback::parse`] only hints: the wait reads the status at once, at most
+    /// once a second; it never decides anything.
+    pub fn deliver(&self, callback: &Callback) -> bool {
+        let waits = &self.inner.waits;
+        if callback.is_verified() {
+            waits.announce(&callback.approval_id)
+        } else {
+            waits.hint(&callback.approval_id)
+        }
     }
 
     /// Sends the short-wait endpoint's request, holding up to `max_wait` server-side.
@@ -316,6 +316,8 @@ impl Client {
         let default_callback = self.default_callback_url()?;
         let body = request.inbound_body(max_wait, default_callback.as_deref());
         let body = self
+            .inner
+            .transport
             .post_creating(
                 &["api", "webhooks", "inbound"],
                 &body,
@@ -347,6 +349,17 @@ impl Client {
             .callback_url
             .clone()
             .or(listening.map(|listener| listener.url.clone())))
+    }
+}
+
+impl Client {
+    /// The wait loop of this client's waits.
+    fn waiter(&self) -> Waiter<'_> {
+        Waiter::new(
+            &self.inner.transport,
+            &self.inner.settings.wait,
+            &self.inner.waits,
+        )
     }
 }
 

@@ -207,7 +207,7 @@ pub enum Error {
 
     /// The journal could not be read or written: the call stopped before the step the write
     /// guards, and the body did not run.
-    #[error("the approval journal failed, so the call was stopped: {message}: {source}")]
+    #[error("the approval journal failed, so the call was stopped: {message}")]
     Journal {
         /// What the journal was doing.
         message: String,
@@ -261,6 +261,24 @@ impl Error {
         }
         self
     }
+}
+
+/// The error for a 2xx answer that does not say what the protocol requires.
+pub(crate) fn invalid_response(reason: String, body: &[u8]) -> Error {
+    Error::InvalidResponse {
+        reason,
+        body: body_excerpt(body),
+        approval_id: None,
+    }
+}
+
+/// The most of a raw body kept inside an error.
+const MAX_BODY_IN_ERROR: usize = 4 << 10;
+
+/// The start of a raw body, as an error shows it.
+pub(crate) fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY_IN_ERROR)]);
+    text.into_owned()
 }
 
 fn for_approval(id: Option<&str>) -> String {

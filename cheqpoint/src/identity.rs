@@ -1,5 +1,6 @@
-//! What names an operation in the journal: the caller's key, or the action and the details; and
-//! the tokens the journal makes (idempotency keys, owner names).
+//! What names an operation: the caller's key, or the action and the details, as the journal
+//! records it and as its `Idempotency-Key` is made; and the random tokens the journal makes
+//! (idempotency keys, owner names).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -190,27 +190,34 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | `client` | [`Client`] and every public operation (create, read, checkpoint, wait, short-wait) |
+//! | `client` | [`Client`] and every public operation (create, read, checkpoint, guard, wait, short-wait, deliver) |
 //! | `builder`, `secret` | [`ClientBuilder`]'s settings and their checks; the redacting type that holds the API key and webhook secrets |
-//! | `request`, `trace` | what is sent: [`ApprovalRequest`] and its wire form, the agent's [`Trace`] |
-//! | `transport` | HTTP exchanges, the cap on those in flight, and the whole retry policy (`transport/retry.rs`) |
-//! | `response` | what the service answers: [`Created`], [`Approval`], [`Decision`], [`Status`], read strictly |
+//! | `ask` | the one step a checkpoint takes, with a journal or without: the create, then the wait for its decision |
+//! | `journal` | durable approvals: the [`Journal`], its SQLite and PostgreSQL stores, the state table a checkpoint goes through with one, the claim on a run |
+//! | `gate` | what `#[checkpoint]` expansions call (`__private`), the reading of a verdict into parameters, the claim a gated fn holds, the round-trip check of edits |
 //! | `wait` | the wait loop, its [`PollPolicy`], push wake-ups, [`Callback`]s and their signatures, the built-in listener |
+//! | `transport` | the `Transport` below the client: HTTP exchanges, the cap on those in flight, and the whole retry policy (`transport/retry.rs`) |
+//! | `request`, `trace`, `identity` | what is sent: [`ApprovalRequest`] and its wire form, the agent's [`Trace`], the name of an operation and its `Idempotency-Key` |
+//! | `response`, `json_eq` | what the service answers: [`Created`], [`Approval`], [`Decision`], [`Status`], read strictly; JSON compared as a person reads it |
 //! | `error` | the one [`Error`] |
 //! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
-//! | `observe` | the `tracing` spans and events |
-//! | `journal` | durable approvals: the [`Journal`], its SQLite and PostgreSQL stores, the state table a checkpoint goes through with one, the claim on a run |
-//! | `gate` | what `#[checkpoint]` expansions call (`__private`), the reading of a verdict into parameters, and the JSON comparison of edits |
+//! | `observe` | the `tracing` spans and events of a call |
+//!
+//! Each module calls only those below it in this table (`client` → `ask` → `wait` →
+//! `transport` → `response`), and the `cheqpoint-tests` crate's `module_graph` test keeps
+//! the files free of circles.
 
 #![warn(missing_docs)]
 
+mod ask;
 mod builder;
 mod client;
 mod error;
 mod gate;
 mod global;
+mod identity;
 mod journal;
-use gate::json_eq;
+mod json_eq;
 mod observe;
 #[cfg(test)]
 mod parse_props;

@@ -34,8 +34,6 @@ pub struct ApprovalRequest {
     pub(crate) agent_name: Option<String>,
     pub(crate) metadata: Option<Value>,
     pub(crate) key: Option<String>,
-    /// Set by the journal: the `Idempotency-Key` recorded with the operation.
-    pub(crate) idempotency_key: Option<String>,
 }
 
 /// The coarse risk the short-wait endpoint takes (`riskLevel`).
@@ -92,7 +90,6 @@ impl ApprovalRequest {
             agent_name: None,
             metadata: None,
             key: None,
-            idempotency_key: None,
         }
     }
 
@@ -176,12 +173,9 @@ impl ApprovalRequest {
         self
     }
 
-    /// The `Idempotency-Key` the create carries: the journal's for its operation, else one made
-    /// from the key.
+    /// The `Idempotency-Key` the create carries without a journal: one made from the key.
     pub(crate) fn idempotency_header(&self) -> Option<String> {
-        self.idempotency_key
-            .clone()
-            .or_else(|| self.key.as_deref().map(crate::journal::idempotency_key))
+        self.key.as_deref().map(crate::identity::idempotency_key)
     }
 
     /// The action name.

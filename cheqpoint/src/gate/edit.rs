@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::json_eq::same_number;
+use crate::json_eq::same_number;
 
 /// True when a value that runs as `runs` is the `approved` one.
 pub(crate) fn is_same(approved: &Value, runs: &Value) -> bool {

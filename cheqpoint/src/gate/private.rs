@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 pub use super::bounds::{
     CarriesRejection, Editable, EditableBorrowed, GateCondition, GateReturn, RiskScore, Sendable,
 };
-pub use super::verdict::Verdict;
+pub use super::{claim::Claim, verdict::Verdict};
 pub use crate::global::global;
-use crate::{ApprovalRequest, Client, Error, journal::Run};
+use crate::{ApprovalRequest, Client, Error};
 
 /// The request a gated call is building.
 pub struct Gate {
@@ -20,7 +20,7 @@ pub struct Gate {
 
 /// The wait for a verdict, boxed so that a gated fn's future holds a pointer to it rather than
 /// the whole HTTP exchange beside the body's own state.
-pub type Approval<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Error>> + Send + 'a>>;
+pub type PendingVerdict<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Error>> + Send + 'a>>;
 
 impl Gate {
     /// A request for `action` with `summary`.
@@ -68,13 +68,13 @@ impl Gate {
     }
 
     /// Asks and waits.
-    pub fn approve(self, client: &Client) -> Approval<'_> {
+    pub fn approve(self, client: &Client) -> PendingVerdict<'_> {
         Box::pin(async move {
             let sent = self.details.clone();
             let (approved, run) = client
                 .checkpoint_run(self.request.details(Value::Object(self.details)))
                 .await?;
-            Verdict::new(approved, sent, Claim(Box::new(run)))
+            Verdict::new(approved, sent, Claim::of(run))
         })
     }
 
@@ -82,33 +82,6 @@ impl Gate {
     /// on a current-thread runtime, where it would stall everything.
     pub fn approve_blocking(self, client: &Client) -> Result<Verdict, Error> {
         crate::runtime::block_on(self.approve(client))?
-    }
-}
-
-/// The claim on an approved run, taken out of the verdict before the body runs and finished
-/// once it returns: with a journal, a process that dies in between leaves the run claimed, and
-/// later calls with its key report it interrupted instead of running it again.
-///
-/// Boxed, like the wait, so that a gated fn's future holds a pointer across the body.
-pub struct Claim(Box<Run>);
-
-impl Claim {
-    /// No claim: the call was not gated (`when = ..` was false).
-    pub fn unclaimed() -> Claim {
-        Claim(Box::new(Run::unrecorded()))
-    }
-
-    /// Records that the body returned. The body's result stands whatever happens here: an end
-    /// that cannot be recorded leaves the run claimed, and later calls report it interrupted.
-    pub fn finish(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(async move {
-            let _ = self.0.finish().await;
-        })
-    }
-
-    /// [`finish`](Claim::finish) from a blocking fn.
-    pub fn finish_blocking(self) {
-        let _ = self.0.finish_blocking();
     }
 }
 

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{
     bounds::{Editable, EditableBorrowed, Sendable},
+    claim::Claim,
     edit,
-    private::Claim,
 };
 use crate::{Approved, Error};
 

@@ -1,20 +1,23 @@
 //! The state machine of a checkpoint with a journal (the table in [`Journal`]'s docs): find the
 //! operation's entry, and from where it stands send, re-attach, claim, or refuse. Every move is
 //! a compare-and-set on the entry, so when two processes race for one step exactly one makes it
-//! and the other looks again.
+//! and the other looks again. The create and the wait are the asking step's ([`Ask`]), the same
+//! a call without a journal takes.
 
 use std::time::{Duration, Instant};
 
 use super::{
-    Journal, failed, identity,
-    observe::{Event, report},
+    Journal,
+    events::{Event, report},
+    failed,
     row::{Row, State, now_ms, time_of},
     run::Run,
     store::StoreError,
 };
 use crate::{
-    ApprovalRequest, Approved, Client, Error, Status,
-    observe::{self as call_observe, CallSpan},
+    Approved, Error, Status,
+    ask::{Ask, Sent},
+    identity,
     transport::after,
 };
 
@@ -23,12 +26,8 @@ const SENDER_POLL: Duration = Duration::from_millis(50);
 
 /// One checkpoint going through the journal.
 pub(crate) struct Flow<'a> {
-    pub client: &'a Client,
-    pub journal: &'a Journal,
-    pub request: &'a ApprovalRequest,
-    pub span: &'a CallSpan,
-    pub started: Instant,
-    pub timeout: Duration,
+    pub(crate) ask: Ask<'a>,
+    pub(crate) journal: &'a Journal,
 }
 
 /// What a step did: the call ended, or the entry moved under it and it looks again.
@@ -37,13 +36,11 @@ type Step = Result<Option<(Approved, Run)>, Error>;
 impl Flow<'_> {
     /// Asks for approval of the request's operation unless the journal says it is asked, done,
     /// refused or running already; on approval, claims the run.
-    pub async fn checkpoint(&self) -> Result<(Approved, Run), Error> {
-        self.request.validate()?;
-        let operation = identity::operation(
-            self.request.key.as_deref(),
-            &self.request.action,
-            &self.request.details,
-        );
+    pub(crate) async fn checkpoint(&self) -> Result<(Approved, Run), Error> {
+        let request = self.ask.request;
+        request.validate()?;
+        let operation =
+            identity::operation(request.key.as_deref(), &request.action, &request.details);
         loop {
             // A new operation is recorded in one write; only one the journal holds is read.
             let step = match self.record(&operation).await? {
@@ -63,11 +60,12 @@ impl Flow<'_> {
     /// the entry when recorded.
     async fn record(&self, operation: &str) -> Result<Option<Row>, Error> {
         let now = now_ms();
+        let request = self.ask.request;
         let row = Row {
             operation: operation.to_owned(),
-            key: self.request.key.clone(),
-            action: self.request.action.clone(),
-            details: self.request.details.to_string(),
+            key: request.key.clone(),
+            action: request.action.clone(),
+            details: request.details.to_string(),
             idempotency_key: identity::random_token(),
             approval_id: None,
             state: State::Sending,
@@ -99,7 +97,13 @@ impl Flow<'_> {
             },
             State::Pending => {
                 report(Event::Reattached, key, row.approval_id.as_deref());
-                self.wait_and_claim(row, true).await
+                let Some(approval_id) = row.approval_id.clone() else {
+                    return Err(failed(
+                        "read the journal",
+                        "a pending entry has no request id".into(),
+                    ));
+                };
+                self.wait_and_claim(row, Sent::earlier(approval_id)).await
             }
             State::Running => match &row.owner {
                 Some(owner) if self.store(self.journal.store().is_alive(owner)).await? => {
@@ -133,7 +137,7 @@ impl Flow<'_> {
     /// Waits while another live process sends the create, until its id is recorded (or that
     /// process dies, and this call sends it again). Past the call's timeout: in progress.
     async fn await_sender(&self, row: &Row) -> Step {
-        let deadline = after(self.started, self.timeout);
+        let deadline = after(self.ask.started, self.ask.timeout);
         let now = Instant::now();
         if now >= deadline {
             return Err(Error::InProgress {
@@ -147,14 +151,8 @@ impl Flow<'_> {
 
     /// Sends the create of `row` (held by this process), records its id, and waits.
     async fn send(&self, row: Row) -> Step {
-        let mut request = self.request.clone();
-        request.idempotency_key = Some(row.idempotency_key.clone());
-        let created = match self
-            .client
-            .create(&request, after(self.started, self.timeout))
-            .await
-        {
-            Ok(created) => created,
+        let sent = match self.ask.create(Some(&row.idempotency_key)).await {
+            Ok(sent) => sent,
             Err(error) => {
                 // The service may have the request: the entry stays, let go, so that the next
                 // call sends it again with the same Idempotency-Key.
@@ -164,51 +162,31 @@ impl Flow<'_> {
             }
         };
         let pending = Row {
-            approval_id: Some(created.id.clone()),
+            approval_id: Some(sent.approval_id().to_owned()),
             ..row.moved(State::Pending, None)
         };
         if !self.store(self.journal.store().update(&pending)).await? {
             return Err(Error::Journal {
-                message: format!("could not record request {}", created.id),
+                message: format!("could not record request {}", sent.approval_id()),
                 source: "the journal entry was changed by another process".into(),
             });
         }
-        self.span.created(&created.id);
-        // With push, a pending request is not read again until a callback or the safety net
-        // says so; a rule's decision at creation is read at once.
-        let read_first = !self.client.inner.settings.push || created.status != Status::Pending;
-        self.wait_and_claim(pending, read_first).await
+        self.wait_and_claim(pending, sent).await
     }
 
-    /// Waits for the decision on the request of `row`; on approval claims the run, on a
+    /// Waits for the decision on `sent`, the request of `row`; on approval claims the run, on a
     /// rejection records it.
-    async fn wait_and_claim(&self, row: Row, read_first: bool) -> Step {
-        let Some(approval_id) = row.approval_id.clone() else {
-            return Err(failed(
-                "read the journal",
-                "a pending entry has no request id".into(),
-            ));
-        };
-        self.span.created(&approval_id);
-        call_observe::awaiting(&approval_id, None);
-        let waited = self
-            .client
-            .wait_until(
-                &approval_id,
-                self.started,
-                self.timeout,
-                Some(&self.request.details),
-                read_first,
-            )
-            .await;
+    async fn wait_and_claim(&self, row: Row, sent: Sent) -> Step {
+        let waited = self.ask.wait(&sent).await;
+        let approval_id = sent.approval_id();
         match waited {
             Ok(approved) => {
-                report(Event::Claiming, row.key.as_deref(), Some(&approval_id));
+                report(Event::Claiming, row.key.as_deref(), Some(approval_id));
                 let claimed = row.moved(State::Running, Some(self.journal.store().owner()));
                 if !self.store(self.journal.store().update(&claimed)).await? {
                     return Ok(None);
                 }
-                report(Event::Claimed, row.key.as_deref(), Some(&approval_id));
+                report(Event::Claimed, row.key.as_deref(), Some(approval_id));
                 Ok(Some((
                     approved,
                     Run::claimed(self.journal.clone(), claimed),
@@ -256,7 +234,7 @@ impl Flow<'_> {
     /// The rejection a person gave the operation's request, read again from the service.
     async fn rejection_again(&self, row: &Row) -> Error {
         let approval_id = row.approval_id.clone().unwrap_or_default();
-        match self.client.get_request(&approval_id).await {
+        match self.ask.record(&approval_id).await {
             Ok(record) if record.status == Status::Rejected => record.rejection(),
             Ok(_) => Error::Rejected {
                 approval_id,

@@ -3,16 +3,15 @@
 //! restarts and replicas.
 //!
 //! This folder owns the journal: the entry (`row`), what a database must offer (`store`) and the
-//! two databases (`sqlite`, `postgres`), how an operation is named (`identity`), the state
-//! machine the client's checkpoint goes through (`flow`), the claim on a run (`run`) and the
-//! events it reports (`observe`). It calls the client's create and wait; nothing calls into it
-//! but the client.
+//! two databases (`sqlite`, `postgres`), the state machine a checkpoint goes through with a
+//! journal (`flow`), the claim on a run (`run`) and the events it reports (`events`). It calls
+//! down to the asking step ([`crate::ask`]) for the create and the wait. The client runs a
+//! checkpoint through `flow`; the gate and the call's span hold and report the claim (`run`).
 
+mod events;
 mod flow;
 #[cfg(feature = "sqlite")]
 mod group_commit;
-mod identity;
-mod observe;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod row;
@@ -37,7 +36,6 @@ use row::{Row, State, now_ms, time_of};
 use store::{Store, StoreError};
 
 pub(crate) use flow::Flow;
-pub(crate) use identity::idempotency_key;
 pub(crate) use run::Run;
 
 /// How long finished entries are kept unless told otherwise.
@@ -201,7 +199,7 @@ impl Journal {
     /// has checked what its body did. True when there was an entry.
     pub async fn forget(&self, key: &str) -> Result<bool, Error> {
         self.store()
-            .forget(&identity::operation(Some(key), "", &Value::Null))
+            .forget(&crate::identity::operation(Some(key), "", &Value::Null))
             .await
             .map_err(|error| failed("write the journal", error))
     }

@@ -47,7 +47,7 @@ impl SqliteStore {
         owners.push(".owners");
         let owners = PathBuf::from(owners);
         fs::create_dir_all(&owners)?;
-        let owner = super::identity::random_token();
+        let owner = crate::identity::random_token();
         let alive = File::create(owners.join(format!("{owner}.lock")))?;
         alive.lock()?;
         Ok(SqliteStore {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Error, Status, response::fields, transport::invalid_response};
+use crate::{Error, Status, error::invalid_response, response::fields};
 
 /// A request as the service holds it: every field of `GET /api/approvals/{id}`.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::{Error, Status, response::fields, transport::invalid_response};
+use crate::{Error, Status, error::invalid_response, response::fields};
 
 /// The answer to a create: the new request's id and first status.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Approval, Error, Status, response::fields, transport::invalid_response};
+use crate::{Approval, Error, Status, error::invalid_response, response::fields};
 
 /// Where a request stood when [`Client::request_sync`](crate::Client::request_sync) or
 /// [`Client::request_async`](crate::Client::request_async) returned. Pending is a value here, not

@@ -7,13 +7,12 @@ use reqwest::{RequestBuilder, Response, StatusCode, header::RETRY_AFTER};
 
 use crate::{
     Error,
+    error::{body_excerpt, invalid_response},
     transport::retry::{self, FailureKind},
 };
 
 /// The most of a response body the client reads; a larger answer is refused.
 const MAX_BODY: usize = 1 << 20;
-/// The most of a raw body kept inside an error.
-const MAX_BODY_IN_ERROR: usize = 4 << 10;
 
 /// A failed exchange, with what a retry policy needs to know about it.
 #[derive(Debug)]
@@ -95,21 +94,10 @@ fn transport_failure(error: reqwest::Error) -> Failure {
 }
 
 fn transport_error(error: reqwest::Error, context: &str) -> Error {
-    // reqwest's own message names the URL, which carries no secret (the key is in a header);
-    // the cause ("connection refused", "connection closed before message completed") is in
-    // its sources.
-    let mut message = format!("{context}: {error}");
-    let mut cause = std::error::Error::source(&error);
-    while let Some(inner) = cause {
-        let text = inner.to_string();
-        if !message.ends_with(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = inner.source();
-    }
+    // The cause ("connection refused", "connection closed before message completed") is in the
+    // error's sources, which `Error::source` hands on: the message does not repeat them.
     Error::Transport {
-        message,
+        message: context.to_owned(),
         approval_id: None,
         source: Box::new(error),
     }
@@ -139,20 +127,6 @@ fn api_error(status: StatusCode, body: &[u8]) -> Error {
         body: body_excerpt(body),
         approval_id: None,
     }
-}
-
-/// The error for a 2xx answer that does not say what the protocol requires.
-pub(crate) fn invalid_response(reason: String, body: &[u8]) -> Error {
-    Error::InvalidResponse {
-        reason,
-        body: body_excerpt(body),
-        approval_id: None,
-    }
-}
-
-fn body_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY_IN_ERROR)]);
-    text.into_owned()
 }
 
 #[cfg(test)]

@@ -1,32 +1,89 @@
-//! Transport: the client's HTTP exchanges with the service, each waiting for a turn among
+//! Transport: the [`Transport`] below [`Client`](crate::Client), which owns the HTTP exchanges
+//! with the service, each waiting for a turn among
 //! [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests), and the creates'
-//! re-sending under the retry policy ([`retry`]).
+//! re-sending under the retry policy ([`retry`]). It knows requests and answers as bytes and
+//! records; it calls nothing above it.
 
 mod exchange;
 pub(crate) mod retry;
 
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
-pub(crate) use exchange::{Failure, invalid_response};
+pub(crate) use exchange::Failure;
 
-use crate::{Approval, Client, Error, observe, transport::retry::FailureKind};
+use crate::{Approval, Error, observe, transport::retry::Backoff, transport::retry::FailureKind};
 
 /// The header that carries one key per logical create, the same on every re-send.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The most a wait's last read, or a create near the deadline, may run past the deadline.
+const LAST_READ_GRACE: Duration = Duration::from_secs(1);
+
+/// How a client talks to the service: its connections, its retry policy, and the turns its
+/// exchanges wait for.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base_url: Url,
+    http_timeout: Duration,
+    backoff: Backoff,
+    create_attempts: u32,
+    max_concurrent_requests: usize,
+    /// Turns for HTTP exchanges in flight at once.
+    in_flight: Semaphore,
+    /// Turns for calls the service holds open (short waits), apart so they never starve reads.
+    held: Semaphore,
+}
+
+/// What a [`Transport`] is built from, as checked by the client's builder.
+#[derive(Debug)]
+pub(crate) struct TransportSettings {
+    pub(crate) base_url: Url,
+    pub(crate) http_timeout: Duration,
+    pub(crate) backoff: Backoff,
+    pub(crate) create_attempts: u32,
+    pub(crate) max_concurrent_requests: usize,
+}
 
 /// Which turns an exchange waits for: short exchanges (creates, reads) and calls the service
 /// holds open (a short wait, up to 10 s) have turns of their own, so held calls never starve
 /// reads.
 #[derive(Clone, Copy)]
-pub(crate) enum Lane {
+enum Lane {
     Short,
     Held,
 }
 
-impl Client {
+impl Transport {
+    /// A transport sending through `http` (which carries the key and the timeouts).
+    pub(crate) fn new(http: reqwest::Client, settings: TransportSettings) -> Transport {
+        let turns = settings.max_concurrent_requests;
+        Transport {
+            http,
+            base_url: settings.base_url,
+            http_timeout: settings.http_timeout,
+            backoff: settings.backoff,
+            create_attempts: settings.create_attempts,
+            max_concurrent_requests: turns,
+            in_flight: Semaphore::new(turns),
+            held: Semaphore::new(turns),
+        }
+    }
+
+    /// The pauses between retries.
+    pub(crate) fn backoff(&self) -> &Backoff {
+        &self.backoff
+    }
+
+    /// How long one exchange may take.
+    pub(crate) fn http_timeout(&self) -> Duration {
+        self.http_timeout
+    }
+
     /// One read of a record, with the failure's kind for the wait loop; a turn to send it must
     /// come before `deadline`.
     pub(crate) async fn read(
@@ -44,12 +101,13 @@ impl Client {
     }
 
     /// POSTs a body that creates something. It is sent again only when the server cannot have
-    /// processed it ([`retry::may_resend_create`]), so one call never makes two requests; and only
-    /// while there is time before `deadline`, which also bounds each attempt (with
-    /// [`last_read_grace`](Client::last_read_grace)). A server that asks to wait past the deadline
-    /// (`Retry-After`) gets the failure returned at once. Every attempt carries the same
-    /// `Idempotency-Key`: `idempotency_key` when given (a journal's, or one made from the
-    /// request's key), else one made for this call.
+    /// processed it ([`retry::may_resend_create`]), so one call never makes two requests; and
+    /// only while there is time before `deadline`, which also bounds each attempt (with
+    /// [`last_read_grace`](Transport::last_read_grace)). A server that asks to wait past the
+    /// deadline (`Retry-After`) gets the failure returned at once. Every attempt carries the
+    /// same `Idempotency-Key`: `idempotency_key` when given (a journal's, or one made from the
+    /// request's key), else one made for this call. `held` is how long the service is asked to
+    /// hold the call open (a short wait).
     pub(crate) async fn post_creating(
         &self,
         path: &[&str],
@@ -69,7 +127,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             let time_left = limit.saturating_duration_since(Instant::now());
-            let exchange_time = self.inner.settings.http_timeout + held.unwrap_or_default();
+            let exchange_time = self.http_timeout + held.unwrap_or_default();
             let request = self
                 .request(Method::POST, path)
                 .header(IDEMPOTENCY_KEY, &idempotency_key)
@@ -83,13 +141,9 @@ impl Client {
                 return Err(not_sent_again(failure));
             }
             attempt += 1;
-            let delay = self
-                .inner
-                .settings
-                .backoff
-                .delay(attempt - 1, failure.retry_after);
+            let delay = self.backoff.delay(attempt - 1, failure.retry_after);
             let remaining = deadline.saturating_duration_since(Instant::now());
-            if attempt >= self.inner.settings.create_attempts || delay >= remaining {
+            if attempt >= self.create_attempts || delay >= remaining {
                 return Err(failure.error);
             }
             observe::retrying("create (not processed)", &failure.error, delay);
@@ -108,14 +162,14 @@ impl Client {
         deadline: Instant,
     ) -> Result<Vec<u8>, Failure> {
         let turns = match lane {
-            Lane::Short => &self.inner.in_flight,
-            Lane::Held => &self.inner.held,
+            Lane::Short => &self.in_flight,
+            Lane::Held => &self.held,
         };
         // The semaphores are never closed: only the deadline stops the wait for a turn.
         let Ok(Ok(_turn)) = tokio::time::timeout_at(deadline.into(), turns.acquire()).await else {
             return Err(Failure {
                 error: Error::Congested {
-                    max_concurrent_requests: self.inner.settings.max_concurrent_requests,
+                    max_concurrent_requests: self.max_concurrent_requests,
                 },
                 kind: FailureKind::NotSent,
                 retry_after: None,
@@ -127,20 +181,17 @@ impl Client {
     /// How long the last read of a wait, made at its deadline, may take: the wait never runs
     /// past its timeout by more than this.
     pub(crate) fn last_read_grace(&self) -> Duration {
-        self.inner.settings.http_timeout.min(LAST_READ_GRACE)
+        self.http_timeout.min(LAST_READ_GRACE)
     }
 
-    pub(crate) fn request(&self, method: Method, path: &[&str]) -> reqwest::RequestBuilder {
-        let mut url = self.inner.settings.base_url.clone();
+    fn request(&self, method: Method, path: &[&str]) -> reqwest::RequestBuilder {
+        let mut url = self.base_url.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop_if_empty().extend(path);
         }
-        self.inner.http.request(method, url)
+        self.http.request(method, url)
     }
 }
-
-/// The most a wait's last read, or a create near the deadline, may run past the deadline.
-const LAST_READ_GRACE: Duration = Duration::from_secs(1);
 
 /// `start + span`, or a century on when that cannot be represented (a timeout of
 /// `Duration::MAX` means "wait as long as it takes", not a panic).

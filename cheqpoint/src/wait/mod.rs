@@ -1,7 +1,7 @@
-//! Waiting for a person's decision: the wait loop every waiting operation of
-//! [`Client`] runs, its schedule of reads ([`poll`]), the wake-ups callbacks bring ([`push`]),
-//! the callbacks themselves and their signatures ([`callback`]), and the built-in receiver
-//! ([`listener`]).
+//! Waiting for a person's decision: the wait loop ([`Waiter`]) every waiting operation of
+//! [`Client`](crate::Client) runs, reading through the [`Transport`] below it; its schedule of
+//! reads ([`poll`]), the wake-ups callbacks bring ([`push`]), the callbacks themselves and their
+//! signatures ([`callback`]), and the built-in receiver ([`listener`]).
 
 pub(crate) mod callback;
 pub(crate) mod listener;
@@ -17,14 +17,25 @@ use poll::Schedule;
 pub(crate) use push::Waits;
 
 use crate::{
-    Approval, Approved, Client, Error, Status,
+    Approval, Approved, Error, Status,
     json_eq::same_json,
     observe,
-    transport::{after, retry},
+    transport::{Transport, after, retry},
 };
 
 /// The longest the service holds a short-wait request open.
 pub(crate) const MAX_SERVER_WAIT: Duration = Duration::from_secs(10);
+
+/// What a client's waits are told by its builder.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaitSettings {
+    /// The pace of reads.
+    pub(crate) poll: PollPolicy,
+    /// How often a wait that goes on says so.
+    pub(crate) progress_interval: Duration,
+    /// Decisions are expected by callback: waits skip reads they do not need.
+    pub(crate) push: bool,
+}
 
 /// How a wait ended when no error stopped it.
 pub(crate) enum Waited {
@@ -32,10 +43,43 @@ pub(crate) enum Waited {
     StillPending,
 }
 
-impl Client {
+/// What a wait needs of its client: the transport it reads through, its settings, and the
+/// waits that callbacks wake.
+#[derive(Clone, Copy)]
+pub(crate) struct Waiter<'a> {
+    transport: &'a Transport,
+    settings: &'a WaitSettings,
+    waits: &'a Waits,
+}
+
+impl<'a> Waiter<'a> {
+    pub(crate) fn new(
+        transport: &'a Transport,
+        settings: &'a WaitSettings,
+        waits: &'a Waits,
+    ) -> Waiter<'a> {
+        Waiter {
+            transport,
+            settings,
+            waits,
+        }
+    }
+
+    /// The transport the waits read through.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
+    /// Whether the first read of a request just answered with `status` is made at once: with
+    /// push, a pending request is not read again until a callback or the first gap says so; a
+    /// decision made at creation (by a workspace rule) is read at once.
+    pub(crate) fn reads_first(&self, status: Status) -> bool {
+        !self.settings.push || status != Status::Pending
+    }
+
     /// Waits for the decision on `approval_id` until `timeout` after `started`: `Ok` only for an
     /// approval of the `sent` details (when given).
-    pub(crate) async fn wait_until(
+    pub(crate) async fn until_decided(
         &self,
         approval_id: &str,
         started: Instant,
@@ -68,17 +112,18 @@ impl Client {
     /// Reads the status (at once when `read_first`, else after the first gap), then on the poll
     /// schedule, until it is decided or `deadline` passes.
     ///
-    /// With push, a callback for the request ([`Client::deliver`], or the built-in listener)
-    /// cuts the current gap short. While verified callbacks are seen to reach this client, gaps
-    /// follow the safety net ([`PollPolicy::push_safety_net`]); otherwise, and from the moment a
-    /// read finds a decision no callback announced, they follow the polling schedule, so push
-    /// never leaves a decision unseen for longer than polling would (but for the wait whose
-    /// callback went missing, which finds it at its next safety-net read).
+    /// With push, a callback for the request ([`Client::deliver`](crate::Client::deliver), or
+    /// the built-in listener) cuts the current gap short. While verified callbacks are seen to
+    /// reach this client, gaps follow the safety net ([`PollPolicy::push_safety_net`]);
+    /// otherwise, and from the moment a read finds a decision no callback announced, they follow
+    /// the polling schedule, so push never leaves a decision unseen for longer than polling would
+    /// (but for the wait whose callback went missing, which finds it at its next safety-net
+    /// read).
     ///
     /// Transient failures (resets, 5xx, 429) are ridden out with backoff; the last one is
     /// returned if the deadline comes first, or at once when the server's `Retry-After` reaches
     /// past the deadline. No pause runs past the deadline, and the read made there may take at
-    /// most [`last_read_grace`](Client::last_read_grace) more, so a wait never overruns its
+    /// most [`last_read_grace`](Transport::last_read_grace) more, so a wait never overruns its
     /// timeout by more than that. A dropped future stops reading at once: nothing runs in the
     /// background.
     pub(crate) async fn poll(
@@ -87,10 +132,13 @@ impl Client {
         deadline: Instant,
         read_first: bool,
     ) -> Result<Waited, Error> {
-        let settings = &self.inner.settings;
-        let waits = &self.inner.waits;
+        let Waiter {
+            transport,
+            settings,
+            waits,
+        } = *self;
         let trusting = || settings.push && waits.trusted();
-        let read_limit = after(deadline, self.last_read_grace());
+        let read_limit = after(deadline, transport.last_read_grace());
         let registration = waits.register(approval_id);
         let mut schedule = Schedule::new(settings.poll);
         let mut pause = (!read_first).then(|| Pause::gap(&mut schedule, trusting()));
@@ -120,7 +168,7 @@ impl Client {
                 }
             }
             // Boxed: a wait holds the read's state only while it reads, not while it pauses.
-            let read = Box::pin(self.read(approval_id, read_limit));
+            let read = Box::pin(transport.read(approval_id, read_limit));
             let Ok(read) = tokio::time::timeout_at(read_limit.into(), read).await else {
                 return out_of_time(last_error, approval_id);
             };
@@ -146,7 +194,7 @@ impl Client {
                         return Err(failure.error.with_approval_id(approval_id));
                     }
                     failures += 1;
-                    let delay = settings.backoff.delay(failures - 1, failure.retry_after);
+                    let delay = transport.backoff().delay(failures - 1, failure.retry_after);
                     observe::retrying("status read", &failure.error, delay);
                     last_error = Some(failure.error);
                     Pause {

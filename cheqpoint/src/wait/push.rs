@@ -18,8 +18,6 @@ use std::{
 
 use tokio::sync::Notify;
 
-use crate::{Callback, Client};
-
 /// How many announcements that came before their wait started are remembered (oldest forgotten
 /// first), so a decision that beats the wait's registration still wakes it.
 const EARLY_CALLBACKS: usize = 1024;
@@ -55,7 +53,7 @@ struct Waiting {
 pub(crate) struct Registration<'a> {
     waits: &'a Waits,
     approval_id: String,
-    pub woken: Arc<Notify>,
+    pub(crate) woken: Arc<Notify>,
 }
 
 impl Waits {
@@ -64,17 +62,17 @@ impl Waits {
     }
 
     /// True when verified callbacks are reaching this client: waits may rely on them.
-    pub fn trusted(&self) -> bool {
+    pub(crate) fn trusted(&self) -> bool {
         self.trusted.load(Ordering::Relaxed)
     }
 
     /// A read found a decision no callback announced: callbacks are not to be relied on.
-    pub fn distrust(&self) {
+    pub(crate) fn distrust(&self) {
         self.trusted.store(false, Ordering::Relaxed);
     }
 
     /// Registers a wait on `approval_id`, already woken when its announcement came first.
-    pub fn register(&self, approval_id: &str) -> Registration<'_> {
+    pub(crate) fn register(&self, approval_id: &str) -> Registration<'_> {
         let woken = Arc::new(Notify::new());
         let mut state = self.state();
         let early = match state.early.iter().position(|id| id == approval_id) {
@@ -96,7 +94,7 @@ impl Waits {
 
     /// A verified callback for `approval_id`: wakes its waits the first time, nothing on a replay;
     /// `false` when none is registered (the id is then remembered for a wait about to start).
-    pub fn announce(&self, approval_id: &str) -> bool {
+    pub(crate) fn announce(&self, approval_id: &str) -> bool {
         self.trusted.store(true, Ordering::Relaxed);
         let mut state = self.state();
         if let Some(waiting) = state.waiting.get_mut(approval_id) {
@@ -117,7 +115,7 @@ impl Waits {
     /// An unverified callback naming `approval_id`: wakes its waits (which read the status at
     /// once) unless a callback woke them within [`HINT_INTERVAL`]; `false` for an id no wait is
     /// on.
-    pub fn hint(&self, approval_id: &str) -> bool {
+    pub(crate) fn hint(&self, approval_id: &str) -> bool {
         let mut state = self.state();
         let Some(waiting) = state.waiting.get_mut(approval_id) else {
             return false;
@@ -136,7 +134,7 @@ impl Waits {
 
 impl Registration<'_> {
     /// True when a verified callback announced this wait's decision.
-    pub fn announced(&self) -> bool {
+    pub(crate) fn announced(&self) -> bool {
         let state = self.waits.state();
         state
             .waiting
@@ -155,26 +153,6 @@ impl Drop for Registration<'_> {
             if waiting.woken.is_empty() {
                 state.waiting.remove(&self.approval_id);
             }
-        }
-    }
-}
-
-impl Client {
-    /// Hands a decision that reached your own callback route to this client; returns whether a
-    /// wait of this client is on its request.
-    ///
-    /// A callback read with [`Callback::verify`] wakes that wait at once (it confirms the
-    /// decision with one read; a replay of the same callback wakes nothing) and tells the client
-    /// that callbacks reach it, so waits slow their polling to a safety net
-    /// ([`PollPolicy::push_safety_net`](crate::PollPolicy::push_safety_net)) while that holds.
-    /// One read with [`Callback::parse`] only hints: the wait reads the status at once, at most
-    /// once a second; it never decides anything.
-    pub fn deliver(&self, callback: &Callback) -> bool {
-        let waits = &self.inner.waits;
-        if callback.is_verified() {
-            waits.announce(&callback.approval_id)
-        } else {
-            waits.hint(&callback.approval_id)
         }
     }
 }

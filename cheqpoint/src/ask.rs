@@ -1,0 +1,118 @@
+//! Asking for one approval: the create, sent with the call's `Idempotency-Key`, then the wait
+//! for its decision. The one step a checkpoint takes, with a journal (which records the id in
+//! between, and re-attaches to an id it holds) or without. It calls the transport and the wait
+//! loop below it; the client and the journal call it.
+
+use std::time::{Duration, Instant};
+
+use crate::{
+    Approval, ApprovalRequest, Approved, Created, Error,
+    observe::{self, CallSpan},
+    transport::{Transport, after},
+    wait::Waiter,
+};
+
+/// One checkpoint's request on its way to a decision.
+pub(crate) struct Ask<'a> {
+    pub(crate) waiter: Waiter<'a>,
+    pub(crate) request: &'a ApprovalRequest,
+    /// Where the service is to POST the decision, unless the request names its own.
+    pub(crate) callback_url: Option<&'a str>,
+    pub(crate) span: &'a CallSpan,
+    pub(crate) started: Instant,
+    pub(crate) timeout: Duration,
+}
+
+/// A request the service holds, and whether its wait reads it at once.
+pub(crate) struct Sent {
+    approval_id: String,
+    read_first: bool,
+}
+
+impl Sent {
+    /// A request created earlier (its id from a journal): read at once.
+    pub(crate) fn earlier(approval_id: String) -> Sent {
+        Sent {
+            approval_id,
+            read_first: true,
+        }
+    }
+
+    /// The request's id.
+    pub(crate) fn approval_id(&self) -> &str {
+        &self.approval_id
+    }
+}
+
+impl Ask<'_> {
+    /// Sends the create with `idempotency_key` (else the request's own), re-sent only where the
+    /// service cannot have seen it.
+    pub(crate) async fn create(&self, idempotency_key: Option<&str>) -> Result<Sent, Error> {
+        let deadline = after(self.started, self.timeout);
+        // Boxed: the create's state is freed before the wait, which may be long.
+        let created = Box::pin(create(
+            self.waiter.transport(),
+            self.request,
+            self.callback_url,
+            idempotency_key,
+            deadline,
+        ))
+        .await?;
+        Ok(Sent {
+            read_first: self.waiter.reads_first(created.status),
+            approval_id: created.id,
+        })
+    }
+
+    /// Waits for the decision on `sent`: `Ok` only for an approval of the details sent.
+    pub(crate) async fn wait(&self, sent: &Sent) -> Result<Approved, Error> {
+        self.span.created(&sent.approval_id);
+        observe::awaiting(&sent.approval_id, None);
+        self.waiter
+            .until_decided(
+                &sent.approval_id,
+                self.started,
+                self.timeout,
+                Some(&self.request.details),
+                sent.read_first,
+            )
+            .await
+    }
+
+    /// The record of `approval_id`, read once.
+    pub(crate) async fn record(&self, approval_id: &str) -> Result<Approval, Error> {
+        read_once(self.waiter.transport(), approval_id).await
+    }
+}
+
+/// Creates `request` (`POST /api/approvals/request`), giving up on sending again at `deadline`.
+pub(crate) async fn create(
+    transport: &Transport,
+    request: &ApprovalRequest,
+    callback_url: Option<&str>,
+    idempotency_key: Option<&str>,
+    deadline: Instant,
+) -> Result<Created, Error> {
+    request.validate()?;
+    let key = idempotency_key
+        .map(str::to_owned)
+        .or_else(|| request.idempotency_header());
+    let body = transport
+        .post_creating(
+            &["api", "approvals", "request"],
+            &request.create_body(callback_url),
+            key.as_deref(),
+            None,
+            deadline,
+        )
+        .await?;
+    Created::from_body(&body)
+}
+
+/// Reads `approval_id` once, within the transport's HTTP timeout.
+pub(crate) async fn read_once(transport: &Transport, approval_id: &str) -> Result<Approval, Error> {
+    transport
+        .read(approval_id, after(Instant::now(), transport.http_timeout()))
+        .await
+        .map_err(|failure| failure.error.with_approval_id(approval_id))
+}
