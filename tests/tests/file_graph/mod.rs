@@ -1,10 +1,11 @@
 //! A crate's file-level import graph, read from its sources with `syn`: the module tree
-//! (`tree`), the paths each file names resolved to the files defining them (`resolve`), and the
-//! circles in the result (`circles`).
+//! (`tree`), name resolution over it (`resolve`), the walk of each file for the paths it names
+//! (`walk`), and the circles in the result (`circles`).
 
 mod circles;
 mod resolve;
 mod tree;
+mod walk;
 
 pub(crate) use circles::Graph;
-pub(crate) use resolve::graph;
+pub(crate) use walk::graph;

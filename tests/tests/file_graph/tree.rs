@@ -26,7 +26,6 @@ pub(crate) struct SourceFile {
 }
 
 /// A name a module defines itself, and the file it is written in.
-#[derive(Clone, Copy)]
 pub(crate) struct Def {
     pub(crate) file: FileId,
     /// A struct, enum, union, trait or type alias: a path may go on past it (`Verdict::Approved`).
@@ -34,7 +33,7 @@ pub(crate) struct Def {
 }
 
 /// A path written in a `use` (or a code path), relative to the module it is written in.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub(crate) struct UsePath {
     /// `::name`: another crate.
     pub(crate) leading_colon: bool,
