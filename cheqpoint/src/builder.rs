@@ -1,6 +1,6 @@
 //! Configuration of a [`Client`]: the key, where the service is, and how long to wait.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{
     Url,
@@ -8,8 +8,7 @@ use reqwest::{
 };
 
 use crate::{
-    Client, Error, Journal, PollPolicy,
-    client::Settings,
+    Error, Journal, PollPolicy,
     secret::Secret,
     transport::{Transport, TransportSettings, retry::Backoff},
     wait::WaitSettings,
@@ -53,6 +52,18 @@ pub struct ClientBuilder {
     max_concurrent_requests: usize,
     allow_insecure_http: bool,
     journal: Option<Journal>,
+}
+
+/// A client's settings above its transport, as [`ClientBuilder`] checked them.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// How long a checkpoint waits for a decision unless its request says otherwise.
+    pub(crate) timeout: Duration,
+    pub(crate) wait: WaitSettings,
+    pub(crate) secrets: Arc<[Secret]>,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) listen: Option<SocketAddr>,
+    pub(crate) journal: Option<Journal>,
 }
 
 impl Default for ClientBuilder {
@@ -195,14 +206,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the settings and builds the client.
-    ///
-    /// Refused, each with the fix in the message: no API key; a base URL that is not http(s), or
-    /// carries credentials, or is `http://` to a host other than this machine (without
-    /// [`allow_insecure_http`](Self::allow_insecure_http)); an empty webhook secret; a callback
-    /// listener without a webhook secret, or bound to every interface (`0.0.0.0`, `::`) without
-    /// the [`callback_url`](Self::callback_url) the service is to use; a zero timeout or gap.
-    pub fn build(self) -> Result<Client, Error> {
+    /// The settings, checked: the transport and what the client keeps above it. What
+    /// [`build`](Self::build) assembles a client from.
+    pub(crate) fn checked(self) -> Result<(Transport, Settings), Error> {
         let api_key = self
             .api_key
             .filter(|key| !key.expose().trim().is_empty())
@@ -295,7 +301,7 @@ impl ClientBuilder {
                 max_concurrent_requests: self.max_concurrent_requests,
             },
         );
-        Ok(Client::assemble(
+        Ok((
             transport,
             Settings {
                 timeout: self.timeout,

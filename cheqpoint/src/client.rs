@@ -5,21 +5,19 @@
 
 use std::{
     future::Future,
-    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use crate::{
-    Approval, ApprovalRequest, Approved, Callback, ClientBuilder, Created, Decision, Error,
-    Journal, Status,
+    Approval, ApprovalRequest, Approved, Callback, ClientBuilder, Created, Decision, Error, Status,
     ask::{self, Ask},
+    builder::Settings,
     journal::{Flow, Run},
     observe::{self, CallSpan},
-    secret::Secret,
     transport::{Transport, after},
     wait::{
-        MAX_SERVER_WAIT, WaitSettings, Waited, Waiter, Waits,
+        MAX_SERVER_WAIT, Waited, Waiter, Waits,
         listener::{self, Limits, Listener},
     },
 };
@@ -60,18 +58,6 @@ struct Inner {
     settings: Settings,
     waits: Arc<Waits>,
     listener: once_cell::sync::OnceCell<Listener>,
-}
-
-/// A client's settings above its transport, as checked by [`ClientBuilder::build`].
-#[derive(Debug)]
-pub(crate) struct Settings {
-    /// How long a checkpoint waits for a decision unless its request says otherwise.
-    pub(crate) timeout: Duration,
-    pub(crate) wait: WaitSettings,
-    pub(crate) secrets: Arc<[Secret]>,
-    pub(crate) callback_url: Option<String>,
-    pub(crate) listen: Option<SocketAddr>,
-    pub(crate) journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for Client {
@@ -360,6 +346,20 @@ impl Client {
             &self.inner.settings.wait,
             &self.inner.waits,
         )
+    }
+}
+
+impl ClientBuilder {
+    /// Checks the settings and builds the client.
+    ///
+    /// Refused, each with the fix in the message: no API key; a base URL that is not http(s), or
+    /// carries credentials, or is `http://` to a host other than this machine (without
+    /// [`allow_insecure_http`](Self::allow_insecure_http)); an empty webhook secret; a callback
+    /// listener without a webhook secret, or bound to every interface (`0.0.0.0`, `::`) without
+    /// the [`callback_url`](Self::callback_url) the service is to use; a zero timeout or gap.
+    pub fn build(self) -> Result<Client, Error> {
+        let (transport, settings) = self.checked()?;
+        Ok(Client::assemble(transport, settings))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::{future::Future, time::Duration};
 
-use crate::{ApprovalRequest, Approved, Decision, Error, journal::Run};
+use crate::{ApprovalRequest, Approved, Decision, Error};
 
 /// The span of one call that may wait for a person.
 pub(crate) struct CallSpan {
@@ -162,7 +162,7 @@ impl Outcome for Result<Approved, Error> {
     }
 }
 
-impl Outcome for Result<(Approved, Run), Error> {
+impl<Claim> Outcome for Result<(Approved, Claim), Error> {
     fn fields(&self) -> (Option<&str>, &'static str, Option<bool>) {
         match self {
             Ok((approved, _)) => approved_fields(approved),

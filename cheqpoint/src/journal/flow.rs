@@ -7,12 +7,11 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Journal,
     events::{Event, report},
-    failed,
+    handle::Journal,
     row::{Row, State, now_ms, time_of},
     run::Run,
-    store::StoreError,
+    store::{StoreError, failed},
 };
 use crate::{
     Approved, Error, Status,

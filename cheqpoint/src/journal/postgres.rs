@@ -63,10 +63,12 @@ impl PostgresStore {
             })
         });
         match connecting.await {
-            Ok(store) => {
-                store.map_err(|error| super::failed("open the PostgreSQL journal", error.into()))
-            }
-            Err(error) => Err(super::failed("open the PostgreSQL journal", error.into())),
+            Ok(store) => store
+                .map_err(|error| super::store::failed("open the PostgreSQL journal", error.into())),
+            Err(error) => Err(super::store::failed(
+                "open the PostgreSQL journal",
+                error.into(),
+            )),
         }
     }
 

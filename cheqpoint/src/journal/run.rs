@@ -1,8 +1,9 @@
 //! The claim on an approved run: recorded before the body starts, ended after it returns.
 
 use super::{
-    Journal, failed,
+    handle::Journal,
     row::{Row, State},
+    store::failed,
 };
 use crate::Error;
 

@@ -5,6 +5,7 @@
 use std::{future::Future, pin::Pin};
 
 use super::row::Row;
+use crate::Error;
 
 /// The table, as both databases create it (SQLite reads `BIGINT` as its integer).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -63,4 +64,12 @@ pub(crate) trait Store: Send + Sync {
 
     /// True while the process that holds entries as `owner` is alive (this one included).
     fn is_alive<'a>(&'a self, owner: &'a str) -> Answer<'a, bool>;
+}
+
+/// The error of a journal that could not do `what`.
+pub(crate) fn failed(what: &str, source: StoreError) -> Error {
+    Error::Journal {
+        message: format!("could not {what}"),
+        source,
+    }
 }
