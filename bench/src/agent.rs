@@ -16,8 +16,6 @@ use crate::protocol::error_line;
 
 /// The key every agent sends; the emulator accepts any.
 pub const API_KEY: &str = "cq_test_bench";
-/// The secret the emulator signs callbacks with and the push client verifies them with.
-pub const WEBHOOK_SECRET: &str = "whsec_bench";
 /// How long any call may wait: longer than every scenario, so none times out.
 const CALL_TIMEOUT: Duration = Duration::from_secs(900);
 

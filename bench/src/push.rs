@@ -4,7 +4,8 @@
 
 use cheqpoint::ClientBuilder;
 
-use crate::agent::WEBHOOK_SECRET;
+/// The secret the emulator signs callbacks with and the push client verifies them with.
+pub const WEBHOOK_SECRET: &str = "whsec_bench";
 
 /// A callback URL on a port of this machine where nothing listens (the discard port).
 const UNREACHABLE: &str = "http://127.0.0.1:9/cheqpoint/callbacks";

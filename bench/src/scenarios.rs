@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use cheqpoint_emulator::{Emulator, Route, Status};
 
-use crate::agent::{AgentArgs, AgentScenario, WEBHOOK_SECRET};
+use crate::agent::{AgentArgs, AgentScenario};
 use crate::clock::monotonic_ns;
 use crate::process::{AgentProcess, AgentProgram, Usage};
 use crate::protocol::{AutoReport, Event};
+use crate::push::WEBHOOK_SECRET;
 use crate::stats::Sample;
 
 /// How big and how long each scenario is.

@@ -16,12 +16,12 @@ use std::time::{Duration, SystemTime};
 
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::CONTENT_TYPE;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::Sha256;
 use tokio::runtime::Handle;
 
 use crate::recent::Recent;
-use crate::record::{ApprovalRecord, rfc3339};
+use crate::record::{ApprovalRecord, CallbackDelivery};
 
 /// The header that carries the signature.
 const SIGNATURE_HEADER: &str = "x-cheqpoint-signature";
@@ -37,59 +37,6 @@ pub(crate) const MAX_ATTEMPTS: u32 = 3;
 
 /// The pause before the second attempt; it doubles before each later one.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(250);
-
-/// The delivery of a decision to a callback URL, once its last attempt is over.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CallbackDelivery {
-    /// The decided request.
-    pub approval_id: String,
-    /// Where the decision was POSTed.
-    pub url: String,
-    /// The JSON body sent: `approvalId`, `id`, `status` (lower case), `modifiedDetails`,
-    /// `decisionNote`, `details`.
-    pub body: String,
-    /// The `x-cheqpoint-signature` header sent: the lower-case hex HMAC-SHA256 of `body` keyed by
-    /// the webhook secret; `None` when no secret is set.
-    pub signature: Option<String>,
-    /// How the last attempt ended. `Ok(status)`: the receiver answered with this HTTP status (2xx
-    /// or not; a redirect is not followed); `Err(message)`: no answer (connection refused, a TLS
-    /// failure, a timeout, …).
-    pub outcome: Result<u16, String>,
-    /// How many attempts were made: 1, or up to 3 when the receiver did not answer, answered
-    /// 5xx or 429.
-    pub attempts: u32,
-    /// When the last attempt ended.
-    pub finished_at: SystemTime,
-}
-
-impl CallbackDelivery {
-    /// The wire form of `GET /emulator/callbacks`: `approvalId`, `url`, `statusCode` (or null),
-    /// `error` (or null), `attempts`, `signature` (or null), `body`, `finishedAt`.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut summary = self.summary();
-        summary["approvalId"] = json!(self.approval_id);
-        summary["signature"] = json!(self.signature);
-        summary["body"] = json!(self.body);
-        summary
-    }
-
-    /// What a record shows of its delivery (`callbackDelivery`): `url`, `statusCode` (or null),
-    /// `error` (or null), `attempts`, `finishedAt`.
-    pub(crate) fn summary(&self) -> Value {
-        let (status_code, error) = match &self.outcome {
-            Ok(status) => (Some(*status), None),
-            Err(error) => (None, Some(error)),
-        };
-        json!({
-            "url": self.url,
-            "statusCode": status_code,
-            "error": error,
-            "attempts": self.attempts,
-            "finishedAt": rfc3339(self.finished_at),
-        })
-    }
-}
 
 /// Sends callbacks and remembers the last [`MAX_DELIVERIES`] attempts.
 pub(crate) struct Callbacks {

@@ -13,12 +13,14 @@ use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::addresses::{Addresses, parse_public_url};
-use crate::callbacks::{CallbackDelivery, Callbacks};
+use crate::callbacks::Callbacks;
 use crate::caps::Cap;
 use crate::errors::DecisionError;
 use crate::faults::{Call, Fault, Faults, Injection, Route};
 use crate::limits::Limits;
-use crate::listener::{self, Port};
+use crate::listener;
+use crate::port::Port;
+use crate::record::CallbackDelivery;
 use crate::record::{ApprovalRecord, Decision, Status};
 use crate::routes;
 use crate::rules::Rules;

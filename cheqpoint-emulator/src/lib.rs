@@ -5,8 +5,8 @@
 //! contract is the workspace's `docs/protocol.md`), POSTs decisions to callback URLs (signed with
 //! `x-cheqpoint-signature` when a webhook secret is set), rejects requests left pending past the
 //! expiry, and applies auto-approve / auto-reject rules on the risk and, when switched on, the
-//! service's per-agent rate limits and loop protection. People and tests decide requests through the decision API or the methods of
-//! [`Emulator`].
+//! service's per-agent rate limits and loop protection. People and tests decide requests through
+//! the decision API or the methods of [`Emulator`].
 //!
 //! | route | what |
 //! | --- | --- |
@@ -64,6 +64,25 @@
 //! ```
 //!
 //! The binary runs the same server: `cargo run -p cheqpoint-emulator -- --bind 127.0.0.1:8787`.
+//!
+//! # Map of the crate
+//!
+//! A request flows: `port` → `listener` → `faults` (the fault layer) → `routes` → `state`
+//! (`store`, `rules`, `limits`, `caps`, `callbacks`) → `record`. No file imports one that imports
+//! it back (the workspace's `module_graph` test checks it).
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `emulator` | [`Emulator`] and [`EmulatorBuilder`]: starting the server, and the methods a test decides and inspects with |
+//! | `terminal` | [`TerminalReviewer`]: the reviewer at the terminal of the binary (`main.rs`) |
+//! | `listener`, `port` | the accept loop and each connection; the listening socket a `refuse` fault closes |
+//! | `routes` | every route, by who calls it (`api`, `review`, `events`, `control`, `inbox`), and the guards in front of them (`guards`) |
+//! | `faults` | [`Fault`]s (`fault`), their text form (`spec`), the layer that applies them (`answer`), active faults, connections and the call log (`state`) |
+//! | `state` | what every route shares: the store, rules, limits, caps, callbacks, the API key |
+//! | `store`, `record` | the requests and every change to them; one [`ApprovalRecord`], its decision, its callback delivery and its wire form |
+//! | `rules`, `limits`, `caps` | the workspace's auto-decide rules, the per-agent rate limits and loop protection, the caps on long-lived calls |
+//! | `callbacks` | the POSTing of decisions to callback URLs, signed |
+//! | `addresses`, `errors`, `fields`, `recent` | where the emulator is reached; `{"error": ..}` answers and [`DecisionError`]; reading request fields; a log that keeps only what is recent |
 #![warn(missing_docs)]
 
 mod addresses;
@@ -75,6 +94,7 @@ mod faults;
 mod fields;
 mod limits;
 mod listener;
+mod port;
 mod recent;
 mod record;
 mod routes;
@@ -83,9 +103,9 @@ mod state;
 mod store;
 mod terminal;
 
-pub use callbacks::CallbackDelivery;
 pub use emulator::{Emulator, EmulatorBuilder};
 pub use errors::DecisionError;
 pub use faults::{Call, Fault, FaultKind, FaultSpecError, RetryAfter, Route};
+pub use record::CallbackDelivery;
 pub use record::{ApprovalRecord, Endpoint, Status};
 pub use terminal::TerminalReviewer;

@@ -1,15 +1,13 @@
 //! The accept loop: each connection is served by hyper with the router, each request on it is
 //! handed the [`Connection`](crate::faults::Connection) so that a fault can cut it, and the
-//! [`Port`] is closed while a `refuse` fault lasts (then bound again, at the same address). When
+//! [`Port`](crate::port::Port) is closed while a `refuse` fault lasts (then bound again, at the
+//! same address). When
 //! the emulator stops, every connection is closed, long-lived ones (event streams, stalled
 //! requests) included.
 
 use std::future::{Future, poll_fn};
-use std::io;
-use std::net::SocketAddr;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,79 +15,13 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::runtime::Handle;
+use tokio::net::TcpStream;
 use tower_service::Service;
 
 use crate::faults::{Faults, Refusal};
 
 /// How long to wait before trying again when the port cannot be bound again or `accept` fails.
 const PAUSE: Duration = Duration::from_millis(20);
-
-/// The listening socket. [`close`](Port::close) takes effect before it returns: from then on,
-/// connecting to the address is refused by the operating system, as when no server runs there.
-pub(crate) struct Port {
-    addr: SocketAddr,
-    listener: Mutex<Option<TcpListener>>,
-    runtime: Handle,
-}
-
-impl Port {
-    pub fn new(listener: TcpListener, runtime: Handle) -> io::Result<Port> {
-        Ok(Port {
-            addr: listener.local_addr()?,
-            listener: Mutex::new(Some(listener)),
-            runtime,
-        })
-    }
-
-    /// Stops listening.
-    pub fn close(&self) {
-        if self.lock().take().is_some() {
-            tracing::info!(addr = %self.addr, "port closed: connections are refused");
-        }
-    }
-
-    /// Listens again at the same address, if closed; false when it cannot be bound yet.
-    pub fn open(&self) -> bool {
-        let mut listener = self.lock();
-        if listener.is_some() {
-            return true;
-        }
-        let bound = std::net::TcpListener::bind(self.addr).and_then(|bound| {
-            bound.set_nonblocking(true)?;
-            let _runtime = self.runtime.enter();
-            TcpListener::from_std(bound)
-        });
-        match bound {
-            Ok(bound) => {
-                *listener = Some(bound);
-                tracing::info!(addr = %self.addr, "port open again");
-                true
-            }
-            Err(error) => {
-                tracing::warn!(addr = %self.addr, %error, "cannot bind the port again yet");
-                false
-            }
-        }
-    }
-
-    fn is_open(&self) -> bool {
-        self.lock().is_some()
-    }
-
-    /// The next connection; pending while the port is closed.
-    fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<TcpStream>> {
-        match &*self.lock() {
-            Some(listener) => listener.poll_accept(cx).map_ok(|(stream, _)| stream),
-            None => Poll::Pending,
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Option<TcpListener>> {
-        self.listener.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// Serves `router` on the faults' port until `stopped` resolves.
 pub(crate) async fn serve(router: Router, faults: Arc<Faults>, stopped: impl Future<Output = ()>) {

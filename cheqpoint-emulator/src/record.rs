@@ -1,14 +1,13 @@
-//! One approval request as the emulator keeps it, how a decision changes it, and how it is
-//! written on the wire (the camelCase fields of `GET /api/approvals/{id}`, docs/protocol.md §2).
+//! One approval request as the emulator keeps it, how a decision changes it, the delivery of
+//! that decision to a callback URL, and how it is written on the wire (the camelCase fields of
+//! `GET /api/approvals/{id}`, docs/protocol.md §2).
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::SystemTime;
 
 use serde::{Serialize, Serializer};
-use serde_json::Value;
-
-use crate::callbacks::CallbackDelivery;
+use serde_json::{Value, json};
 
 /// Where a request stands. Written `"PENDING"` by `GET /api/approvals/{id}` and `"pending"` by
 /// `/api/webhooks/inbound` and callbacks; [`Display`](fmt::Display) gives the lower-case form.
@@ -229,6 +228,59 @@ impl ApprovalRecord {
         self.auto_decision_rule_name = decision.rule_name;
         self.retryable = decision.retryable;
         self.decided_at = Some(decided_at);
+    }
+}
+
+/// The delivery of a decision to a callback URL, once its last attempt is over.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CallbackDelivery {
+    /// The decided request.
+    pub approval_id: String,
+    /// Where the decision was POSTed.
+    pub url: String,
+    /// The JSON body sent: `approvalId`, `id`, `status` (lower case), `modifiedDetails`,
+    /// `decisionNote`, `details`.
+    pub body: String,
+    /// The `x-cheqpoint-signature` header sent: the lower-case hex HMAC-SHA256 of `body` keyed by
+    /// the webhook secret; `None` when no secret is set.
+    pub signature: Option<String>,
+    /// How the last attempt ended. `Ok(status)`: the receiver answered with this HTTP status (2xx
+    /// or not; a redirect is not followed); `Err(message)`: no answer (connection refused, a TLS
+    /// failure, a timeout, …).
+    pub outcome: Result<u16, String>,
+    /// How many attempts were made: 1, or up to 3 when the receiver did not answer, answered
+    /// 5xx or 429.
+    pub attempts: u32,
+    /// When the last attempt ended.
+    pub finished_at: SystemTime,
+}
+
+impl CallbackDelivery {
+    /// The wire form of `GET /emulator/callbacks`: `approvalId`, `url`, `statusCode` (or null),
+    /// `error` (or null), `attempts`, `signature` (or null), `body`, `finishedAt`.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut summary = self.summary();
+        summary["approvalId"] = json!(self.approval_id);
+        summary["signature"] = json!(self.signature);
+        summary["body"] = json!(self.body);
+        summary
+    }
+
+    /// What a record shows of its delivery (`callbackDelivery`): `url`, `statusCode` (or null),
+    /// `error` (or null), `attempts`, `finishedAt`.
+    pub(crate) fn summary(&self) -> Value {
+        let (status_code, error) = match &self.outcome {
+            Ok(status) => (Some(*status), None),
+            Err(error) => (None, Some(error)),
+        };
+        json!({
+            "url": self.url,
+            "statusCode": status_code,
+            "error": error,
+            "attempts": self.attempts,
+            "finishedAt": rfc3339(self.finished_at),
+        })
     }
 }
 

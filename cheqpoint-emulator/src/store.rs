@@ -16,8 +16,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
 
-use crate::callbacks::CallbackDelivery;
 use crate::errors::DecisionError;
+use crate::record::CallbackDelivery;
 use crate::record::{ApprovalRecord, Decision, Status};
 
 /// The emulator's requests.

@@ -203,9 +203,9 @@
 //! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
 //! | `observe` | the `tracing` spans and events of a call |
 //!
-//! Each module calls only those below it in this table (`client` → `ask` → `wait` →
-//! `transport` → `response`), and the `cheqpoint-tests` crate's `module_graph` test keeps
-//! the files free of circles.
+//! A gated call goes down this table: `gate` → `client` → `journal` (with one) → `ask` →
+//! `wait` → `transport` → `response`. No file imports one that imports it back (the workspace's
+//! `module_graph` test checks it).
 
 #![warn(missing_docs)]
 

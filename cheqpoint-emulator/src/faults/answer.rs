@@ -12,7 +12,30 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 
-use super::{Connection, FaultKind, Injection, MAX_RETRY_AFTER_DATE, RetryAfter, Route};
+use std::sync::Arc;
+
+use super::fault::{Fault, FaultKind, MAX_RETRY_AFTER_DATE, RetryAfter, Route};
+use super::state::{Connection, Faults};
+use crate::state::AppState;
+
+/// What the fault layer and the control routes work on: the faults, and the emulator's state (to
+/// restart it).
+#[derive(Clone)]
+pub(crate) struct Injection {
+    pub app: Arc<AppState>,
+    pub faults: Arc<Faults>,
+}
+
+impl Injection {
+    /// Forgets every request and closes every connection but `keep`, as a restart of a server
+    /// that keeps nothing on disk would.
+    pub fn restart(&self, keep: Option<&Connection>) {
+        self.app.store.clear();
+        self.app.limits.clear();
+        self.faults.cut_connections(keep);
+        tracing::info!("restarted: every request forgotten");
+    }
+}
 use crate::record::Status;
 
 /// How long `stall` holds a request before answering 504.
@@ -126,7 +149,7 @@ fn settle_forged_status(
     route: Route,
     kind: &FaultKind,
     real: Option<&Value>,
-    fault: &super::Fault,
+    fault: &Fault,
 ) {
     let FaultKind::SetField(field, value) = kind else {
         return;

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use super::{Fault, FaultKind, MAX_RETRY_AFTER_DATE, RetryAfter, Route, kind_text};
+use super::fault::{Fault, FaultKind, MAX_RETRY_AFTER_DATE, RetryAfter, Route, kind_text};
 
 /// A text form of a fault that does not parse, with what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

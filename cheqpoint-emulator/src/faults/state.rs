@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{Notify, watch};
 
-use super::{Fault, FaultKind, Route};
-use crate::listener::Port;
+use super::fault::{Fault, FaultKind, Route};
+use crate::port::Port;
 use crate::recent::Recent;
 
 /// How long `refuse` keeps the port closed when the fault gives no `for=`.

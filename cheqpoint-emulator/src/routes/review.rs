@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 
 use super::events;
 use super::guards;
-use crate::callbacks::CallbackDelivery;
 use crate::errors::{ApiError, JsonObject};
 use crate::fields::Fields;
+use crate::record::CallbackDelivery;
 use crate::record::{ApprovalRecord, Decision, Status};
 use crate::state::AppState;
 

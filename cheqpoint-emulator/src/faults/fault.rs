@@ -1,45 +1,10 @@
-//! Fault injection: make the emulator fail the way servers, proxies and networks do, so that a
-//! client can be shown to fail closed — never act without an approval it read, never ask twice.
-//!
-//! The [`Fault`] type (its documentation has the kinds and the text form), the layer that applies
-//! faults to requests (`answer`), the text form (`spec`), and the state: active faults, the port, open connections and the call log (`state`).
-
-mod answer;
-mod spec;
-mod state;
+//! A [`Fault`]: the route it targets, what it does ([`FaultKind`]), how often and how long.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
 use serde_json::Value;
-
-use crate::state::AppState;
-
-pub(crate) use answer::apply;
-pub use spec::FaultSpecError;
-pub use state::Call;
-pub(crate) use state::{Connection, Faults, Refusal};
-
-/// What the fault layer and the control routes work on: the faults, and the emulator's state (to
-/// restart it).
-#[derive(Clone)]
-pub(crate) struct Injection {
-    pub app: Arc<AppState>,
-    pub faults: Arc<Faults>,
-}
-
-impl Injection {
-    /// Forgets every request and closes every connection but `keep`, as a restart of a server
-    /// that keeps nothing on disk would.
-    pub fn restart(&self, keep: Option<&Connection>) {
-        self.app.store.clear();
-        self.app.limits.clear();
-        self.faults.cut_connections(keep);
-        tracing::info!("restarted: every request forgotten");
-    }
-}
 
 /// The farthest ahead a `Retry-After` date may be: one year. HTTP dates stop at the year 9999,
 /// and no client waits longer anyway.
@@ -77,7 +42,7 @@ impl Route {
     }
 
     /// True when a fault on `self` applies to a request for `route`.
-    fn covers(self, route: Route) -> bool {
+    pub(super) fn covers(self, route: Route) -> bool {
         self == Route::Any || self == route
     }
 
@@ -141,7 +106,7 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// An error for a kind that cannot be sent: a status that is not an HTTP status.
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         match self {
             FaultKind::Status(status) if !(100..=599).contains(status) => Err(format!(
                 "{status} is not an HTTP status (a fault's status is 100 to 599)"
@@ -151,7 +116,7 @@ impl FaultKind {
     }
 
     /// True for the kinds that need the real answer, and so always process the request.
-    fn rewrites_the_answer(&self) -> bool {
+    pub(super) fn rewrites_the_answer(&self) -> bool {
         matches!(
             self,
             FaultKind::Reset
@@ -162,7 +127,7 @@ impl FaultKind {
     }
 
     /// True for the kinds that may process the request before answering, when asked to.
-    fn may_process(&self) -> bool {
+    pub(super) fn may_process(&self) -> bool {
         matches!(
             self,
             FaultKind::Stall
@@ -246,12 +211,12 @@ pub enum RetryAfter {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
-    route: Route,
-    kind: FaultKind,
-    times: Option<u32>,
-    duration: Option<Duration>,
-    retry_after: Option<RetryAfter>,
-    processed: bool,
+    pub(super) route: Route,
+    pub(super) kind: FaultKind,
+    pub(super) times: Option<u32>,
+    pub(super) duration: Option<Duration>,
+    pub(super) retry_after: Option<RetryAfter>,
+    pub(super) processed: bool,
 }
 
 impl Fault {
@@ -261,7 +226,7 @@ impl Fault {
     /// # Panics
     ///
     /// When `kind` is a [`FaultKind::Status`] outside 100 to 599, which no HTTP answer can carry
-    /// (the text form refuses it with a [`FaultSpecError`] instead).
+    /// (the text form refuses it with a [`FaultSpecError`](super::FaultSpecError) instead).
     pub fn new(route: Route, kind: FaultKind) -> Fault {
         if let Err(reason) = kind.check() {
             panic!("{reason}");
@@ -323,7 +288,7 @@ impl Fault {
     }
 }
 
-fn kind_text(kind: &FaultKind) -> String {
+pub(super) fn kind_text(kind: &FaultKind) -> String {
     match kind {
         FaultKind::Refuse => "refuse".into(),
         FaultKind::Hangup => "hangup".into(),
