@@ -23,7 +23,7 @@ pub(crate) struct Addresses {
 
 impl Addresses {
     /// The addresses of an emulator bound to `bound`, known from elsewhere as `public_url`.
-    pub fn new(bound: SocketAddr, public_url: Option<&Url>) -> Addresses {
+    pub(crate) fn new(bound: SocketAddr, public_url: Option<&Url>) -> Addresses {
         let port = bound.port();
         let reachable = match bound.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
@@ -71,23 +71,23 @@ impl Addresses {
     }
 
     /// `http://ADDR`, without a trailing slash: the base URL to give a client on this machine.
-    pub fn base_url(&self) -> &str {
+    pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }
 
     /// True when a request with this `Host` header is for the emulator.
-    pub fn is_known_host(&self, host: &str) -> bool {
+    pub(crate) fn is_known_host(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
         self.hosts.contains(&host)
     }
 
     /// The accepted `Host` values, for an error message.
-    pub fn known_hosts(&self) -> &[String] {
+    pub(crate) fn known_hosts(&self) -> &[String] {
         &self.hosts
     }
 
     /// True when a browser's `Origin` header names a page the emulator served.
-    pub fn is_own_origin(&self, origin: &str) -> bool {
+    pub(crate) fn is_own_origin(&self, origin: &str) -> bool {
         self.origins
             .iter()
             .any(|own| own.eq_ignore_ascii_case(origin))
@@ -95,12 +95,12 @@ impl Addresses {
 
     /// The page where a person reviews request `id`. It carries no token: the inbox remembers the
     /// one it was opened with ([`inbox_url`](Self::inbox_url)).
-    pub fn review_url(&self, id: &str) -> String {
+    pub(crate) fn review_url(&self, id: &str) -> String {
         format!("{}/#/approvals/{id}", self.link_base)
     }
 
     /// The inbox, with the reviewer token in its query when one is set.
-    pub fn inbox_url(&self, review_token: Option<&str>) -> String {
+    pub(crate) fn inbox_url(&self, review_token: Option<&str>) -> String {
         let page = format!("{}/", self.link_base);
         match review_token {
             Some(token) => {

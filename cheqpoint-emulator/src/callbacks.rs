@@ -48,7 +48,7 @@ pub(crate) struct Callbacks {
 }
 
 impl Callbacks {
-    pub fn new(secret: Option<String>, runtime: Handle) -> io::Result<Self> {
+    pub(crate) fn new(secret: Option<String>, runtime: Handle) -> io::Result<Self> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -66,7 +66,7 @@ impl Callbacks {
 
     /// POSTs the decision of `record` to its callback URL, if it has one, without waiting;
     /// `delivered` is given the delivery once its last attempt is over.
-    pub fn send(
+    pub(crate) fn send(
         &self,
         record: &ApprovalRecord,
         delivered: impl FnOnce(&CallbackDelivery) + Send + 'static,
@@ -115,7 +115,7 @@ impl Callbacks {
     }
 
     /// The last [`MAX_DELIVERIES`] deliveries attempted, in the order they finished.
-    pub fn deliveries(&self) -> Vec<CallbackDelivery> {
+    pub(crate) fn deliveries(&self) -> Vec<CallbackDelivery> {
         kept(&self.deliveries).to_vec()
     }
 }

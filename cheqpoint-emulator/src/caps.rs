@@ -18,7 +18,7 @@ pub(crate) struct Cap {
 }
 
 impl Cap {
-    pub fn new(size: usize, what: &'static str) -> Cap {
+    pub(crate) fn new(size: usize, what: &'static str) -> Cap {
         Cap {
             permits: Arc::new(Semaphore::new(size)),
             size,
@@ -27,7 +27,7 @@ impl Cap {
     }
 
     /// A place under the cap, given back when dropped; 503 when there is none.
-    pub fn take(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    pub(crate) fn take(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         Arc::clone(&self.permits).try_acquire_owned().map_err(|_| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -227,6 +227,24 @@ pub struct EmulatorBuilder {
     faults: Vec<Fault>,
 }
 
+impl fmt::Debug for EmulatorBuilder {
+    /// The settings, without the API key, reviewer token or webhook secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("rules", &self.rules)
+            .field("rate_limits", &self.rate_limits)
+            .field("loop_window", &self.loop_window)
+            .field("expiry", &self.expiry)
+            .field("max_hold", &self.max_hold)
+            .field("max_held_calls", &self.max_held_calls)
+            .field("max_event_streams", &self.max_event_streams)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for EmulatorBuilder {
     fn default() -> Self {
         EmulatorBuilder {

@@ -11,7 +11,7 @@ pub(crate) struct Fields<'a>(pub &'a Map<String, Value>);
 
 impl Fields<'_> {
     /// A field that must be given, converted by `convert` (`None` when it has the wrong shape).
-    pub fn required<T>(
+    pub(crate) fn required<T>(
         &self,
         name: &str,
         expected: &str,
@@ -22,7 +22,7 @@ impl Fields<'_> {
     }
 
     /// A field that may be absent or `null`, converted by `convert` when given.
-    pub fn optional<T>(
+    pub(crate) fn optional<T>(
         &self,
         name: &str,
         expected: &str,
@@ -40,27 +40,27 @@ impl Fields<'_> {
     }
 
     /// A required non-empty string.
-    pub fn text(&self, name: &str) -> Result<String, ApiError> {
+    pub(crate) fn text(&self, name: &str) -> Result<String, ApiError> {
         self.required(name, "a non-empty string", non_empty_text)
     }
 
     /// An optional string.
-    pub fn optional_text(&self, name: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn optional_text(&self, name: &str) -> Result<Option<String>, ApiError> {
         self.optional(name, "a string", |value| value.as_str().map(str::to_owned))
     }
 
     /// A required JSON object.
-    pub fn object(&self, name: &str) -> Result<Value, ApiError> {
+    pub(crate) fn object(&self, name: &str) -> Result<Value, ApiError> {
         self.required(name, "a JSON object", object)
     }
 
     /// An optional JSON object.
-    pub fn optional_object(&self, name: &str) -> Result<Option<Value>, ApiError> {
+    pub(crate) fn optional_object(&self, name: &str) -> Result<Option<Value>, ApiError> {
         self.optional(name, "a JSON object", object)
     }
 
     /// An optional string that must be one of `choices`.
-    pub fn optional_choice(
+    pub(crate) fn optional_choice(
         &self,
         name: &str,
         choices: &[&str],

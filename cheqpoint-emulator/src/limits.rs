@@ -36,7 +36,7 @@ struct Sent {
 
 impl Limits {
     /// Limits with these rate windows and loop window.
-    pub fn new(rates: Vec<(u32, Duration)>, loop_window: Option<Duration>) -> Limits {
+    pub(crate) fn new(rates: Vec<(u32, Duration)>, loop_window: Option<Duration>) -> Limits {
         Limits {
             rates,
             loop_window,
@@ -46,7 +46,7 @@ impl Limits {
 
     /// Counts a request from `agent` sent at `now` and returns the system's rejection when it
     /// breaks a limit.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         agent: &str,
         action: &str,
@@ -109,7 +109,7 @@ impl Limits {
     }
 
     /// Forgets what every agent sent, as a restart does.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().clear();
     }
 

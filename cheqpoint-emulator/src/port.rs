@@ -18,7 +18,7 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    pub fn new(listener: TcpListener, runtime: Handle) -> io::Result<Port> {
+    pub(crate) fn new(listener: TcpListener, runtime: Handle) -> io::Result<Port> {
         Ok(Port {
             addr: listener.local_addr()?,
             listener: Mutex::new(Some(listener)),
@@ -27,14 +27,14 @@ impl Port {
     }
 
     /// Stops listening.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         if self.lock().take().is_some() {
             tracing::info!(addr = %self.addr, "port closed: connections are refused");
         }
     }
 
     /// Listens again at the same address, if closed; false when it cannot be bound yet.
-    pub fn open(&self) -> bool {
+    pub(crate) fn open(&self) -> bool {
         let mut listener = self.lock();
         if listener.is_some() {
             return true;

@@ -12,7 +12,7 @@ pub(crate) struct Recent<T> {
 
 impl<T: Clone> Recent<T> {
     /// An empty log that keeps at most `capacity` entries (at least one).
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Recent {
             entries: VecDeque::new(),
             capacity: capacity.max(1),
@@ -20,7 +20,7 @@ impl<T: Clone> Recent<T> {
     }
 
     /// Appends `entry`, dropping the oldest one when the log is full.
-    pub fn push(&mut self, entry: T) {
+    pub(crate) fn push(&mut self, entry: T) {
         if self.entries.len() == self.capacity {
             self.entries.pop_front();
         }
@@ -28,7 +28,7 @@ impl<T: Clone> Recent<T> {
     }
 
     /// The entries kept, oldest first.
-    pub fn to_vec(&self) -> Vec<T> {
+    pub(crate) fn to_vec(&self) -> Vec<T> {
         self.entries.iter().cloned().collect()
     }
 }

@@ -170,7 +170,11 @@ pub(crate) struct Decision {
 
 impl Decision {
     /// A decision with no rule, reason code or retry flag: what a person makes.
-    pub fn new(status: Status, modified_details: Option<Value>, note: Option<String>) -> Self {
+    pub(crate) fn new(
+        status: Status,
+        modified_details: Option<Value>,
+        note: Option<String>,
+    ) -> Self {
         Decision {
             status,
             modified_details,

@@ -14,7 +14,7 @@ pub(crate) struct Rules {
 
 impl Rules {
     /// The rule's decision for a request of this `risk`, if a rule applies.
-    pub fn decide(&self, risk: Option<f64>) -> Option<Decision> {
+    pub(crate) fn decide(&self, risk: Option<f64>) -> Option<Decision> {
         let risk = risk?;
         let (status, verb, relation, threshold) = match (self.reject_above, self.approve_below) {
             (Some(limit), _) if risk > limit => (Status::Rejected, "reject", "above", limit),

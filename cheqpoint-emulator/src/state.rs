@@ -39,7 +39,7 @@ pub(crate) struct AppState {
 impl AppState {
     /// Stores a new request from `agent`, rejected at once when it breaks a limit, decided at
     /// once when a rule applies.
-    pub fn create(&self, request: NewRequest, agent: &str) -> ApprovalRecord {
+    pub(crate) fn create(&self, request: NewRequest, agent: &str) -> ApprovalRecord {
         let now = SystemTime::now();
         let mut record =
             ApprovalRecord::pending(new_id(), request, now, self.store.expires_at(now));
@@ -58,7 +58,11 @@ impl AppState {
     }
 
     /// Records a person's decision on a pending request.
-    pub fn decide(&self, id: &str, decision: Decision) -> Result<ApprovalRecord, DecisionError> {
+    pub(crate) fn decide(
+        &self,
+        id: &str,
+        decision: Decision,
+    ) -> Result<ApprovalRecord, DecisionError> {
         let record = self.store.decide(id, decision)?;
         tracing::info!(id, status = %record.status, "request decided");
         self.send_callback(&record);
@@ -67,7 +71,7 @@ impl AppState {
 
     /// Makes the stored request `id` say what an injected fault made its create answer say:
     /// approved or rejected by the system, as if a rule had decided at creation.
-    pub fn decide_by_fault(&self, id: &str, status: Status, fault: &str) {
+    pub(crate) fn decide_by_fault(&self, id: &str, status: Status, fault: &str) {
         let decision = Decision {
             rule_name: Some(format!("injected fault {fault}")),
             ..Decision::new(
@@ -93,7 +97,7 @@ impl AppState {
     }
 
     /// Rejects each pending request when its time is up; runs until the emulator stops.
-    pub async fn expire_pending(&self) {
+    pub(crate) async fn expire_pending(&self) {
         let mut changes = self.store.subscribe();
         loop {
             let (expired, next_expiry) = self.store.expire_due();
@@ -116,12 +120,12 @@ impl AppState {
     }
 
     /// The page where a person reviews request `id`.
-    pub fn review_url(&self, id: &str) -> String {
+    pub(crate) fn review_url(&self, id: &str) -> String {
         self.addresses.review_url(id)
     }
 
     /// The inbox, with the reviewer token in its query when one is set.
-    pub fn inbox_url(&self) -> String {
+    pub(crate) fn inbox_url(&self) -> String {
         self.addresses.inbox_url(self.review_token.as_deref())
     }
 }

@@ -45,7 +45,7 @@ struct State {
 }
 
 impl Store {
-    pub fn new(expiry: Duration) -> Self {
+    pub(crate) fn new(expiry: Duration) -> Self {
         Store {
             state: Mutex::default(),
             changed: watch::Sender::new(()),
@@ -54,16 +54,16 @@ impl Store {
     }
 
     /// A receiver that wakes after every change made from now on.
-    pub fn subscribe(&self) -> watch::Receiver<()> {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<()> {
         self.changed.subscribe()
     }
 
     /// When a request created now expires; `None` when that is too far ahead to represent.
-    pub fn expires_at(&self, now: SystemTime) -> Option<SystemTime> {
+    pub(crate) fn expires_at(&self, now: SystemTime) -> Option<SystemTime> {
         now.checked_add(self.expiry)
     }
 
-    pub fn insert(&self, record: ApprovalRecord) {
+    pub(crate) fn insert(&self, record: ApprovalRecord) {
         let expires_at = Instant::now().checked_add(self.expiry);
         let mut state = self.lock();
         let position = state.entries.len();
@@ -78,12 +78,12 @@ impl Store {
     }
 
     /// How many requests were ever stored, including those a restart forgot.
-    pub fn created_count(&self) -> usize {
+    pub(crate) fn created_count(&self) -> usize {
         self.lock().created
     }
 
     /// Forgets every request, as a restarted server with no storage would.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut state = self.lock();
         let created = state.created;
         *state = State {
@@ -94,7 +94,7 @@ impl Store {
         self.changed.send_replace(());
     }
 
-    pub fn get(&self, id: &str) -> Option<ApprovalRecord> {
+    pub(crate) fn get(&self, id: &str) -> Option<ApprovalRecord> {
         let state = self.lock();
         state
             .positions
@@ -103,13 +103,13 @@ impl Store {
     }
 
     /// Every request, in arrival order.
-    pub fn all(&self) -> Vec<ApprovalRecord> {
+    pub(crate) fn all(&self) -> Vec<ApprovalRecord> {
         self.lock().entries.clone()
     }
 
     /// At most `limit` requests with status `wanted` (any, when `None`), newest first, from those
     /// that arrived before request `before` (from the newest, when `None`).
-    pub fn page(
+    pub(crate) fn page(
         &self,
         wanted: Option<Status>,
         before: Option<&str>,
@@ -134,7 +134,7 @@ impl Store {
 
     /// Keeps how the delivery of request `id`'s decision ended (nothing, when a restart forgot
     /// the request).
-    pub fn note_delivery(&self, delivery: &CallbackDelivery) {
+    pub(crate) fn note_delivery(&self, delivery: &CallbackDelivery) {
         let mut state = self.lock();
         let Some(&position) = state.positions.get(&delivery.approval_id) else {
             return;
@@ -145,7 +145,11 @@ impl Store {
     }
 
     /// Records `decision` on the pending request `id`.
-    pub fn decide(&self, id: &str, decision: Decision) -> Result<ApprovalRecord, DecisionError> {
+    pub(crate) fn decide(
+        &self,
+        id: &str,
+        decision: Decision,
+    ) -> Result<ApprovalRecord, DecisionError> {
         if decision
             .modified_details
             .as_ref()
@@ -174,7 +178,7 @@ impl Store {
 
     /// Rejects every pending request whose time is up. Returns those it rejected, and when the
     /// next pending request will expire. Looks only at the head of the expiry queue.
-    pub fn expire_due(&self) -> (Vec<ApprovalRecord>, Option<Instant>) {
+    pub(crate) fn expire_due(&self) -> (Vec<ApprovalRecord>, Option<Instant>) {
         let now = Instant::now();
         let mut expired = Vec::new();
         let mut state = self.lock();
@@ -219,7 +223,7 @@ impl Store {
     }
 
     /// The oldest pending request not returned by an earlier call, waiting for one to arrive.
-    pub async fn next_pending(&self) -> ApprovalRecord {
+    pub(crate) async fn next_pending(&self) -> ApprovalRecord {
         let mut changes = self.subscribe();
         loop {
             if let Some(record) = self.hand_out_pending() {
@@ -245,7 +249,11 @@ impl Store {
     }
 
     /// Waits up to `limit` for request `id` to be decided; returns it as it then stands.
-    pub async fn wait_for_decision(&self, id: &str, limit: Duration) -> Option<ApprovalRecord> {
+    pub(crate) async fn wait_for_decision(
+        &self,
+        id: &str,
+        limit: Duration,
+    ) -> Option<ApprovalRecord> {
         let decided = async {
             let mut changes = self.subscribe();
             while self

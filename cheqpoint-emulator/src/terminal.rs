@@ -5,7 +5,7 @@
 //! summary must not clear the line or rewrite what the reviewer is about to approve, and a
 //! zero-width or tag character must not make two different values look the same.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::iter;
@@ -23,6 +23,14 @@ pub struct TerminalReviewer<R, W> {
     input: R,
     output: W,
     editor: Option<String>,
+}
+
+impl<R, W> fmt::Debug for TerminalReviewer<R, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TerminalReviewer")
+            .field("editor", &self.editor)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TerminalReviewer<tokio::io::BufReader<tokio::io::Stdin>, io::Stdout> {

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// What the generated fn does, decided.
-pub struct Plan {
+pub(crate) struct Plan {
     pub params: Vec<Param>,
     /// The action's name.
     pub action: String,
@@ -33,7 +33,11 @@ pub struct Plan {
 
 /// Analyses `item` under `options`, moving `mut` and lint attributes off the parameters that
 /// the generated code rebinds. `None` when anything was wrong; every mistake is in `errors`.
-pub fn analyse(options: &Options, item: &mut GatedItem, errors: &mut Errors) -> Option<Plan> {
+pub(crate) fn analyse(
+    options: &Options,
+    item: &mut GatedItem,
+    errors: &mut Errors,
+) -> Option<Plan> {
     check_signature(item, errors);
     let params = params::analyse(&mut item.sig, options, errors);
     let action = options.action.as_ref().map_or_else(
@@ -161,7 +165,7 @@ fn holds_future(ty: &Type) -> bool {
 }
 
 /// "process_refund" → "Process refund": the summary when none is given.
-pub fn readable(action: &str) -> String {
+pub(crate) fn readable(action: &str) -> String {
     let words = action.replace(['_', '-'], " ");
     let mut chars = words.trim().chars();
     chars

@@ -36,7 +36,7 @@ fn edit_of(param: &Param) -> Ident {
 }
 
 /// The gated fn.
-pub fn expand(item: &GatedItem, plan: &Plan, options: &Options) -> TokenStream {
+pub(crate) fn expand(item: &GatedItem, plan: &Plan, options: &Options) -> TokenStream {
     let expansion = Expansion { plan, options };
     let GatedItem {
         outer_attrs,

@@ -11,10 +11,10 @@ use syn::{
 };
 
 /// The name of the gate's local in a generated body: its presence means the fn is gated already.
-pub const GATE_MARKER: &str = "__cheqpoint_gate";
+pub(crate) const GATE_MARKER: &str = "__cheqpoint_gate";
 
 /// A fn with its body as tokens.
-pub struct GatedItem {
+pub(crate) struct GatedItem {
     /// `#[..]` above the fn.
     pub outer_attrs: Vec<Attribute>,
     /// `#![..]` at the top of the body: re-emitted before anything generated.
@@ -28,7 +28,7 @@ pub struct GatedItem {
 }
 
 impl Parse for GatedItem {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let outer_attrs = input.call(Attribute::parse_outer)?;
         let vis = input.parse()?;
         let sig = input.parse()?;
@@ -50,7 +50,7 @@ impl Parse for GatedItem {
 impl GatedItem {
     /// True when the body already holds a gate: the attribute was applied twice, the second
     /// time perhaps under another name (`use cheqpoint::checkpoint as gate;`).
-    pub fn is_gated(&self) -> bool {
+    pub(crate) fn is_gated(&self) -> bool {
         holds_ident(&self.body, GATE_MARKER)
     }
 }

@@ -13,7 +13,7 @@ use crate::errors::Errors;
 
 /// Every option the attribute takes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum OptionName {
+pub(crate) enum OptionName {
     Action,
     Risk,
     Summary,
@@ -46,7 +46,7 @@ impl OptionName {
     ];
 
     /// The name as written.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             OptionName::Action => "action",
             OptionName::Risk => "risk",
@@ -94,7 +94,7 @@ impl OptionName {
 
 /// The options, as written. Each is `None` (or empty) when left out or when it was wrong.
 #[derive(Default)]
-pub struct Options {
+pub(crate) struct Options {
     pub action: Option<LitStr>,
     pub risk: Option<Expr>,
     pub summary: Option<LitStr>,
@@ -113,7 +113,7 @@ pub struct Options {
 
 impl Options {
     /// Parses the attribute's arguments, recording every mistake in `errors`.
-    pub fn parse(args: TokenStream, errors: &mut Errors) -> Options {
+    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Options {
         let mut options = Options::default();
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
             Ok(metas) => metas,
@@ -154,7 +154,7 @@ impl Options {
     }
 
     /// True when `option` was given but could not be read.
-    pub fn failed(&self, option: OptionName) -> bool {
+    pub(crate) fn failed(&self, option: OptionName) -> bool {
         self.failed.contains(&option)
     }
 
@@ -169,7 +169,7 @@ impl Options {
                 );
                 return false;
             };
-            let parse_names = |input: syn::parse::ParseStream| {
+            let parse_names = |input: syn::parse::ParseStream<'_>| {
                 Punctuated::<Ident, Token![,]>::parse_terminated_with(input, Ident::parse_any)
             };
             let names = match parse_names.parse2(list.tokens.clone()) {

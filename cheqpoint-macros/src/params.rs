@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// One named parameter of the gated function (receivers are never sent).
-pub struct Param {
+pub(crate) struct Param {
     /// The parameter as the body names it.
     pub ident: Ident,
     /// Its key in `details`: the name without `r#`.
@@ -32,7 +32,7 @@ pub struct Param {
 }
 
 /// How a parameter travels.
-pub enum Kind {
+pub(crate) enum Kind {
     /// Sent; an edit replaces the value.
     Owned,
     /// `&T`: sent; an edit is read into `T::Owned` and borrowed.
@@ -49,7 +49,7 @@ pub enum Kind {
 
 impl Param {
     /// True when the parameter goes into `details`.
-    pub fn is_sent(&self) -> bool {
+    pub(crate) fn is_sent(&self) -> bool {
         matches!(
             self.kind,
             Kind::Owned | Kind::Shared(_) | Kind::Exclusive(_) | Kind::Readonly
@@ -57,7 +57,7 @@ impl Param {
     }
 
     /// True when a reviewer's edit may change it.
-    pub fn is_editable(&self) -> bool {
+    pub(crate) fn is_editable(&self) -> bool {
         matches!(
             self.kind,
             Kind::Owned | Kind::Shared(_) | Kind::Exclusive(_)
@@ -66,13 +66,13 @@ impl Param {
 
     /// True when the body sees it through a new binding (the approved value, or for a
     /// read-only one the same value, carrying the parameter's `mut` and lint attributes).
-    pub fn is_rebound(&self) -> bool {
+    pub(crate) fn is_rebound(&self) -> bool {
         matches!(self.kind, Kind::Owned | Kind::Shared(_) | Kind::Readonly)
     }
 
     /// Where an error about reading an edit into the parameter points: the `T` of a `&T`, else
     /// the type. The compiler points there itself, so a call spanned here adds no second label.
-    pub fn edit_span(&self) -> Span {
+    pub(crate) fn edit_span(&self) -> Span {
         match unparen(&self.ty) {
             Type::Reference(reference) => reference.elem.span(),
             other => other.span(),
@@ -82,7 +82,7 @@ impl Param {
 
 /// Reads the parameters of `sig`, moving `mut` and lint attributes off those that are rebound,
 /// and checks them against `skip(..)` and `readonly(..)`.
-pub fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> Vec<Param> {
+pub(crate) fn analyse(sig: &mut Signature, options: &Options, errors: &mut Errors) -> Vec<Param> {
     if let Some(variadic) = &sig.variadic {
         errors.at(
             variadic,
@@ -275,7 +275,7 @@ fn contains(names: &[Ident], ident: &Ident) -> bool {
     names.iter().any(|name| name.unraw() == ident.unraw())
 }
 
-pub fn unparen(ty: &Type) -> &Type {
+pub(crate) fn unparen(ty: &Type) -> &Type {
     match ty {
         Type::Paren(inner) => unparen(&inner.elem),
         Type::Group(inner) => unparen(&inner.elem),
@@ -301,7 +301,7 @@ fn trait_type(ty: &Type) -> Option<&'static str> {
 }
 
 /// `ty` with every `impl Trait` replaced by `_`, so it can be named in an expression.
-pub fn erase_impl_trait(ty: &Type) -> Type {
+pub(crate) fn erase_impl_trait(ty: &Type) -> Type {
     struct Eraser;
     impl VisitMut for Eraser {
         fn visit_type_mut(&mut self, ty: &mut Type) {

@@ -14,7 +14,7 @@ use crate::{
 
 /// The expression that builds the text of `option` (`summary`, `key`): `format!` over the named
 /// parameters.
-pub fn expand(
+pub(crate) fn expand(
     option: &str,
     template: &LitStr,
     params: &[Param],

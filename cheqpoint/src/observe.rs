@@ -17,7 +17,7 @@ pub(crate) struct CallSpan {
 impl CallSpan {
     /// A span for `operation` (`checkpoint`, `request_sync`, …) on `request`.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-    pub fn request(operation: &'static str, request: &ApprovalRequest) -> CallSpan {
+    pub(crate) fn request(operation: &'static str, request: &ApprovalRequest) -> CallSpan {
         CallSpan {
             #[cfg(feature = "tracing")]
             span: tracing::info_span!(
@@ -35,7 +35,7 @@ impl CallSpan {
 
     /// A span for resuming the wait on `approval_id`.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-    pub fn resume(approval_id: &str) -> CallSpan {
+    pub(crate) fn resume(approval_id: &str) -> CallSpan {
         CallSpan {
             #[cfg(feature = "tracing")]
             span: tracing::info_span!(
@@ -54,7 +54,7 @@ impl CallSpan {
     /// `call`, run inside the span. Not an `async fn`: that would hold `call` twice in its
     /// state (once as the argument, once instrumented), and a waiting call's state is what
     /// thousands of waits cost.
-    pub fn run<F: Future>(&self, call: F) -> impl Future<Output = F::Output> {
+    pub(crate) fn run<F: Future>(&self, call: F) -> impl Future<Output = F::Output> {
         #[cfg(feature = "tracing")]
         return tracing::Instrument::instrument(call, self.span.clone());
         #[cfg(not(feature = "tracing"))]
@@ -63,7 +63,7 @@ impl CallSpan {
 
     /// Records how the call ended, with an event at its end.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-    pub fn finish(&self, outcome: &impl Outcome, waited: Duration) {
+    pub(crate) fn finish(&self, outcome: &impl Outcome, waited: Duration) {
         #[cfg(feature = "tracing")]
         {
             let span = &self.span;
@@ -85,7 +85,7 @@ impl CallSpan {
 
     /// Records the id of the request once it exists.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-    pub fn created(&self, approval_id: &str) {
+    pub(crate) fn created(&self, approval_id: &str) {
         #[cfg(feature = "tracing")]
         self.span.record("approval_id", approval_id);
     }

@@ -120,6 +120,19 @@ enum Summary<A> {
     With(SummaryFn<A>),
 }
 
+impl<T: Tool + std::fmt::Debug> std::fmt::Debug for Gated<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gated")
+            .field("inner", &self.inner)
+            .field("client", &self.client)
+            .field("action", &self.action)
+            .field("risk", &self.risk)
+            .field("timeout", &self.timeout)
+            .field("report_edits", &self.report_edits)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Tool + Clone> Clone for Gated<T> {
     fn clone(&self) -> Self {
         Gated {

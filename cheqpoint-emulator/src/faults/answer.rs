@@ -29,7 +29,7 @@ pub(crate) struct Injection {
 impl Injection {
     /// Forgets every request and closes every connection but `keep`, as a restart of a server
     /// that keeps nothing on disk would.
-    pub fn restart(&self, keep: Option<&Connection>) {
+    pub(crate) fn restart(&self, keep: Option<&Connection>) {
         self.app.store.clear();
         self.app.limits.clear();
         self.faults.cut_connections(keep);

@@ -62,7 +62,7 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// When the port opens again by itself; `None` for never.
-    pub fn ends(&self) -> Option<Instant> {
+    pub(crate) fn ends(&self) -> Option<Instant> {
         match self {
             Refusal::Until(until) => Some(*until),
             Refusal::UntilCleared(_) => None,
@@ -97,18 +97,18 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Closes the connection at once, whatever it was doing.
-    pub fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.cut.notify_one();
     }
 
     /// Resolves once the connection is to be closed.
-    pub async fn cut_requested(&self) {
+    pub(crate) async fn cut_requested(&self) {
         self.cut.notified().await;
     }
 }
 
 impl Faults {
-    pub fn new(port: Port, initial: Vec<Fault>) -> Faults {
+    pub(crate) fn new(port: Port, initial: Vec<Fault>) -> Faults {
         let faults = Faults {
             port,
             active: Mutex::default(),
@@ -129,7 +129,7 @@ impl Faults {
     /// Adds a fault. `refuse` closes the port and every connection before this returns.
     ///
     /// A duration too long to represent as an [`Instant`] lasts until the faults are cleared.
-    pub fn inject(&self, fault: Fault) {
+    pub(crate) fn inject(&self, fault: Fault) {
         let until = fault.duration.and_then(|d| Instant::now().checked_add(d));
         if fault.kind == FaultKind::Refuse {
             let refusal = match (fault.duration, until) {
@@ -153,7 +153,7 @@ impl Faults {
 
     /// Removes every fault and opens the port again (before this returns, unless the address
     /// cannot be bound again at once; then the server keeps trying).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().clear();
         self.refusing.send_replace(None);
         self.port.open();
@@ -161,12 +161,12 @@ impl Faults {
     }
 
     /// The listening port.
-    pub fn port(&self) -> &Port {
+    pub(crate) fn port(&self) -> &Port {
         &self.port
     }
 
     /// The faults still active, in the text form with what is left of them.
-    pub fn describe(&self) -> Vec<String> {
+    pub(crate) fn describe(&self) -> Vec<String> {
         let now = Instant::now();
         let mut described: Vec<String> = self
             .lock()
@@ -192,7 +192,7 @@ impl Faults {
     }
 
     /// The fault that applies to this request for `route`, counted as used.
-    pub fn take(&self, route: Route) -> Option<Fault> {
+    pub(crate) fn take(&self, route: Route) -> Option<Fault> {
         let now = Instant::now();
         let mut active = self.lock();
         active.retain(|active| active.until.is_none_or(|until| until > now));
@@ -210,7 +210,7 @@ impl Faults {
     }
 
     /// How long the port stays closed, while it is closed.
-    pub fn refusal(&self) -> Option<Refusal> {
+    pub(crate) fn refusal(&self) -> Option<Refusal> {
         let refusal = self.refusing.borrow().clone()?;
         refusal
             .ends()
@@ -219,12 +219,12 @@ impl Faults {
     }
 
     /// A receiver that wakes when refusing starts or is cleared.
-    pub fn refusals(&self) -> watch::Receiver<Option<Refusal>> {
+    pub(crate) fn refusals(&self) -> watch::Receiver<Option<Refusal>> {
         self.refusing.subscribe()
     }
 
     /// Registers a new connection; call [`Faults::untrack`] when it ends.
-    pub fn track(&self) -> Connection {
+    pub(crate) fn track(&self) -> Connection {
         let connection = Connection {
             id: self.next_connection.fetch_add(1, Ordering::Relaxed),
             cut: Arc::default(),
@@ -236,7 +236,7 @@ impl Faults {
         connection
     }
 
-    pub fn untrack(&self, connection: &Connection) {
+    pub(crate) fn untrack(&self, connection: &Connection) {
         self.connections
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -244,7 +244,7 @@ impl Faults {
     }
 
     /// Closes every open connection but `keep`.
-    pub fn cut_connections(&self, keep: Option<&Connection>) {
+    pub(crate) fn cut_connections(&self, keep: Option<&Connection>) {
         let connections = self
             .connections
             .lock()
@@ -258,7 +258,7 @@ impl Faults {
 
     /// Logs a call to `route`, with the fault applied to it, dropping the oldest call once
     /// [`MAX_CALLS`] are kept.
-    pub fn log(&self, route: Route, method: &str, path: &str, fault: Option<&Fault>) {
+    pub(crate) fn log(&self, route: Route, method: &str, path: &str, fault: Option<&Fault>) {
         let call = Call {
             route,
             method: method.to_owned(),
@@ -272,13 +272,13 @@ impl Faults {
     }
 
     /// The last [`MAX_CALLS`] calls logged, in arrival order.
-    pub fn calls(&self) -> Vec<Call> {
+    pub(crate) fn calls(&self) -> Vec<Call> {
         self.call_log().recent.to_vec()
     }
 
     /// How many calls to `route` were logged ([`Route::Any`]: to any route), those dropped from
     /// the log included.
-    pub fn call_count(&self, route: Route) -> usize {
+    pub(crate) fn call_count(&self, route: Route) -> usize {
         let log = self.call_log();
         match route {
             Route::Any => log.counts.values().sum(),

@@ -25,10 +25,10 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 /// The `x-api-key` the tests send (the emulator accepts any non-empty key unless configured).
-pub const KEY: &str = "cq_test_emulator";
+pub(crate) const KEY: &str = "cq_test_emulator";
 
 /// A client that never goes through a proxy and gives up after 5 s.
-pub fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(5))
@@ -37,12 +37,12 @@ pub fn http() -> reqwest::Client {
 }
 
 /// A valid create body.
-pub fn create_body() -> Value {
+pub(crate) fn create_body() -> Value {
     json!({"action": "send_email", "summary": "Email ada", "details": {"to": "ada"}})
 }
 
 /// `POST {base}/api/approvals/request` with `body` and [`KEY`], whatever the answer.
-pub async fn send_create(base: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
+pub(crate) async fn send_create(base: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
     http()
         .post(format!("{base}/api/approvals/request"))
         .header("x-api-key", KEY)
@@ -52,13 +52,13 @@ pub async fn send_create(base: &str, body: &Value) -> reqwest::Result<reqwest::R
 }
 
 /// `GET {base}{path}` with [`KEY`]: the answer's JSON.
-pub async fn get_json(base: &str, path: &str) -> Value {
+pub(crate) async fn get_json(base: &str, path: &str) -> Value {
     let request = http().get(format!("{base}{path}")).header("x-api-key", KEY);
     request.send().await.unwrap().json().await.unwrap()
 }
 
 /// `POST {base}{path}` with `body` and [`KEY`]: the answer's JSON.
-pub async fn post_json(base: &str, path: &str, body: &Value) -> Value {
+pub(crate) async fn post_json(base: &str, path: &str, body: &Value) -> Value {
     let request = http()
         .post(format!("{base}{path}"))
         .header("x-api-key", KEY);
@@ -73,7 +73,7 @@ pub async fn post_json(base: &str, path: &str, body: &Value) -> Value {
 }
 
 /// Kills `child` and returns what it wrote to its stderr, which must be piped.
-pub fn kill_and_read_stderr(child: &mut Child) -> String {
+pub(crate) fn kill_and_read_stderr(child: &mut Child) -> String {
     let _ = child.kill();
     let _ = child.wait();
     let mut stderr = String::new();
@@ -87,7 +87,7 @@ pub fn kill_and_read_stderr(child: &mut Child) -> String {
 }
 
 /// Creates a request with `body`, which must succeed; returns its id.
-pub async fn create_with(base: &str, body: &Value) -> String {
+pub(crate) async fn create_with(base: &str, body: &Value) -> String {
     let answer = send_create(base, body).await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     let created: Value = answer.json().await.unwrap();
@@ -95,29 +95,29 @@ pub async fn create_with(base: &str, body: &Value) -> String {
 }
 
 /// Creates a pending request with [`create_body`]; returns its id.
-pub async fn create(emulator: &Emulator) -> String {
+pub(crate) async fn create(emulator: &Emulator) -> String {
     create_with(&emulator.url(), &create_body()).await
 }
 
 /// The emulator's binary, to run.
-pub fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
 }
 
 /// The binary running with its stdout piped; killed when dropped, also when the test fails.
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     stdout: BufReader<ChildStdout>,
 }
 
 impl Running {
     /// Starts the binary with `args`.
-    pub fn spawn(args: &[&str]) -> Running {
+    pub(crate) fn spawn(args: &[&str]) -> Running {
         Running::spawn_command(binary(), args)
     }
 
     /// Starts `command` (the binary, with its environment set) with `args`.
-    pub fn spawn_command(mut command: Command, args: &[&str]) -> Running {
+    pub(crate) fn spawn_command(mut command: Command, args: &[&str]) -> Running {
         let mut child = command
             .args(args)
             .stdout(Stdio::piped())
@@ -129,14 +129,14 @@ impl Running {
     }
 
     /// The next line it prints, with its newline.
-    pub fn read_line(&mut self) -> String {
+    pub(crate) fn read_line(&mut self) -> String {
         let mut line = String::new();
         self.stdout.read_line(&mut line).unwrap();
         line
     }
 
     /// Reads its first line, `listening on URL`, and returns `URL`.
-    pub fn url(&mut self) -> String {
+    pub(crate) fn url(&mut self) -> String {
         let line = self.read_line();
         line.trim()
             .strip_prefix("listening on ")
@@ -153,18 +153,18 @@ impl Drop for Running {
 }
 
 /// A client for one emulator, sending `x-api-key` when it has a key.
-pub struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
     key: Option<&'static str>,
 }
 
 impl Api {
-    pub fn new(emulator: &Emulator) -> Self {
+    pub(crate) fn new(emulator: &Emulator) -> Self {
         Api::with_key(&emulator.url(), Some(KEY))
     }
 
-    pub fn with_key(base: &str, key: Option<&'static str>) -> Self {
+    pub(crate) fn with_key(base: &str, key: Option<&'static str>) -> Self {
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         Api {
             http,
@@ -173,12 +173,12 @@ impl Api {
         }
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.post_raw(path, "application/json", body.to_string())
             .await
     }
 
-    pub async fn post_raw(
+    pub(crate) async fn post_raw(
         &self,
         path: &str,
         content_type: &str,
@@ -192,13 +192,13 @@ impl Api {
         self.send(request).await
     }
 
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
     }
 
     /// Sends and reads the answer, which must be JSON whatever the status.
-    pub async fn send(&self, mut request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    pub(crate) async fn send(&self, mut request: reqwest::RequestBuilder) -> (StatusCode, Value) {
         if let Some(key) = self.key {
             request = request.header("x-api-key", key);
         }
@@ -216,7 +216,7 @@ impl Api {
     }
 
     /// Creates a request through `POST /api/approvals/request` and returns its id.
-    pub async fn create(&self, extra: Value) -> String {
+    pub(crate) async fn create(&self, extra: Value) -> String {
         let (status, body) = self
             .post("/api/approvals/request", &request_body(extra))
             .await;
@@ -226,7 +226,7 @@ impl Api {
 }
 
 /// A valid create body with `extra` fields merged in.
-pub fn request_body(extra: Value) -> Value {
+pub(crate) fn request_body(extra: Value) -> Value {
     let mut body = json!({
         "action": "process_refund",
         "summary": "Refund 12000 cents on order 8842",
@@ -239,7 +239,7 @@ pub fn request_body(extra: Value) -> Value {
 }
 
 /// Asserts a JSON error answer with this status whose message contains `needle`.
-pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needle: &str) {
+pub(crate) fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needle: &str) {
     let message = answer.1["error"]
         .as_str()
         .unwrap_or_else(|| panic!("{answer:?}"));
@@ -248,19 +248,19 @@ pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needle: &s
 }
 
 /// A callback as a receiver saw it.
-pub struct Received {
+pub(crate) struct Received {
     pub signature: Option<String>,
     pub body: Bytes,
 }
 
 impl Received {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 }
 
 /// A tiny HTTP server that records every POST to `/hook` and answers `{"ok": true}`.
-pub async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
+pub(crate) async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
     let (sender, received) = mpsc::unbounded_channel();
     let router = Router::new().route(
         "/hook",
@@ -278,7 +278,7 @@ pub async fn receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
     (url, received)
 }
 
-pub async fn next_callback(received: &mut mpsc::UnboundedReceiver<Received>) -> Received {
+pub(crate) async fn next_callback(received: &mut mpsc::UnboundedReceiver<Received>) -> Received {
     tokio::time::timeout(Duration::from_secs(3), received.recv())
         .await
         .expect("no callback within 3 s")
@@ -286,7 +286,7 @@ pub async fn next_callback(received: &mut mpsc::UnboundedReceiver<Received>) -> 
 }
 
 /// The emulator's record of its deliveries, once there are `count` of them.
-pub async fn deliveries(emulator: &Emulator, count: usize) -> Vec<CallbackDelivery> {
+pub(crate) async fn deliveries(emulator: &Emulator, count: usize) -> Vec<CallbackDelivery> {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let deliveries = emulator.callbacks();
@@ -297,13 +297,13 @@ pub async fn deliveries(emulator: &Emulator, count: usize) -> Vec<CallbackDelive
     }
 }
 
-pub fn hmac_hex(secret: &str, body: &[u8]) -> String {
+pub(crate) fn hmac_hex(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }
 
-pub fn is_rfc3339(value: &Value) -> bool {
+pub(crate) fn is_rfc3339(value: &Value) -> bool {
     value
         .as_str()
         .is_some_and(|text| humantime::parse_rfc3339(text).is_ok())

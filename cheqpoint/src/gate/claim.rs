@@ -9,6 +9,7 @@ use crate::journal::Run;
 /// later calls with its key report it interrupted instead of running it again.
 ///
 /// Boxed, like the wait, so that a gated fn's future holds a pointer across the body.
+#[derive(Debug)]
 pub struct Claim(Box<Run>);
 
 impl Claim {

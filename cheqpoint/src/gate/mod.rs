@@ -7,8 +7,8 @@
 //! It calls the client (a checkpoint and its claim on the run); expansions (through
 //! `__private`) and the rig wrapper (the edit check) call it.
 
-pub mod bounds;
-pub mod claim;
+pub(crate) mod bounds;
+pub(crate) mod claim;
 pub(crate) mod edit;
 pub mod private;
-pub mod verdict;
+pub(crate) mod verdict;

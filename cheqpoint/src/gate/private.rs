@@ -13,6 +13,7 @@ pub use crate::global::global;
 use crate::{ApprovalRequest, Client, Error};
 
 /// The request a gated call is building.
+#[derive(Debug)]
 pub struct Gate {
     request: ApprovalRequest,
     details: Map<String, Value>,

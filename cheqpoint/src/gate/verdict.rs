@@ -14,6 +14,7 @@ use super::{
 use crate::{Approved, Error};
 
 /// An approval, with the reviewer's edits ready to be read back into parameters.
+#[derive(Debug)]
 pub struct Verdict {
     approval_id: String,
     sent: Map<String, Value>,

@@ -30,7 +30,7 @@ pub(crate) struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the thread that owns `connection`; it ends when this is dropped.
-    pub fn start(connection: Connection) -> std::io::Result<GroupCommit> {
+    pub(super) fn start(connection: Connection) -> std::io::Result<GroupCommit> {
         let (jobs, queue) = mpsc::channel();
         thread::Builder::new()
             .name("cheqpoint-journal".into())
@@ -39,7 +39,7 @@ impl GroupCommit {
     }
 
     /// Runs `work` in the next transaction; its result once that transaction has committed.
-    pub async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {

@@ -34,7 +34,7 @@ impl PostgresStore {
     /// table when missing. The connections run on the crate's own runtime, so they outlive the
     /// runtime of the caller. This process is alive, for other processes, while its first
     /// connection is.
-    pub async fn connect(url: &str) -> Result<PostgresStore, Error> {
+    pub(super) async fn connect(url: &str) -> Result<PostgresStore, Error> {
         let runtime = crate::runtime::own()?;
         let url = url.to_owned();
         let connecting = runtime.spawn(async move {

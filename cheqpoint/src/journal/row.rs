@@ -25,7 +25,7 @@ pub(crate) enum State {
 
 impl State {
     /// The name stored in the `state` column.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::Sending => "sending",
             State::Pending => "pending",
@@ -41,7 +41,7 @@ impl State {
         not(any(feature = "sqlite", feature = "postgres")),
         allow(dead_code, reason = "only the stores behind features read rows")
     )]
-    pub fn parse(name: &str) -> Option<State> {
+    pub(crate) fn parse(name: &str) -> Option<State> {
         [
             State::Sending,
             State::Pending,
@@ -55,10 +55,10 @@ impl State {
     }
 
     /// The states [`crate::Journal::unfinished`] lists: a request still to be decided or run.
-    pub const UNFINISHED: [State; 2] = [State::Sending, State::Pending];
+    pub(crate) const UNFINISHED: [State; 2] = [State::Sending, State::Pending];
 
     /// The states retention prunes.
-    pub const DONE: [State; 3] = [State::Finished, State::Rejected, State::Interrupted];
+    pub(crate) const DONE: [State; 3] = [State::Finished, State::Rejected, State::Interrupted];
 }
 
 /// One entry.
@@ -87,7 +87,7 @@ pub(crate) struct Row {
 
 impl Row {
     /// The same entry moved to `state`, held by `owner`, changed now.
-    pub fn moved(&self, state: State, owner: Option<&str>) -> Row {
+    pub(crate) fn moved(&self, state: State, owner: Option<&str>) -> Row {
         Row {
             state,
             owner: owner.map(str::to_owned),

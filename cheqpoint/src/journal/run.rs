@@ -19,7 +19,7 @@ pub(crate) struct Run {
 
 impl Run {
     /// A run no journal records.
-    pub fn unrecorded() -> Run {
+    pub(crate) fn unrecorded() -> Run {
         Run { claim: None }
     }
 
@@ -32,7 +32,7 @@ impl Run {
 
     /// Records that the body returned. [`Error::Journal`] when the end could not be recorded
     /// (the entry then stays claimed, and later calls report the run as interrupted).
-    pub async fn finish(self) -> Result<(), Error> {
+    pub(crate) async fn finish(self) -> Result<(), Error> {
         let Some((journal, claimed)) = self.claim else {
             return Ok(());
         };
@@ -57,7 +57,7 @@ impl Run {
 
     /// [`finish`](Run::finish) from a blocking fn, waiting on this thread as
     /// [`crate::runtime::block_on`] does.
-    pub fn finish_blocking(self) -> Result<(), Error> {
+    pub(crate) fn finish_blocking(self) -> Result<(), Error> {
         crate::runtime::block_on(self.finish())?
     }
 }

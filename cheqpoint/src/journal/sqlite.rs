@@ -37,7 +37,7 @@ impl SqliteStore {
         clippy::incompatible_msrv,
         reason = "the sqlite feature needs Rust 1.89, as rusqlite does"
     )]
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub(super) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;

@@ -76,7 +76,7 @@ impl Default for Backoff {
 
 impl Backoff {
     /// How long to wait before attempt `attempt + 1`.
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let ceiling = self
             .base
             .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))

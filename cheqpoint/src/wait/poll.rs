@@ -77,7 +77,7 @@ pub(crate) struct Gaps {
 
 impl Gaps {
     /// The next gap.
-    pub fn next_gap(&mut self) -> Duration {
+    pub(crate) fn next_gap(&mut self) -> Duration {
         let gap = self.next;
         self.next = scaled(gap, self.policy.factor).min(self.policy.max);
         scaled(gap, 0.9 + 0.2 * fastrand::f64())
@@ -93,7 +93,7 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    pub fn new(polling: PollPolicy) -> Schedule {
+    pub(super) fn new(polling: PollPolicy) -> Schedule {
         Schedule {
             polling: polling.gaps(),
             safety_net: PollPolicy::push_safety_net().gaps(),
@@ -101,7 +101,7 @@ impl Schedule {
     }
 
     /// The next gap: the safety net's when `trusting` callbacks, else the polling schedule's.
-    pub fn next_gap(&mut self, trusting: bool) -> Duration {
+    pub(super) fn next_gap(&mut self, trusting: bool) -> Duration {
         if trusting {
             self.safety_net.next_gap()
         } else {
