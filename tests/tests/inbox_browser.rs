@@ -100,7 +100,7 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
             XSS.into(),
         );
         let review = async {
-            let request = emulator.next_pending_timeout(PATIENCE).await.unwrap();
+            let request = emulator.next_pending(PATIENCE).await.unwrap();
             let card = find(&page, &format!("#pending [data-id='{}']", request.id)).await;
             review_with_an_edit(&page, &card, &emulator, &request.id, &sent).await;
             request.id

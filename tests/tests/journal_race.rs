@@ -54,7 +54,7 @@ async fn racing_processes_ask_once_and_run_once() {
             .collect();
         if by_a_person {
             let request = emulator
-                .next_pending_timeout(std::time::Duration::from_secs(30))
+                .next_pending(std::time::Duration::from_secs(30))
                 .await
                 .expect("a request arrives");
             emulator.approve(&request.id).unwrap();

@@ -43,7 +43,7 @@ fn request() -> ApprovalRequest {
 /// The next request the emulator holds pending, within a bound.
 async fn next_pending(emulator: &Emulator) -> cheqpoint_emulator::ApprovalRecord {
     emulator
-        .next_pending_timeout(Duration::from_secs(10))
+        .next_pending(Duration::from_secs(10))
         .await
         .expect("a request reaches the emulator")
 }

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use cheqpoint_emulator::{CallbackDelivery, Emulator};
+use cheqpoint_emulator::{ApprovalRecord, CallbackDelivery, Emulator};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -283,6 +283,14 @@ pub async fn next_callback(received: &mut mpsc::UnboundedReceiver<Received>) -> 
         .await
         .expect("no callback within 3 s")
         .unwrap()
+}
+
+/// The next request `emulator` holds pending; fails the test when none comes within 5 s.
+pub async fn next_pending(emulator: &Emulator) -> ApprovalRecord {
+    emulator
+        .next_pending(Duration::from_secs(5))
+        .await
+        .expect("a request reaches the emulator within 5 s")
 }
 
 /// The emulator's record of its deliveries, once there are `count` of them.

@@ -78,7 +78,7 @@ pub async fn gated(
 /// Approves the next pending request, waiting at most 10 s for one; its id.
 async fn approve_next(emulator: &Emulator) -> String {
     let request = emulator
-        .next_pending_timeout(Duration::from_secs(10))
+        .next_pending(Duration::from_secs(10))
         .await
         .expect("a request arrives");
     emulator.approve(&request.id).expect("it is approved");
@@ -264,7 +264,7 @@ pub async fn persons_rejection_is_final(db: &Database) {
     let runs = AtomicUsize::new(0);
     let reviewer = async {
         let request = emulator
-            .next_pending_timeout(Duration::from_secs(10))
+            .next_pending(Duration::from_secs(10))
             .await
             .expect("a request arrives");
         emulator.reject(&request.id, "not this one").unwrap();
