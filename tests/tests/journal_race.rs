@@ -1,9 +1,9 @@
-//! Races: 2 to 8 agent processes on one PostgreSQL journal, started together with the same key,
-//! round after round. Whatever the interleaving, each key makes one request, each approval runs
-//! its body once, and every other process is told why it did not run (in progress, or done).
-//! Rounds: `CHEQPOINT_RACE_ROUNDS`, default 42 (six of each size); every third round waits for a
-//! person (so all processes attach to the pending request first), the others are approved by a
-//! rule at creation.
+//! Races: 2 to 8 agent processes on one journal, a SQLite file or a PostgreSQL database, started
+//! together with the same key, round after round. Whatever the interleaving, each key makes one
+//! request, each approval runs its body once, and every other process is told why it did not run
+//! (in progress, or done). Rounds: `CHEQPOINT_RACE_ROUNDS`, default 42 (six of each size); every
+//! third round waits for a person (so all processes attach to the pending request first and
+//! claim its run together), the others are approved by a rule at creation.
 
 mod common;
 mod journal;
@@ -16,11 +16,23 @@ use journal::{
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_processes_ask_once_and_run_once() {
+async fn racing_processes_on_one_sqlite_file_ask_once_and_run_once() {
+    let scratch = Scratch::new("journal-race-sqlite");
+    let journal = format!("sqlite:{}", scratch.join("journal.db").display());
+    race(&journal).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_processes_on_one_postgres_database_ask_once_and_run_once() {
     let server_dir = Scratch::new("postgres");
     let Some(server) = Postgres::start(server_dir.path()) else {
         return;
     };
+    race(&format!("postgres:{}", server.url)).await;
+}
+
+/// The rounds, each a crowd of agent processes on `journal` (`sqlite:PATH` or `postgres:URL`).
+async fn race(journal: &str) {
     let emulator = Emulator::builder()
         .api_key(common::KEY)
         .auto_approve_below(0.5)
@@ -28,7 +40,6 @@ async fn racing_processes_ask_once_and_run_once() {
         .await
         .expect("the emulator starts");
     let scratch = Scratch::new("journal-race");
-    let journal = format!("postgres:{}", server.url);
     let rounds: usize = std::env::var("CHEQPOINT_RACE_ROUNDS")
         .ok()
         .and_then(|rounds| rounds.parse().ok())
@@ -42,15 +53,7 @@ async fn racing_processes_ask_once_and_run_once() {
         let runs = scratch.join(&key);
         let created_before = emulator.created_count();
         let agents: Vec<Agent> = (0..size)
-            .map(|_| {
-                Agent::start(
-                    &emulator.url(),
-                    &journal,
-                    &key,
-                    &runs,
-                    &[risk, "body-ms=50"],
-                )
-            })
+            .map(|_| Agent::start(&emulator.url(), journal, &key, &runs, &[risk, "body-ms=50"]))
             .collect();
         if by_a_person {
             let request = emulator
@@ -81,7 +84,8 @@ async fn racing_processes_ask_once_and_run_once() {
         refused += size - 1;
     }
     println!(
-        "{rounds} rounds, {processes} processes: {} requests, {rounds} runs, {refused} refused, 0 duplicates",
+        "{}: {rounds} rounds, {processes} processes: {} requests, {rounds} runs, {refused} refused, 0 duplicates",
+        journal.split(':').next().unwrap_or_default(),
         emulator.created_count()
     );
 }
