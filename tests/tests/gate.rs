@@ -61,7 +61,7 @@ async fn call_and_review(
         city: "Lyon".into(),
     };
     let call = send_parcel(&client, &ran, 7, 500, "ada", &tags, &address, &mut log);
-    let reviewer = async { review(next_pending(&emulator).await).await };
+    let reviewer = async { review(next_pending(emulator).await).await };
     let (result, ()) = tokio::join!(call, reviewer);
     (result, ran.load(SeqCst), log)
 }

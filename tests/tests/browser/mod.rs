@@ -23,7 +23,7 @@ const CHROMIUM_BINARY: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// What the browser tests need: Debian's Chromium and its WebDriver.
-pub const CHROMIUM: Needs = Needs {
+pub(crate) const CHROMIUM: Needs = Needs {
     what: "Chromium or chromedriver",
     installed: || Path::new(CHROMIUM_BINARY).exists() && Path::new(CHROMEDRIVER).exists(),
     packages: "chromium chromium-driver",

@@ -11,18 +11,18 @@ use std::{future::Future, process::ExitCode};
 use libtest_mimic::{Arguments, Completion, Trial};
 
 /// A program some tests need: how to tell it is installed, and the packages that install it.
-pub struct Needs {
+pub(crate) struct Needs {
     /// What is missing, as the reason says it.
-    pub what: &'static str,
-    pub installed: fn() -> bool,
+    pub(crate) what: &'static str,
+    pub(crate) installed: fn() -> bool,
     /// For `apt-get install -y`.
-    pub packages: &'static str,
+    pub(crate) packages: &'static str,
 }
 
 impl Needs {
     /// Why the tests cannot run here, with the line that installs what is missing; `None` when
     /// it is installed.
-    pub fn missing(&self) -> Option<String> {
+    pub(crate) fn missing(&self) -> Option<String> {
         (!(self.installed)()).then(|| {
             format!(
                 "{} is not installed: apt-get install -y {}",
@@ -34,7 +34,7 @@ impl Needs {
 
 /// What becomes of a test that needs `needs`, `CI` being `ci`: run (`Ok(None)`), ignored for the
 /// reason given (`Ok(Some(reason))`), or failed for it (`Err(reason)`).
-pub fn verdict(needs: Option<&Needs>, ci: Option<&str>) -> Result<Option<String>, String> {
+pub(crate) fn verdict(needs: Option<&Needs>, ci: Option<&str>) -> Result<Option<String>, String> {
     match needs.and_then(Needs::missing) {
         None => Ok(None),
         Some(missing) if matches!(ci, Some("true" | "1")) => {
@@ -45,7 +45,7 @@ pub fn verdict(needs: Option<&Needs>, ci: Option<&str>) -> Result<Option<String>
 }
 
 /// One test of a file: its name, the program it needs, and its body.
-pub struct Test {
+pub(crate) struct Test {
     name: &'static str,
     needs: Option<&'static Needs>,
     body: Box<dyn FnOnce() + Send>,
@@ -53,7 +53,7 @@ pub struct Test {
 
 impl Test {
     /// The test `name` whose body is the async fn `body`, run on a multi-thread runtime.
-    pub fn new<F>(name: &'static str, needs: Option<&'static Needs>, body: fn() -> F) -> Test
+    pub(crate) fn new<F>(name: &'static str, needs: Option<&'static Needs>, body: fn() -> F) -> Test
     where
         F: Future<Output = ()> + 'static,
     {
@@ -80,7 +80,7 @@ pub(crate) use tests;
 /// Runs `tests` as libtest would, with its command line. A listing (`--list`, which is how
 /// `cargo nextest` learns the tests) runs nothing, so there the tests whose program is missing
 /// are marked ignored, without the reason.
-pub fn main(tests: Vec<Test>) -> ExitCode {
+pub(crate) fn main(tests: Vec<Test>) -> ExitCode {
     let arguments = Arguments::from_args();
     let ci = std::env::var("CI").ok();
     let trials = tests
