@@ -105,15 +105,19 @@ impl Emulator {
         self.app.decide(id.as_ref(), decision)
     }
 
-    /// The oldest pending request that this method has not returned before, waiting for one to
-    /// arrive.
-    pub async fn next_pending(&self) -> ApprovalRecord {
-        self.app.store.next_pending().await
+    /// The oldest pending request that this method has not returned before, waiting up to
+    /// `within` for one to arrive; `None` when none did. There is no unbounded form: a test whose
+    /// call fails before it makes a request gets `None` and fails, instead of hanging.
+    pub async fn next_pending(&self, within: Duration) -> Option<ApprovalRecord> {
+        tokio::time::timeout(within, self.app.store.next_pending())
+            .await
+            .ok()
     }
 
-    /// Like [`next_pending`](Self::next_pending), giving up after `limit`.
-    pub async fn next_pending_timeout(&self, limit: Duration) -> Option<ApprovalRecord> {
-        tokio::time::timeout(limit, self.next_pending()).await.ok()
+    /// The next pending request, however long it takes to arrive: for the terminal reviewer,
+    /// which waits on a person at the keyboard, not on a test.
+    pub(crate) async fn await_pending(&self) -> ApprovalRecord {
+        self.app.store.next_pending().await
     }
 
     /// Every request received since the last restart, in arrival order. The emulator keeps every

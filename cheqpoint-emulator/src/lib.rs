@@ -53,7 +53,10 @@
 //!         .await
 //! };
 //! let reviewer = async {
-//!     let request = emulator.next_pending().await;
+//!     let request = emulator
+//!         .next_pending(std::time::Duration::from_secs(10))
+//!         .await
+//!         .expect("the agent's request arrives");
 //!     emulator.approve(&request.id)
 //! };
 //! let (answer, decided) = tokio::join!(agent, reviewer);

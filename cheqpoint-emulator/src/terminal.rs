@@ -70,7 +70,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
     /// before a decision.
     pub async fn review_next(&mut self, emulator: &Emulator) -> io::Result<bool> {
         loop {
-            let request = emulator.next_pending().await;
+            let request = emulator.await_pending().await;
             // Skip what was decided elsewhere (the inbox) while it waited in line.
             if emulator
                 .get(&request.id)

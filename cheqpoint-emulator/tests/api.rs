@@ -8,7 +8,7 @@ use cheqpoint_emulator::{Emulator, Endpoint};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use common::{Api, KEY, is_rfc3339, request_body};
+use common::{Api, KEY, is_rfc3339, next_pending, request_body};
 
 #[tokio::test]
 async fn create_then_get_answers_upper_case_camel_case_records() {
@@ -73,7 +73,7 @@ async fn inbound_answers_inline_as_soon_as_a_decision_comes() {
     let started = Instant::now();
     let agent = api.post("/api/webhooks/inbound", &held);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.endpoint, Endpoint::Inbound);
         emulator
             .approve_with(
@@ -100,7 +100,7 @@ async fn inbound_answers_inline_as_soon_as_a_decision_comes() {
 
     let agent = api.post("/api/webhooks/inbound", &held);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.reject(&request.id, "not today").unwrap()
     };
     let ((_, answer), _) = tokio::join!(agent, reviewer);

@@ -74,7 +74,7 @@ async fn held_calls_are_capped_and_over_the_cap_nothing_is_created() {
     let api = Api::new(&emulator);
     let held = hold(&emulator);
     let first = emulator
-        .next_pending_timeout(Duration::from_secs(5))
+        .next_pending(Duration::from_secs(5))
         .await
         .expect("the held call created its request");
 
@@ -110,7 +110,7 @@ async fn held_calls_are_capped_and_over_the_cap_nothing_is_created() {
     // Its place is free again.
     let again = hold(&emulator);
     let next = emulator
-        .next_pending_timeout(Duration::from_secs(5))
+        .next_pending(Duration::from_secs(5))
         .await
         .expect("the second held call created its request");
     emulator.reject(&next.id, "no").unwrap();

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use cheqpoint_emulator::{Emulator, Status};
@@ -14,7 +13,7 @@ use reqwest::header::{
 };
 use serde_json::{Value, json};
 
-use common::{Api, assert_error, create, http, request_body};
+use common::{Api, Lines, assert_error, create, http, request_body};
 
 #[tokio::test]
 async fn a_configured_api_key_is_the_only_one_accepted() {
@@ -345,13 +344,12 @@ fn run_binary(args: &[&str]) -> (Vec<String>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let stdout = Lines::new(child.stdout.take().unwrap());
     let mut lines = Vec::new();
     for _ in 0..2 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
+        let Some(line) = stdout.next_line() else {
             break;
-        }
+        };
         lines.push(line.trim_end().to_owned());
     }
     let stderr = common::kill_and_read_stderr(&mut child);

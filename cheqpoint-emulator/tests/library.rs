@@ -8,28 +8,28 @@ use std::time::{Duration, Instant};
 use cheqpoint_emulator::{ApprovalRecord, DecisionError, Emulator, Endpoint, Status};
 use serde_json::json;
 
-use common::Api;
+use common::{Api, next_pending};
 
 #[tokio::test]
 async fn next_pending_hands_out_each_pending_request_once_oldest_first() {
     let emulator = Emulator::start().await.unwrap();
     let api = Api::new(&emulator);
     let short = Duration::from_millis(50);
-    assert!(emulator.next_pending_timeout(short).await.is_none());
+    assert!(emulator.next_pending(short).await.is_none());
 
     let first = api.create(json!({})).await;
     let second = api.create(json!({})).await;
     let decided = api.create(json!({})).await;
     emulator.approve(&decided).unwrap();
-    assert_eq!(emulator.next_pending().await.id, first);
-    assert_eq!(emulator.next_pending().await.id, second);
-    assert!(emulator.next_pending_timeout(short).await.is_none());
+    assert_eq!(next_pending(&emulator).await.id, first);
+    assert_eq!(next_pending(&emulator).await.id, second);
+    assert!(emulator.next_pending(short).await.is_none());
 
     // A reviewer task waits for a request that arrives later.
     let emulator = Arc::new(emulator);
     let reviewer = tokio::spawn({
         let emulator = Arc::clone(&emulator);
-        async move { emulator.next_pending().await }
+        async move { next_pending(&emulator).await }
     });
     tokio::time::sleep(short).await;
     let created = api.create(json!({})).await;

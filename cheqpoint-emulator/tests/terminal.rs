@@ -225,7 +225,7 @@ async fn invisible_characters_are_shown_as_escapes() {
 
 #[tokio::test]
 async fn at_the_prompt_logs_go_to_a_file() {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::Write;
     use std::process::Stdio;
 
     let mut child = common::binary()
@@ -236,12 +236,8 @@ async fn at_the_prompt_logs_go_to_a_file() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = || {
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        line.trim_end().to_owned()
-    };
+    let stdout = common::Lines::new(child.stdout.take().unwrap());
+    let line = || stdout.next_line().unwrap_or_default().trim_end().to_owned();
     let url = line().strip_prefix("listening on ").unwrap().to_owned();
     let _inbox = line();
     let log_path = line()

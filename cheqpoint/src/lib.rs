@@ -25,7 +25,7 @@
 //! # cheqpoint::init(cheqpoint::Client::builder().api_key("cq_test_doc").base_url(emulator.url())
 //! #     .poll(cheqpoint::PollPolicy::fixed(std::time::Duration::from_millis(10))).build()?)?;
 //! # let reviewer = async {
-//! #     let request = emulator.next_pending().await;
+//! #     let request = emulator.next_pending(std::time::Duration::from_secs(10)).await.unwrap();
 //! #     emulator.approve_with(&request.id, serde_json::json!({"order_id": "8842", "amount_cents": 9_000})).unwrap();
 //! # };
 //! // cheqpoint::init(cheqpoint::Client::from_env()?)?;   // once, at start-up

@@ -95,7 +95,10 @@ async fn supervise(auto: bool) -> Result<(), String> {
     println!("journal: {}\n", journal.display());
 
     let mut first = Agent::start(&emulator, &journal, 1)?;
-    let request = emulator.next_pending().await;
+    let request = emulator
+        .next_pending(Duration::from_secs(30))
+        .await
+        .ok_or("the agent made no request within 30 s")?;
     first.line_holding("calling").await?;
     let reader = Journal::sqlite(&journal).map_err(|e| e.to_string())?;
     while !reader

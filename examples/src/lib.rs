@@ -4,10 +4,10 @@
 
 #![warn(missing_docs)]
 
-use std::{io::IsTerminal, process::ExitCode};
+use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use cheqpoint::Client;
-use cheqpoint_emulator::{ApprovalRecord, Emulator, TerminalReviewer};
+use cheqpoint_emulator::{Emulator, TerminalReviewer};
 use serde_json::Value;
 
 /// How requests get decided when nobody is at the keyboard.
@@ -33,6 +33,9 @@ pub struct Playground {
 
 /// The secret the emulator in this process signs callbacks with.
 const PLAYGROUND_WEBHOOK_SECRET: &str = "whsec_playground";
+
+/// How long `--auto` waits for a request before it looks again.
+const IDLE: Duration = Duration::from_secs(60);
 
 /// Reads `--auto approve|reject|edit` from the command line.
 pub fn auto_from_args() -> Result<Option<Auto>, String> {
@@ -107,7 +110,10 @@ impl Playground {
 
 async fn decide_automatically(emulator: &Emulator, auto: Auto, edit: fn(&str, &mut Value)) {
     loop {
-        let request: ApprovalRecord = emulator.next_pending().await;
+        // Nothing arrived for a minute: keep waiting, as a person at the inbox would.
+        let Some(request) = emulator.next_pending(IDLE).await else {
+            continue;
+        };
         let decided = match auto {
             Auto::Approve => emulator.approve(&request.id),
             Auto::Reject => emulator.reject(&request.id, "declined by --auto reject"),

@@ -334,7 +334,7 @@ fn the_body_observes_exactly_the_approved_json_or_does_not_run() {
             let (result, ()) = runtime.block_on(async {
                 let reviewer = async {
                     let request = emulator
-                        .next_pending_timeout(Duration::from_secs(10))
+                        .next_pending(Duration::from_secs(10))
                         .await
                         .expect("the call makes a request");
                     emulator.approve_with(&request.id, edit.clone()).unwrap();

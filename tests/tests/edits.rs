@@ -7,7 +7,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use cheqpoint::{Client, Error, checkpoint};
-use common::{client, emulator};
+use common::{client, emulator, next_pending};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
@@ -64,7 +64,7 @@ async fn approve_with(edit: impl FnOnce(Value) -> Value) -> (Result<Value, Error
         draft_id: 42,
     };
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator
             .approve_with(&request.id, edit(request.details))
             .unwrap();
@@ -231,7 +231,7 @@ async fn when_true_asks_and_runs_only_what_was_approved() {
     let client = client(&emulator);
     let ran = AtomicUsize::new(0);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.details, json!({"amount_cents": 12_000}));
         emulator
             .approve_with(&request.id, json!({"amount_cents": 6_000}))

@@ -190,7 +190,7 @@ async fn concurrent_calls_under_faults_create_one_request_each() {
     let reviewer = async {
         for _ in 0..CALLS {
             let request = emulator
-                .next_pending_timeout(Duration::from_secs(5))
+                .next_pending(Duration::from_secs(5))
                 .await
                 .expect("every call asks");
             emulator.approve(&request.id).unwrap();
@@ -221,9 +221,7 @@ async fn inbound(
     let request = ApprovalRequest::new("process_refund", "Refund 120.00 on order 8842")
         .details(json!({"order_id": "8842", "amount_cents": 12000}));
     let reviewer = async {
-        if approve
-            && let Some(request) = emulator.next_pending_timeout(Duration::from_secs(3)).await
-        {
+        if approve && let Some(request) = emulator.next_pending(Duration::from_secs(3)).await {
             emulator.approve(&request.id).unwrap();
         }
     };
@@ -348,7 +346,7 @@ async fn a_timeout_too_long_to_represent_is_no_overflow() {
     let ran = AtomicUsize::new(0);
     let reviewer = async {
         let request = emulator
-            .next_pending_timeout(Duration::from_secs(10))
+            .next_pending(Duration::from_secs(10))
             .await
             .expect("the call asks");
         emulator.approve(&request.id).unwrap();

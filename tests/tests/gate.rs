@@ -11,7 +11,7 @@ use std::{
 
 use cheqpoint::{Client, Error, checkpoint};
 use cheqpoint_emulator::{ApprovalRecord, Emulator};
-use common::{client, client_with_timeout, emulator};
+use common::{client, client_with_timeout, emulator, next_pending};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -61,7 +61,7 @@ async fn call_and_review(
         city: "Lyon".into(),
     };
     let call = send_parcel(&client, &ran, 7, 500, "ada", &tags, &address, &mut log);
-    let reviewer = async { review(emulator.next_pending().await).await };
+    let reviewer = async { review(next_pending(emulator).await).await };
     let (result, ()) = tokio::join!(call, reviewer);
     (result, ran.load(SeqCst), log)
 }
@@ -229,7 +229,7 @@ async fn a_rejection_reaches_the_callers_error_type_with_the_note() {
     let client = client(&emulator);
     let ran = AtomicUsize::new(0);
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(
             request.summary, "Delete user",
             "the default summary is the action made readable"
@@ -300,7 +300,7 @@ async fn a_method_is_gated_and_self_is_never_sent() {
         sent: AtomicUsize::new(0),
     };
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(
             request.details,
             json!({"to": "ada@example.com", "body": "hi"})
@@ -332,7 +332,7 @@ fn a_blocking_fn_waits_outside_a_runtime() {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             runtime.block_on(async {
-                let request = emulator.next_pending().await;
+                let request = next_pending(&emulator).await;
                 emulator
                     .approve_with(&request.id, json!({"path": "/tmp/b"}))
                     .unwrap();
@@ -351,7 +351,7 @@ async fn a_blocking_fn_waits_on_a_multi_thread_runtime_without_stalling_it() {
     let reviewer = std::sync::Arc::clone(&emulator);
     let reviewing = tokio::spawn(async move {
         for path in ["/srv/worker", "/srv/pool"] {
-            let request = reviewer.next_pending().await;
+            let request = next_pending(&reviewer).await;
             reviewer
                 .approve_with(&request.id, json!({"path": path}))
                 .unwrap();

@@ -19,7 +19,7 @@ async fn rotate(key_name: String) -> Result<String, Error> {
 async fn rotate_approved_on(emulator: &Emulator, key_name: &str, edit: &str) -> String {
     let reviewer = async {
         let request = emulator
-            .next_pending_timeout(Duration::from_secs(30))
+            .next_pending(Duration::from_secs(30))
             .await
             .expect("the gated call reaches this emulator");
         assert_eq!(request.summary, format!("Rotate {key_name}"));

@@ -6,21 +6,24 @@
 //! restart. Saves screenshots of the inbox to `target/inbox.png` and `target/inbox-dark.png`; copy
 //! them to `docs/` when the page changes.
 //!
-//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`apt-get install chromium chromium-driver`);
-//! without them each test says so in one line and passes, except under `CI=true`.
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver`; where they are missing, the tests are
+//! reported ignored with the line that installs them, and fail under `CI=true` (see
+//! `harness/mod.rs`).
 
 mod browser;
 mod common;
+mod harness;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
-use browser::{REBOUND_HOST, Site, prefer_dark, with_browser};
+use browser::{CHROMIUM, REBOUND_HOST, Site, prefer_dark, with_browser};
 use cheqpoint::{ApprovalRequest, Client, Error, Priority, Trace, checkpoint};
 use cheqpoint_emulator::{Emulator, Status};
 use common::KEY;
@@ -40,6 +43,19 @@ const WEBHOOK_SECRET: &str = "inbox-test-webhook-secret";
 /// How long any one thing may take to show up.
 const PATIENCE: Duration = Duration::from_secs(10);
 
+fn main() -> ExitCode {
+    let mut tests = harness::tests!(Some(&CHROMIUM) =>
+        a_reviewer_edits_and_approves_in_the_inbox,
+        the_keyboard_works_through_the_inbox,
+        a_high_risk_approval_is_confirmed_with_a_note_and_a_reason,
+        the_history_filters_by_status_action_and_search,
+        the_event_stream_comes_back_after_a_restart,
+        a_page_of_another_origin_cannot_decide_inject_or_restart,
+    );
+    tests.extend(harness::tests!(None => a_missing_program_is_an_ignored_test_with_its_install_line_except_on_ci));
+    harness::main(tests)
+}
+
 #[checkpoint(client = client, action = "send_email", risk = 0.55,
              summary = "Email {to}: {subject}",
              justification = "The user asked for the quarterly report to go out today.",
@@ -55,7 +71,6 @@ async fn send_email(
     Ok(format!("sent {subject:?} to {to} ({} bytes)", body.len()))
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_reviewer_edits_and_approves_in_the_inbox() {
     with_browser(|page: Page| async move {
         let emulator = Emulator::builder()
@@ -100,7 +115,7 @@ async fn a_reviewer_edits_and_approves_in_the_inbox() {
             XSS.into(),
         );
         let review = async {
-            let request = emulator.next_pending_timeout(PATIENCE).await.unwrap();
+            let request = emulator.next_pending(PATIENCE).await.unwrap();
             let card = find(&page, &format!("#pending [data-id='{}']", request.id)).await;
             review_with_an_edit(&page, &card, &emulator, &request.id, &sent).await;
             request.id
@@ -293,7 +308,6 @@ fn refund_request() -> ApprovalRequest {
         )
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_keyboard_works_through_the_inbox() {
     with_browser(|page: Page| async move {
         let emulator = common::emulator().await;
@@ -395,7 +409,6 @@ async fn the_keyboard_works_through_the_inbox() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_high_risk_approval_is_confirmed_with_a_note_and_a_reason() {
     with_browser(|page: Page| async move {
         let emulator = common::emulator().await;
@@ -449,7 +462,6 @@ async fn a_high_risk_approval_is_confirmed_with_a_note_and_a_reason() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_history_filters_by_status_action_and_search() {
     with_browser(|page: Page| async move {
         let emulator = common::emulator().await;
@@ -530,7 +542,6 @@ async fn the_history_filters_by_status_action_and_search() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn the_event_stream_comes_back_after_a_restart() {
     with_browser(|page: Page| async move {
         let emulator = common::emulator().await;
@@ -557,7 +568,6 @@ async fn the_event_stream_comes_back_after_a_restart() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_page_of_another_origin_cannot_decide_inject_or_restart() {
     with_browser(|page: Page| async move {
         let emulator = common::emulator().await;
@@ -665,18 +675,34 @@ Promise.all([
 });
 </script>"#;
 
-#[test]
-fn a_missing_browser_is_one_line_and_a_pass_except_on_ci() {
-    let missing = browser::missing(&["/nonexistent/chromium", "/bin/sh"]).unwrap();
+async fn a_missing_program_is_an_ignored_test_with_its_install_line_except_on_ci() {
+    let missing = harness::Needs {
+        what: "Chromium",
+        installed: || false,
+        packages: "chromium chromium-driver",
+    };
+    let reason = "Chromium is not installed: apt-get install -y chromium chromium-driver";
     assert_eq!(
-        missing,
-        "skipped: /nonexistent/chromium not found (this test drives headless Chromium): \
-         apt-get install chromium chromium-driver"
+        harness::verdict(Some(&missing), None),
+        Ok(Some(reason.into()))
     );
-    browser::skip(&missing, false);
-    let on_ci = std::panic::catch_unwind(|| browser::skip(&missing, true));
-    assert!(on_ci.is_err(), "CI=true must fail, not skip");
-    assert_eq!(browser::missing(&["/bin/sh"]), None);
+    assert_eq!(
+        harness::verdict(Some(&missing), Some("false")),
+        Ok(Some(reason.into()))
+    );
+    for ci in ["true", "1"] {
+        assert_eq!(
+            harness::verdict(Some(&missing), Some(ci)),
+            Err(format!("{reason} (CI runs every test)")),
+            "CI={ci} fails, never skips"
+        );
+    }
+    let present = harness::Needs {
+        installed: || true,
+        ..missing
+    };
+    assert_eq!(harness::verdict(Some(&present), Some("true")), Ok(None));
+    assert_eq!(harness::verdict(None, None), Ok(None));
 }
 
 /// The inbox as it looks now, light and dark (the window grown to the page's height), kept in

@@ -51,7 +51,7 @@ impl Scene {
     /// The next request the emulator receives.
     async fn next_request(&self) -> String {
         self.emulator
-            .next_pending_timeout(Duration::from_secs(30))
+            .next_pending(Duration::from_secs(30))
             .await
             .expect("a request arrives")
             .id

@@ -53,7 +53,7 @@ fn archive(client: &Client, runs: &AtomicUsize, path: String) -> Result<String, 
 /// Approves the next pending request within 10 s; its id.
 async fn approve_next(emulator: &Emulator) -> String {
     let request = emulator
-        .next_pending_timeout(Duration::from_secs(10))
+        .next_pending(Duration::from_secs(10))
         .await
         .expect("a request");
     emulator.approve(&request.id).unwrap();

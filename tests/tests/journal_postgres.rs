@@ -1,25 +1,46 @@
-//! Each row of the journal's state table against a PostgreSQL journal on a server of the test's
-//! own, and a database that goes down failing the call closed.
+//! The PostgreSQL journal, on a server of each test's own: each row of the journal's state
+//! table, a database that goes down failing the call closed, and agent processes racing on one
+//! key. Needs Debian's `postgresql` package; where it is missing, the tests are reported ignored
+//! with the line that installs it, and fail under `CI=true` (see `harness/mod.rs`).
 
 mod common;
+mod harness;
 mod journal;
 
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cheqpoint::Error;
+use harness::Needs;
 use journal::{
     Scratch,
     postgres::Postgres,
+    race::race,
     states::{self, Database},
 };
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+const POSTGRESQL: Needs = Needs {
+    what: "PostgreSQL's server",
+    installed: Postgres::is_installed,
+    packages: "postgresql",
+};
+
+fn main() -> ExitCode {
+    harness::main(harness::tests!(Some(&POSTGRESQL) =>
+        every_row_of_the_state_table_and_a_database_gone_down,
+        racing_processes_on_one_postgres_database_ask_once_and_run_once,
+    ))
+}
+
+/// A server of the test's own, with its files in `dir`.
+fn server(dir: &Scratch) -> Postgres {
+    Postgres::start(dir.path()).expect("the harness runs these tests only where it is installed")
+}
+
 async fn every_row_of_the_state_table_and_a_database_gone_down() {
     let server_dir = Scratch::new("postgres");
-    let Some(server) = Postgres::start(server_dir.path()) else {
-        return;
-    };
+    let server = server(&server_dir);
     let db = Database::Postgres(server.url.clone());
     states::every_row(&db).await;
 
@@ -31,4 +52,10 @@ async fn every_row_of_the_state_table_and_a_database_gone_down() {
     assert!(matches!(outcome, Err(Error::Journal { .. })), "{outcome:?}");
     assert_eq!(runs.load(Ordering::SeqCst), 0, "the body did not run");
     assert_eq!(emulator.created_count(), 0, "nothing was asked");
+}
+
+async fn racing_processes_on_one_postgres_database_ask_once_and_run_once() {
+    let server_dir = Scratch::new("postgres");
+    let server = server(&server_dir);
+    race(&format!("postgres:{}", server.url)).await;
 }

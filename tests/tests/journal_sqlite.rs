@@ -37,6 +37,7 @@ rows!(
     finished_run_is_already_done,
     run_that_never_ended_is_interrupted,
     run_in_progress_elsewhere_is_refused,
+    concurrent_claims_run_once,
     persons_rejection_is_final,
     system_rejection_asks_again,
     without_a_key_reattaches_but_never_refuses,

@@ -14,7 +14,7 @@ use std::sync::{
 };
 
 use cheqpoint::{ApprovalRequest, Callback, Client, Error, PollPolicy, SIGNATURE_HEADER};
-use cheqpoint_emulator::{Emulator, Route};
+use cheqpoint_emulator::{CallbackDelivery, Emulator, Route};
 use common::KEY;
 use serde_json::json;
 
@@ -43,9 +43,21 @@ fn request() -> ApprovalRequest {
 /// The next request the emulator holds pending, within a bound.
 async fn next_pending(emulator: &Emulator) -> cheqpoint_emulator::ApprovalRecord {
     emulator
-        .next_pending_timeout(Duration::from_secs(10))
+        .next_pending(Duration::from_secs(10))
         .await
         .expect("a request reaches the emulator")
+}
+
+/// The emulator's record of its callback deliveries, once it holds `count` of them, or as it
+/// stands after 10 s.
+async fn deliveries(emulator: &Emulator, count: usize) -> Vec<CallbackDelivery> {
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while emulator.callbacks().len() < count {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    emulator.callbacks()
 }
 
 /// A client that serves its own callbacks, verified with `secret`, waits at most `timeout`, and
@@ -108,7 +120,9 @@ async fn a_callback_that_fails_verification_only_hints_and_is_answered_401() {
     // Woken by the hint (the next poll is 20 s away), the wait read the decision itself.
     assert!(matches!(result, Err(Error::Rejected { .. })), "{result:?}");
     assert_eq!(emulator.call_count(Route::Get), 1);
-    let deliveries = emulator.callbacks();
+    // The emulator records a delivery once the receiver's answer is in, which may be after
+    // the woken wait has read the decision.
+    let deliveries = deliveries(&emulator, 1).await;
     assert_eq!(deliveries.len(), 1);
     assert_eq!(deliveries[0].outcome, Ok(401), "the signature was refused");
 }
@@ -142,14 +156,27 @@ const VERIFIED: u8 = 0;
 const UNVERIFIED: u8 = 1;
 const DROPPED: u8 = 2;
 
+/// What [`Client::deliver`] answered for each callback the test route handed it, in turn.
+struct Delivered(tokio::sync::mpsc::UnboundedReceiver<bool>);
+
+impl Delivered {
+    /// The next answer; fails the test when none comes within 10 s.
+    async fn next(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_secs(10), self.0.recv())
+            .await
+            .expect("a callback reaches the route within 10 s")
+            .expect("the route is serving")
+    }
+}
+
 /// A client whose callbacks reach a route of the test's own, which hands each to
 /// [`Client::deliver`] verified, unverified or not at all, as `mode` says; it polls every
-/// `poll`. Each delivery's result goes to the returned channel.
+/// `poll`. What each delivery answered goes to the returned [`Delivered`].
 async fn routed_client(
     emulator: &Emulator,
     poll: Duration,
     mode: Arc<AtomicU8>,
-) -> (Client, tokio::sync::mpsc::UnboundedReceiver<bool>) {
+) -> (Client, Delivered) {
     use axum::{Router, body::Bytes, extract::State, http::HeaderMap, routing::post};
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -188,7 +215,7 @@ async fn routed_client(
         delivered,
     ));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (client, outcomes)
+    (client, Delivered(outcomes))
 }
 
 /// One checkpoint, approved by the reviewer once it is pending; the emulator's reads it took.
@@ -224,7 +251,7 @@ async fn a_decision_that_came_without_its_callback_sends_waits_back_to_polling()
     let (client, mut delivered) =
         routed_client(&emulator, Duration::from_secs(2), Arc::clone(&mode)).await;
     one_approval(&emulator, &client).await;
-    assert_eq!(delivered.recv().await, Some(true), "a verified callback");
+    assert!(delivered.next().await, "a verified callback");
 
     // Callbacks now fail verification: the hint wakes the wait, whose read finds a decision no
     // verified callback announced, so the client stops relying on callbacks ...
@@ -234,11 +261,7 @@ async fn a_decision_that_came_without_its_callback_sends_waits_back_to_polling()
         1,
         "one read, at the hint"
     );
-    assert_eq!(
-        delivered.recv().await,
-        Some(true),
-        "a hint to a waiting call"
-    );
+    assert!(delivered.next().await, "a hint to a waiting call");
 
     // ... and the next wait, whose callback never comes, polls (every 2 s) instead of waiting
     // for the safety net.
@@ -257,7 +280,7 @@ async fn deliver_from_your_own_route_wakes_the_wait_once_however_often_it_is_rep
         1,
         "one read, after the callback"
     );
-    assert_eq!(delivered.recv().await, Some(true));
+    assert!(delivered.next().await, "a verified callback");
 
     // A verified callback, and its replays, while a wait is on its request: the first wakes the
     // wait (its read still finds the request pending), the replays cost no read.

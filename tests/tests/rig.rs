@@ -13,7 +13,7 @@ use cheqpoint::{
     Client,
     rig::{Gated, RejectAs},
 };
-use common::{client, emulator};
+use common::{client, emulator, next_pending};
 use rig_agent::AgentBuilder;
 use rig_core::{
     completion::{Message, message::ToolResultContent, message::UserContent},
@@ -128,7 +128,7 @@ async fn a_rejected_call_never_reaches_the_tool_and_the_model_reads_the_note() {
         .risk(0.8);
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.action, "process_refund");
         assert_eq!(request.risk_score, Some(0.8));
         assert_eq!(
@@ -166,7 +166,7 @@ async fn an_edited_argument_is_what_the_tool_runs_with() {
     });
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         assert_eq!(request.action, "refund");
         assert_eq!(request.summary, "Refund 12000 cents on order 8842");
         emulator
@@ -208,7 +208,7 @@ async fn approve_with(
     let refund = Refund::default();
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.approve_with(&request.id, edit).unwrap();
     };
     run(&model, gated(refund.clone(), client(&emulator)), reviewer).await;
@@ -266,7 +266,7 @@ async fn reject_as_error_shows_the_model_an_error() {
     let gated = Gated::new(refund.clone(), client(&emulator)).on_reject(RejectAs::Error);
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.reject(&request.id, "ask a manager").unwrap();
     };
 
@@ -287,7 +287,7 @@ async fn an_edit_that_does_not_fit_the_arguments_fails_closed() {
     let gated = Gated::new(refund.clone(), client(&emulator));
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator
             .approve_with(
                 &request.id,
@@ -357,7 +357,7 @@ async fn a_direct_call_keeps_the_cheqpoint_error_as_the_source() {
         amount_cents: 5,
     };
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.reject(&request.id, "no").unwrap();
         request.id
     };
@@ -386,7 +386,7 @@ async fn gated_global_asks_through_the_client_given_to_init() {
     let refund = Refund::default();
     let model = model();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.approve(&request.id).unwrap();
     };
 

@@ -128,7 +128,7 @@ async fn the_key_is_in_no_log_line_of_an_approval_with_retries() {
     let reviewer = async {
         for _ in 0..3 {
             let pending = emulator
-                .next_pending_timeout(Duration::from_secs(10))
+                .next_pending(Duration::from_secs(10))
                 .await
                 .expect("each call asks");
             emulator.approve(&pending.id).unwrap();

@@ -14,7 +14,7 @@ use std::{
 
 use cheqpoint::{ApprovalRequest, Client, Error, PollPolicy, checkpoint};
 use cheqpoint_emulator::Emulator;
-use common::{KEY, client};
+use common::{KEY, client, next_pending};
 use serde_json::json;
 use tracing::{
     Subscriber,
@@ -166,7 +166,7 @@ async fn a_long_wait_says_what_it_is_blocked_on_and_a_rejection_is_recorded() {
         .unwrap();
     let (recorder, _guard) = Recorder::install();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         tokio::time::sleep(Duration::from_millis(150)).await;
         emulator.reject(&request.id, "no").unwrap();
         request.id
@@ -236,7 +236,7 @@ async fn neither_details_nor_skipped_parameters_are_recorded() {
     let client = client(&emulator);
     let (recorder, _guard) = Recorder::install();
     let reviewer = async {
-        let request = emulator.next_pending().await;
+        let request = next_pending(&emulator).await;
         emulator.approve(&request.id).unwrap();
     };
     let (result, ()) = tokio::join!(

@@ -6,16 +6,15 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::Duration;
-
-use std::time::Instant;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc as blocking;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use cheqpoint_emulator::{CallbackDelivery, Emulator};
+use cheqpoint_emulator::{ApprovalRecord, CallbackDelivery, Emulator};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -104,10 +103,48 @@ pub(crate) fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cheqpoint-emulator"))
 }
 
+/// How long a child process may take to print an expected line.
+const LINE_LIMIT: Duration = Duration::from_secs(10);
+
+/// The lines a child process prints, read on a thread of their own, so that every wait for one
+/// is bounded.
+pub(crate) struct Lines(blocking::Receiver<String>);
+
+impl Lines {
+    /// Reads `stream` line by line until it ends.
+    pub(crate) fn new(stream: impl Read + Send + 'static) -> Lines {
+        let (send, receive) = blocking::channel();
+        std::thread::spawn(move || {
+            let mut stream = BufReader::new(stream);
+            loop {
+                let mut line = String::new();
+                match stream.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if send.send(line).is_err() => break,
+                    Ok(_) => {}
+                }
+            }
+        });
+        Lines(receive)
+    }
+
+    /// The next line, with its newline; `None` once the stream has ended. Fails the test when
+    /// neither comes within 10 s.
+    pub(crate) fn next_line(&self) -> Option<String> {
+        match self.0.recv_timeout(LINE_LIMIT) {
+            Ok(line) => Some(line),
+            Err(blocking::RecvTimeoutError::Disconnected) => None,
+            Err(blocking::RecvTimeoutError::Timeout) => {
+                panic!("the process printed no line within {LINE_LIMIT:?}")
+            }
+        }
+    }
+}
+
 /// The binary running with its stdout piped; killed when dropped, also when the test fails.
 pub(crate) struct Running {
     child: Child,
-    stdout: BufReader<ChildStdout>,
+    stdout: Lines,
 }
 
 impl Running {
@@ -124,15 +161,14 @@ impl Running {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let stdout = Lines::new(child.stdout.take().unwrap());
         Running { child, stdout }
     }
 
-    /// The next line it prints, with its newline.
+    /// The next line it prints, with its newline (empty once it has ended); fails the test when
+    /// none comes within 10 s.
     pub(crate) fn read_line(&mut self) -> String {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        line
+        self.stdout.next_line().unwrap_or_default()
     }
 
     /// Reads its first line, `listening on URL`, and returns `URL`.
@@ -152,7 +188,8 @@ impl Drop for Running {
     }
 }
 
-/// A client for one emulator, sending `x-api-key` when it has a key.
+/// A client for one emulator, sending `x-api-key` when it has a key; it gives up on an answer
+/// after 20 s (the longest hold a test asks for is 10 s).
 pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
@@ -165,7 +202,11 @@ impl Api {
     }
 
     pub(crate) fn with_key(base: &str, key: Option<&'static str>) -> Self {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
         Api {
             http,
             base: base.to_owned(),
@@ -283,6 +324,14 @@ pub(crate) async fn next_callback(received: &mut mpsc::UnboundedReceiver<Receive
         .await
         .expect("no callback within 3 s")
         .unwrap()
+}
+
+/// The next request `emulator` holds pending; fails the test when none comes within 5 s.
+pub(crate) async fn next_pending(emulator: &Emulator) -> ApprovalRecord {
+    emulator
+        .next_pending(Duration::from_secs(5))
+        .await
+        .expect("a request reaches the emulator within 5 s")
 }
 
 /// The emulator's record of its deliveries, once there are `count` of them.

@@ -1,7 +1,7 @@
 //! Headless Chromium for browser tests, driven over WebDriver: `chromedriver` on a free port, a
 //! fresh profile, a 1280×900 window, no proxy, [`REBOUND_HOST`] resolved to 127.0.0.1; both processes and the profile go away at the end, also
-//! when the test fails. Where Chromium is not installed the test says so in one line and passes,
-//! except under `CI=true`, where it fails: CI must never skip it.
+//! when the test fails. Where Chromium is not installed, the harness reports the tests ignored
+//! (or fails them on CI) before they start: see [`CHROMIUM`].
 
 use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -17,8 +17,17 @@ use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+use crate::harness::Needs;
+
+const CHROMIUM_BINARY: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What the browser tests need: Debian's Chromium and its WebDriver.
+pub(crate) const CHROMIUM: Needs = Needs {
+    what: "Chromium or chromedriver",
+    installed: || Path::new(CHROMIUM_BINARY).exists() && Path::new(CHROMEDRIVER).exists(),
+    packages: "chromium chromium-driver",
+};
 
 /// A name the browser resolves to 127.0.0.1, as an attacker's domain does after DNS rebinding:
 /// a page of it is then same-origin with whatever listens on that port of the machine.
@@ -27,9 +36,6 @@ pub const REBOUND_HOST: &str = "rebound.test";
 /// Runs `scenario` against a fresh headless Chromium, then closes the browser and stops
 /// `chromedriver` whatever the outcome; a failure of the scenario fails the test afterwards.
 pub async fn with_browser<F: Future<Output = ()>>(scenario: impl FnOnce(Client) -> F) {
-    if let Some(missing) = missing(&[CHROMIUM, CHROMEDRIVER]) {
-        return skip(&missing, std::env::var("CI").as_deref() == Ok("true"));
-    }
     let driver = Driver::start();
     let page = driver.session().await;
     let outcome = AssertUnwindSafe(scenario(page.clone()))
@@ -41,28 +47,6 @@ pub async fn with_browser<F: Future<Output = ()>>(scenario: impl FnOnce(Client) 
     if let Err(failure) = outcome {
         panic::resume_unwind(failure);
     }
-}
-
-/// The line that says which of `programs` are not installed and how to install them; `None` when
-/// all are there.
-pub fn missing(programs: &[&str]) -> Option<String> {
-    let absent: Vec<&str> = programs
-        .iter()
-        .copied()
-        .filter(|program| !Path::new(program).exists())
-        .collect();
-    (!absent.is_empty()).then(|| {
-        format!(
-            "skipped: {} not found (this test drives headless Chromium): apt-get install chromium chromium-driver",
-            absent.join(" and ")
-        )
-    })
-}
-
-/// Prints `missing` and lets the test pass; fails it instead on CI, which must run it.
-pub fn skip(missing: &str, on_ci: bool) {
-    assert!(!on_ci, "CI=true: {missing}");
-    println!("{missing}");
 }
 
 /// Makes the page match `prefers-color-scheme: dark` (or light), through the DevTools protocol
@@ -168,7 +152,7 @@ impl Driver {
     /// A new browser session: headless Chromium with a fresh profile and a 1280×900 window.
     async fn session(&self) -> Client {
         let options = json!({
-            "binary": CHROMIUM,
+            "binary": CHROMIUM_BINARY,
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -38,7 +38,7 @@ pub fn client_with_timeout(emulator: &Emulator, timeout: Duration) -> Client {
 /// The next request `emulator` holds pending; fails the test when none comes within 30 s.
 pub async fn next_pending(emulator: &Emulator) -> cheqpoint_emulator::ApprovalRecord {
     emulator
-        .next_pending_timeout(Duration::from_secs(30))
+        .next_pending(Duration::from_secs(30))
         .await
         .expect("a request reaches the emulator")
 }

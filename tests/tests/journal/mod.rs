@@ -1,10 +1,12 @@
-//! What the journal tests share: a scratch directory, a PostgreSQL server of their own, and the
-//! rows of the journal's state table, each a scenario run against any journal.
+//! What the journal tests share: a scratch directory, a PostgreSQL server of their own, the
+//! rows of the journal's state table, each a scenario run against any journal, and the race of
+//! agent processes on one key.
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod agent;
 pub mod postgres;
+pub mod race;
 pub mod states;
 
 use std::{

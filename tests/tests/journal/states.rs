@@ -12,7 +12,7 @@ use std::{
 };
 
 use cheqpoint::{ApprovalRequest, Client, Error, Journal, PollPolicy};
-use cheqpoint_emulator::Emulator;
+use cheqpoint_emulator::{Emulator, Route};
 use serde_json::json;
 use tokio::sync::Notify;
 
@@ -78,11 +78,18 @@ pub async fn gated(
 /// Approves the next pending request, waiting at most 10 s for one; its id.
 async fn approve_next(emulator: &Emulator) -> String {
     let request = emulator
-        .next_pending_timeout(Duration::from_secs(10))
+        .next_pending(Duration::from_secs(10))
         .await
         .expect("a request arrives");
     emulator.approve(&request.id).expect("it is approved");
     request.id
+}
+
+/// `wait`, failing the test when it takes longer than 10 s.
+async fn bounded<T>(wait: impl Future<Output = T>, what: &str) -> T {
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {what} within 10 s"))
 }
 
 /// Runs `call` while a reviewer approves the next request.
@@ -236,11 +243,11 @@ pub async fn run_in_progress_elsewhere_is_refused(db: &Database) {
     let running = other.guard(refund(Some("busy-1"), "6"), |_| async {
         runs.fetch_add(1, Ordering::SeqCst);
         started.notify_one();
-        release.notified().await;
+        bounded(release.notified(), "release of the body").await;
     });
     let meanwhile = async {
         approve_next(&emulator).await;
-        started.notified().await;
+        bounded(started.notified(), "start of the body").await;
         let refused = gated(&this, refund(Some("busy-1"), "6"), &runs).await;
         release.notify_one();
         refused
@@ -257,6 +264,59 @@ pub async fn run_in_progress_elsewhere_is_refused(db: &Database) {
     assert_eq!(emulator.created_count(), 1);
 }
 
+/// Two processes wait on one pending request and see it approved together: one claims the run,
+/// the other is told it is in progress or done, and the body runs once.
+pub async fn concurrent_claims_run_once(db: &Database) {
+    let emulator = emulator().await;
+    let runs = AtomicUsize::new(0);
+    let first = client(&emulator, db.journal().await, SHORT);
+    let timed_out = gated(&first, refund(Some("claim-1"), "15"), &runs).await;
+    assert!(
+        matches!(timed_out, Err(Error::Timeout { .. })),
+        "{timed_out:?}"
+    );
+    let request = emulator
+        .next_pending(LONG)
+        .await
+        .expect("the request is pending");
+    let one = client(&emulator, db.journal().await, LONG);
+    let other = client(&emulator, db.journal().await, LONG);
+    let reads_before = emulator.call_count(Route::Get);
+    let reviewer = async {
+        // Both re-attach and read the request at once, then every 20 ms: four reads, and both
+        // are waiting on it.
+        bounded(reads(&emulator, reads_before + 4), "status reads").await;
+        emulator.approve(&request.id).expect("it is approved");
+    };
+    let (one, other, ()) = tokio::join!(
+        gated(&one, refund(Some("claim-1"), "15"), &runs),
+        gated(&other, refund(Some("claim-1"), "15"), &runs),
+        reviewer,
+    );
+    let outcomes = [one, other];
+    assert_eq!(
+        outcomes.iter().filter(|outcome| outcome.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|outcome| matches!(
+            outcome,
+            Ok(()) | Err(Error::InProgress { .. } | Error::AlreadyDone { .. })
+        )),
+        "{outcomes:?}"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "one run");
+    assert_eq!(emulator.created_count(), 1);
+}
+
+/// Returns once the emulator has received `count` status reads.
+async fn reads(emulator: &Emulator, count: usize) {
+    while emulator.call_count(Route::Get) < count {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Rejected by a person: final for the key, read again, never asked again.
 pub async fn persons_rejection_is_final(db: &Database) {
     let emulator = emulator().await;
@@ -264,7 +324,7 @@ pub async fn persons_rejection_is_final(db: &Database) {
     let runs = AtomicUsize::new(0);
     let reviewer = async {
         let request = emulator
-            .next_pending_timeout(Duration::from_secs(10))
+            .next_pending(Duration::from_secs(10))
             .await
             .expect("a request arrives");
         emulator.reject(&request.id, "not this one").unwrap();
@@ -353,10 +413,11 @@ pub async fn without_a_key_reattaches_but_never_refuses(db: &Database) {
     assert_eq!(emulator.created_count(), 3);
 }
 
-/// Finished entries go after the retention; then the key asks again.
+/// Finished entries are kept for the retention and go after it (then the key asks again);
+/// unfinished ones, pending or running, are never pruned.
 pub async fn finished_entries_are_pruned(db: &Database) {
     let emulator = emulator().await;
-    let journal = db.journal().await.retention(Duration::ZERO);
+    let journal = db.journal().await.retention(Duration::from_secs(3600));
     let client = client(&emulator, journal.clone(), LONG);
     let runs = AtomicUsize::new(0);
     let (outcome, _) = approved(
@@ -365,16 +426,52 @@ pub async fn finished_entries_are_pruned(db: &Database) {
     )
     .await;
     outcome.expect("approved and run");
+    assert_eq!(journal.prune().await.unwrap(), 0, "a young entry is kept");
+    let again = gated(&client, refund(Some("pruned-1"), "10"), &runs).await;
+    assert!(matches!(again, Err(Error::AlreadyDone { .. })), "{again:?}");
+
+    // A pending entry, and then a running one, while nothing is kept once finished.
+    let waiting = self::client(&emulator, journal.clone(), SHORT);
+    let timed_out = gated(&waiting, refund(Some("pruned-pending"), "13"), &runs).await;
+    assert!(
+        matches!(timed_out, Err(Error::Timeout { .. })),
+        "{timed_out:?}"
+    );
+    // Handed out here, so that the reviewer below approves the next request, not this one.
+    emulator
+        .next_pending(LONG)
+        .await
+        .expect("the request is pending");
+    let journal = journal.retention(Duration::ZERO);
     tokio::time::sleep(Duration::from_millis(5)).await;
-    // The journal may have pruned it by itself after the run; either way it is gone now.
-    journal.prune().await.expect("the journal prunes");
+    let (pruned_while_running, _) = approved(
+        &emulator,
+        client.guard(refund(Some("pruned-running"), "14"), |_| async {
+            journal.prune().await.expect("the journal prunes")
+        }),
+    )
+    .await;
+    // At least `pruned-1` (a database shared by every row holds other finished entries).
+    assert!(pruned_while_running.expect("approved and run") >= 1);
+    let unfinished = journal.unfinished().await.unwrap();
+    assert!(
+        unfinished
+            .iter()
+            .any(|entry| entry.key.as_deref() == Some("pruned-pending")),
+        "{unfinished:?}"
+    );
+    let again = gated(&client, refund(Some("pruned-running"), "14"), &runs).await;
+    assert!(
+        matches!(again, Err(Error::AlreadyDone { .. })),
+        "the running entry was kept and finished: {again:?}"
+    );
     let (outcome, _) = approved(
         &emulator,
         gated(&client, refund(Some("pruned-1"), "10"), &runs),
     )
     .await;
     outcome.expect("asked again once pruned");
-    assert_eq!(emulator.created_count(), 2);
+    assert_eq!(emulator.created_count(), 4);
 }
 
 /// Every row above, in turn (for a database the tests start once).
@@ -385,6 +482,7 @@ pub async fn every_row(db: &Database) {
     finished_run_is_already_done(db).await;
     run_that_never_ended_is_interrupted(db).await;
     run_in_progress_elsewhere_is_refused(db).await;
+    concurrent_claims_run_once(db).await;
     persons_rejection_is_final(db).await;
     system_rejection_asks_again(db).await;
     without_a_key_reattaches_but_never_refuses(db).await;

@@ -352,7 +352,7 @@ pub async fn measure(via: Via, row: &Row) -> Measured {
             return;
         }
         let Some(request) = emulator
-            .next_pending_timeout(row.timeout + Duration::from_secs(1))
+            .next_pending(row.timeout + Duration::from_secs(1))
             .await
         else {
             return;
