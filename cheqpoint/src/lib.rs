@@ -64,7 +64,7 @@
 //! | --- | --- |
 //! | `action = "send_email"` | the action's name; default: the fn's name |
 //! | `risk = 0.8` | 0.0–1.0, checked at compile time; or any `f64` expression, checked at run time |
-//! | `summary = "Refund {amount} on {order_id}"` | one sentence for the reviewer; `{name}` shows a parameter (`Display`, format specs allowed, `{{`/`}}` for braces); default: the action made readable |
+//! | `summary = "Refund {amount.cents} on {order_id}"` | one sentence for the reviewer; `{name}` shows a parameter and `{name.field.field}` one of its fields (`Display`, format specs allowed, `{name:?}` for `Debug`, `{{`/`}}` for braces); default: the action made readable |
 //! | `justification = expr` | the agent's reasoning, a string expression |
 //! | `timeout = 600` | seconds to wait for a decision, in place of the client's |
 //! | `client = expr` | a `&Client` to use instead of the global one (e.g. `client = &self.client`) |
