@@ -126,11 +126,14 @@ async fn main() -> ExitCode {
     if terminal {
         let mut reviewer = TerminalReviewer::stdio();
         tokio::select! {
-            reviewed = reviewer.run(&emulator) => {
-                if let Err(error) = reviewed {
-                    tracing::warn!(%error, "the terminal reviewer stopped");
+            reviewed = reviewer.run(&emulator) => match reviewed {
+                // Ctrl-C at a prompt, read by the line editor instead of raised as a signal.
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {
+                    return ExitCode::SUCCESS;
                 }
-            }
+                Err(error) => tracing::warn!(%error, "the terminal reviewer stopped"),
+                Ok(()) => {}
+            },
             _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
         }
     }

@@ -4,6 +4,13 @@
 //! that reorder, join or hide text, are printed as escapes (`\u{1b}`): an ANSI sequence in a
 //! summary must not clear the line or rewrite what the reviewer is about to approve, and a
 //! zero-width or tag character must not make two different values look the same.
+//!
+//! An edit starts from the current details: at a terminal (with the `line-editing` feature) the
+//! line is filled with them and edited in place; elsewhere they are printed above the prompt.
+//! What is not a JSON object is refused with the reason and asked for again, never sent; after
+//! the decision each changed field is shown as `name: before → after`, as the inbox shows it.
+
+mod line;
 
 use std::fmt::{self, Write as _};
 use std::fs::OpenOptions;
@@ -15,14 +22,17 @@ use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::{ApprovalRecord, DecisionError, Emulator, Status};
+use line::{LineEditor, json_line};
 
 /// Prompts for a decision on each pending request, oldest first, reading answers from `input`:
 /// `a` approves, `r` rejects (then asks for a note), `e` edits the details (in `$EDITOR` when
-/// one is set, else as one line of JSON) and approves them.
+/// one is set, else as one line of JSON, starting from the current details) and approves them.
 pub struct TerminalReviewer<R, W> {
     input: R,
     output: W,
     editor: Option<String>,
+    /// At a terminal: prompts read through the line editor instead of `input`.
+    line_editor: Option<LineEditor>,
 }
 
 impl<R, W> fmt::Debug for TerminalReviewer<R, W> {
@@ -35,12 +45,18 @@ impl<R, W> fmt::Debug for TerminalReviewer<R, W> {
 
 impl TerminalReviewer<tokio::io::BufReader<tokio::io::Stdin>, io::Stdout> {
     /// A reviewer on this process's stdin and stdout, editing with `$EDITOR` when it is set.
+    /// When both are a terminal (and with the `line-editing` feature), each answer is read with
+    /// line editing, and an edit starts from the current details, in place.
     pub fn stdio() -> Self {
-        TerminalReviewer::new(tokio::io::BufReader::new(tokio::io::stdin()), io::stdout()).editor(
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|editor| !editor.trim().is_empty()),
-        )
+        let mut reviewer =
+            TerminalReviewer::new(tokio::io::BufReader::new(tokio::io::stdin()), io::stdout())
+                .editor(
+                    std::env::var("EDITOR")
+                        .ok()
+                        .filter(|editor| !editor.trim().is_empty()),
+                );
+        reviewer.line_editor = LineEditor::at_terminal();
+        reviewer
     }
 }
 
@@ -51,6 +67,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
             input,
             output,
             editor: None,
+            line_editor: None,
         }
     }
 
@@ -102,6 +119,7 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
                         writeln!(self.output, "  not applied: {reason}")?;
                         continue;
                     }
+                    Edited::Cancelled => continue,
                     Edited::InputEnded => return Ok(false),
                 },
                 _ => {
@@ -111,7 +129,11 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
             };
             match decided {
                 Ok(record) => {
-                    writeln!(self.output, "  {} {}\n", record.status, escaped(&record.id))?
+                    writeln!(self.output, "  {} {}", record.status, escaped(&record.id))?;
+                    if let Some(edit) = &record.modified_details {
+                        write_changes(&mut self.output, &request.details, edit)?;
+                    }
+                    writeln!(self.output)?
                 }
                 Err(DecisionError::AlreadyDecided { status, .. }) => {
                     writeln!(self.output, "  already {status} elsewhere\n")?
@@ -163,6 +185,17 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
 
     /// Prints `prompt` and reads one trimmed line; `None` at the end of the input.
     async fn ask(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        self.ask_from(prompt, "").await
+    }
+
+    /// Like [`ask`](Self::ask); at a terminal, the line starts as `initial`, to be edited in
+    /// place (read plainly, the answer is typed whole).
+    async fn ask_from(&mut self, prompt: &str, initial: &str) -> io::Result<Option<String>> {
+        self.output.flush()?;
+        if let Some(line_editor) = &mut self.line_editor {
+            let line = line_editor.read(prompt, initial).await?;
+            return Ok(line.map(|line| line.trim().to_owned()));
+        }
         write!(self.output, "{prompt}")?;
         self.output.flush()?;
         let mut line = String::new();
@@ -172,23 +205,80 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
         Ok(Some(line.trim().to_owned()))
     }
 
+    /// The reviewer's new details: from `$EDITOR` when one is set, else one line of JSON that
+    /// starts as the current details and is asked for again until it is an object (an empty
+    /// line goes back to the decision).
     async fn edit(&mut self, details: &Value) -> io::Result<Edited> {
-        let text = match self.editor.clone() {
-            Some(editor) => match edit_in_editor(editor, details).await {
-                Ok(text) => text,
-                Err(error) => return Ok(Edited::Invalid(format!("the editor failed: {error}"))),
-            },
-            None => match self.ask("details as one line of JSON > ").await? {
-                Some(line) => line,
-                None => return Ok(Edited::InputEnded),
-            },
-        };
-        Ok(match serde_json::from_str::<Value>(&text) {
-            Ok(details @ Value::Object(_)) => Edited::Details(details),
-            Ok(_) => Edited::Invalid("the details must be a JSON object".into()),
-            Err(error) => Edited::Invalid(format!("not JSON: {error}")),
-        })
+        if let Some(editor) = self.editor.clone() {
+            return Ok(match edit_in_editor(editor, details).await {
+                Ok(text) => parse_details(&text).map_or_else(Edited::Invalid, Edited::Details),
+                Err(error) => Edited::Invalid(format!("the editor failed: {error}")),
+            });
+        }
+        let mut line = json_line(details);
+        if self.line_editor.is_none() {
+            writeln!(self.output, "   now: {line}")?;
+        }
+        loop {
+            let Some(typed) = self
+                .ask_from("details (one line of JSON; empty to go back) > ", &line)
+                .await?
+            else {
+                return Ok(Edited::InputEnded);
+            };
+            if typed.is_empty() {
+                return Ok(Edited::Cancelled);
+            }
+            match parse_details(&typed) {
+                Ok(details) => return Ok(Edited::Details(details)),
+                Err(reason) => {
+                    writeln!(self.output, "  not applied: {reason}; edit it again")?;
+                    line = typed;
+                }
+            }
+        }
     }
+}
+
+/// The reviewer's text as new details: a JSON object, or the reason it is not one.
+fn parse_details(text: &str) -> Result<Value, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(details @ Value::Object(_)) => Ok(details),
+        Ok(_) => Err("the details must be a JSON object: {\"name\": value, …}".into()),
+        Err(error) => Err(format!("not JSON: {error}")),
+    }
+}
+
+/// Each top-level field whose value the edit changed, as `name: before → after` (`(added)` and
+/// `(removed)` for a field only one side has), as the inbox shows an edit.
+fn write_changes(out: &mut impl Write, before: &Value, after: &Value) -> io::Result<()> {
+    let empty = serde_json::Map::new();
+    let was = before.as_object().unwrap_or(&empty);
+    let now = after.as_object().unwrap_or(&empty);
+    let keys = was
+        .keys()
+        .chain(now.keys().filter(|key| !was.contains_key(*key)));
+    let shown = |value: Option<&Value>, absent: &str| {
+        value.map_or_else(|| absent.to_owned(), |value| escaped(&value.to_string()))
+    };
+    let mut changed = 0;
+    for key in keys {
+        let (old, new) = (was.get(key), now.get(key));
+        if old != new {
+            changed += 1;
+            writeln!(
+                out,
+                "    {}: {} → {}",
+                escaped(key),
+                shown(old, "(added)"),
+                shown(new, "(removed)")
+            )?;
+        }
+    }
+    if changed == 0 {
+        writeln!(out, "    no field changed")?;
+    }
+    Ok(())
 }
 
 /// Writes `value` as indented JSON, under `title` when given, each line passed through [`escaped`].
@@ -206,6 +296,8 @@ fn write_json(out: &mut impl Write, title: Option<&str>, value: &Value) -> io::R
 enum Edited {
     Details(Value),
     Invalid(String),
+    /// The reviewer went back to the decision.
+    Cancelled,
     InputEnded,
 }
 
@@ -215,13 +307,18 @@ enum Edited {
 fn escaped(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || is_bidi_control(c) || is_invisible(c) {
+        if must_escape(c) {
             let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
         } else {
             shown.push(c);
         }
     }
     shown
+}
+
+/// A character the terminal must not receive raw: a control, a bidi control or an invisible one.
+fn must_escape(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
 }
 
 /// The invisible characters that reorder the text around them (Trojan Source).

@@ -59,15 +59,53 @@ async fn rejects_with_a_note() {
 }
 
 #[tokio::test]
-async fn edits_as_a_json_line_and_refuses_what_is_not_an_object() {
-    let (record, printed) = review("e\n{oops\ne\n[1]\ne\n{\"amount\": 9000}\n", None).await;
+async fn edits_as_a_json_line_asked_again_until_it_is_an_object() {
+    let (record, printed) = review("e\n{oops\n[1]\n{\"amount\": 9000}\n", None).await;
     assert_eq!(record.status, Status::Approved);
     assert_eq!(record.modified_details, Some(json!({"amount": 9000})));
+    assert!(printed.contains(r#"   now: {"amount":12000}"#), "{printed}");
     assert!(printed.contains("not applied: not JSON"), "{printed}");
     assert!(
         printed.contains("not applied: the details must be a JSON object"),
         "{printed}"
     );
+    assert_eq!(
+        printed.matches("[a]pprove").count(),
+        1,
+        "a refused edit asks for the details again, not for the decision:\n{printed}"
+    );
+    assert!(printed.contains("    amount: 12000 → 9000"), "{printed}");
+}
+
+#[tokio::test]
+async fn an_empty_edit_goes_back_to_the_decision() {
+    let (record, printed) = review("e\n\nr\nno\n", None).await;
+    assert_eq!(record.status, Status::Rejected);
+    assert_eq!(record.modified_details, None);
+    assert_eq!(printed.matches("[a]pprove").count(), 2, "{printed}");
+}
+
+#[tokio::test]
+async fn shows_each_changed_field_before_and_after() {
+    let request = json!({"action": "send_email", "summary": "Email",
+                         "details": {"to": "a@example.com", "subject": "Q3", "cc": "b@example.com"}});
+    let typed =
+        "e\n{\"to\": \"a@example.com\", \"subject\": \"Q3 final\", \"bcc\": \"c\\u001b\"}\n";
+    let (record, printed) = review_request(&request, typed, None).await;
+    assert_eq!(record.status, Status::Approved);
+    assert!(
+        printed.contains(r#"    subject: "Q3" → "Q3 final""#),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(r#"    cc: "b@example.com" → (removed)"#),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(r#"    bcc: (added) → "c\u001b""#),
+        "{printed}"
+    );
+    assert!(!printed.contains("    to:"), "{printed}");
 }
 
 #[tokio::test]

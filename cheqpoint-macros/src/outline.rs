@@ -1,7 +1,8 @@
 //! Keeps the crate docs' "What it generates" outline true: the real expansion of the docs'
 //! `refund`, read as a person reads the outline (hidden names unhidden, absolute paths and the
 //! `__private` module left out, each `match` that returns a refusal written as `?`, the pin of the
-//! body's return type left out), must be the
+//! body's return type left out, each placeholder's `Display` check written as the value it checks),
+//! must be the
 //! outline, token for token. Comments in the outline are free.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -64,6 +65,18 @@ fn collapse_refusals(tokens: TokenStream) -> TokenStream {
             {
                 rest.next();
                 (0..3).for_each(|_| drop(rest.next()));
+            }
+            // A placeholder's `Display` check: `{ trait __CheqpointShown .. __CheqpointShown::shown(&x) }`.
+            TokenTree::Group(check)
+                if check.delimiter() == Delimiter::Brace
+                    && check
+                        .stream()
+                        .to_string()
+                        .starts_with("# [diagnostic :: on_unimplemented") =>
+            {
+                if let Some(TokenTree::Group(value)) = check.stream().into_iter().last() {
+                    out.extend(value.stream());
+                }
             }
             TokenTree::Ident(ident) if ident == "match" || ident == "if" => {
                 let mut head: Vec<TokenTree> = Vec::new();

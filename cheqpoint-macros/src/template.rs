@@ -1,11 +1,14 @@
-//! The templates over parameters, `summary` and `key`: `{name}` placeholders checked against the
-//! parameters at compile time. A format spec may take its width or precision from a parameter
+//! The templates over parameters, `summary` and `key`: `{name}` and `{name.field.field}`
+//! placeholders, the name checked against the parameters at compile time and the fields by rustc,
+//! at the template. A format spec may take its width or precision from a parameter
 //! (`{amount:>width$}`); that parameter must be sent too, or the text would carry what
-//! `skip(..)` hides.
+//! `skip(..)` hides. A placeholder shown with `Display` (no `:?`, `:x`, …) goes through a trait
+//! of its own whose error, when the value is not `Display`, names the placeholder and what to
+//! write instead.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-use syn::LitStr;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{LitStr, Member};
 
 use crate::{
     errors::Errors,
@@ -47,9 +50,19 @@ pub(crate) fn expand(
             return quote!(::std::string::String::new());
         };
         let placeholder = &tail[1..end];
-        let (name, spec) = placeholder.split_once(':').unwrap_or((placeholder, ""));
+        let (path, spec) = placeholder.split_once(':').unwrap_or((placeholder, ""));
+        let path = path.trim();
+        let (name, fields) = path.split_once('.').unwrap_or((path, ""));
         let name = name.trim();
-        let shown = find(option, params, name, &format!("shows `{{{name}}}`"));
+        // At the template, but as generated code: rustc checks each field there, without offering
+        // to rewrite the template as the field's name.
+        let fields = field_path(
+            option,
+            path,
+            fields,
+            Span::call_site().located_at(template.span()),
+        );
+        let shown = find(option, params, name, &format!("shows `{{{path}}}`"));
         let counts = spec_arguments(option, spec).map(|count| match count {
             Ok(count) => find(
                 option,
@@ -61,7 +74,10 @@ pub(crate) fn expand(
             Err(message) => Err(Some(message)),
         });
         let mut fine = true;
-        for result in std::iter::once(shown.as_ref().map(drop).map_err(Clone::clone)).chain(counts)
+        let fields_checked = fields.as_ref().map(drop).map_err(|e| Some(e.clone()));
+        for result in std::iter::once(shown.as_ref().map(drop).map_err(Clone::clone))
+            .chain(std::iter::once(fields_checked))
+            .chain(counts)
         {
             if let Err(problem) = result {
                 fine = false;
@@ -70,9 +86,16 @@ pub(crate) fn expand(
                 }
             }
         }
-        if let (Ok(param), true) = (shown, fine) {
-            let ident = &param.ident;
-            args.push(quote!(&#ident));
+        if let (Ok(param), Ok(fields), true) = (shown, fields, fine) {
+            let span = template.span();
+            let mut ident = param.ident.clone();
+            ident.set_span(span);
+            let value = quote_spanned!(span=> &#ident #(. #fields)*);
+            args.push(if shows_with_display(spec) {
+                display_checked(option, path, value, span)
+            } else {
+                value
+            });
             format.push_str(&if spec.is_empty() {
                 "{}".to_owned()
             } else {
@@ -84,6 +107,67 @@ pub(crate) fn expand(
     format.push_str(rest);
     let format = LitStr::new(&format, template.span());
     quote!(::std::format!(#format #(, #args)*))
+}
+
+/// The fields after a parameter's name in `{name.a.b}` (`fields` is `a.b`, empty for `{name}`),
+/// each a field name or a tuple index, spanned at the template so that rustc's error for a field
+/// the type does not have points there.
+fn field_path(option: &str, path: &str, fields: &str, span: Span) -> Result<Vec<Member>, String> {
+    if fields.is_empty() {
+        return if path.ends_with('.') {
+            Err(format!(
+                "`{option}` shows `{{{path}}}`, whose field path ends in `.`; write `{{name.field}}`"
+            ))
+        } else {
+            Ok(Vec::new())
+        };
+    }
+    fields
+        .split('.')
+        .map(|field| {
+            let mut member = syn::parse_str::<Member>(field.trim()).map_err(|_| {
+                format!("`{option}` shows `{{{path}}}`, but `{}` is not a field name or a tuple index; write `{{name.field}}` or `{{name.0}}`", field.trim())
+            })?;
+            match &mut member {
+                Member::Named(ident) => ident.set_span(span),
+                Member::Unnamed(index) => index.span = span,
+            }
+            Ok(member)
+        })
+        .collect()
+}
+
+/// True when a format spec shows its value with `Display`: it names no other trait (`?`, `x`,
+/// `X`, `o`, `b`, `e`, `E`, `p`, which end the spec).
+fn shows_with_display(spec: &str) -> bool {
+    !spec.ends_with(['?', 'x', 'X', 'o', 'b', 'e', 'E', 'p'])
+}
+
+/// `value` (a `&T`) as a `&dyn Display`, through a trait whose error, when `T` is not `Display`,
+/// names the placeholder `{path}` and says what to write instead; rustc's own error would fall on
+/// the whole attribute and name neither.
+fn display_checked(option: &str, path: &str, value: TokenStream, span: Span) -> TokenStream {
+    let message = format!(
+        "`{{Self}}` cannot be shown as `{{{{{path}}}}}` in the {option}: it does not implement `Display`"
+    );
+    let label = format!("`{{{{{path}}}}}` shows its value with `Display`");
+    let note = format!(
+        "implement `Display` for `{{Self}}`, or write `{{{{{path}:?}}}}` to show its `Debug` form"
+    );
+    quote_spanned! {span=>
+        {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            trait __CheqpointShown {
+                fn shown(&self) -> &dyn ::core::fmt::Display;
+            }
+            impl<T: ::core::fmt::Display> __CheqpointShown for T {
+                fn shown(&self) -> &dyn ::core::fmt::Display {
+                    self
+                }
+            }
+            __CheqpointShown::shown(#value)
+        }
+    }
 }
 
 /// The arguments a format spec takes its width and precision from: `name$` gives the name;

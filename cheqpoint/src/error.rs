@@ -166,8 +166,16 @@ pub enum Error {
     Config(String),
 
     /// No global client: neither `cheqpoint::init` was called nor `CHEQPOINT_API_KEY` set.
+    ///
+    /// The call its message suggests, as written there:
+    ///
+    /// ```no_run
+    /// # fn start(key: String) -> Result<(), cheqpoint::Error> {
+    /// cheqpoint::init(cheqpoint::Client::new(key)?)?;
+    /// # Ok(()) }
+    /// ```
     #[error(
-        "no cheqpoint client is configured: call `cheqpoint::init(Client::new(key))` at start-up, or set CHEQPOINT_API_KEY (and CHEQPOINT_BASE_URL for a local emulator)"
+        "no cheqpoint client is configured: call `cheqpoint::init(cheqpoint::Client::new(key)?)?` at start-up, or set CHEQPOINT_API_KEY (and CHEQPOINT_BASE_URL for a local emulator)"
     )]
     NotConfigured,
 

@@ -6,8 +6,16 @@
 //!
 //! # The attribute
 //!
+//! A gated fn, and the whole loop around it: the service (here the emulator, in this process, as
+//! in a test; `cheqpoint-emulator` is a dev-dependency), the client given to [`init`], and a
+//! reviewer who lowers the amount before approving, joined with the call.
+//!
 //! ```
+//! use std::time::Duration;
+//!
 //! use cheqpoint::checkpoint;
+//! use cheqpoint_emulator::Emulator;
+//! use serde_json::json;
 //!
 //! #[derive(Debug)]
 //! struct Receipt { refunded_cents: u64 }
@@ -19,22 +27,27 @@
 //!     Ok(Receipt { refunded_cents: amount_cents })
 //! }
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let emulator = cheqpoint_emulator::Emulator::start().await?;
-//! # cheqpoint::init(cheqpoint::Client::builder().api_key("cq_test_doc").base_url(emulator.url())
-//! #     .poll(cheqpoint::PollPolicy::fixed(std::time::Duration::from_millis(10))).build()?)?;
-//! # let reviewer = async {
-//! #     let request = emulator.next_pending(std::time::Duration::from_secs(10)).await.unwrap();
-//! #     emulator.approve_with(&request.id, serde_json::json!({"order_id": "8842", "amount_cents": 9_000})).unwrap();
-//! # };
-//! // cheqpoint::init(cheqpoint::Client::from_env()?)?;   // once, at start-up
-//! # let (receipt, ()) = tokio::join!(refund("8842".into(), 12_000), reviewer);
-//! # let receipt = receipt?;
-//! // let receipt = refund("8842".into(), 12_000).await?;
-//! // The reviewer lowered the amount before approving:
-//! assert_eq!(receipt.refunded_cents, 9_000);
-//! # Ok(()) }
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let emulator = Emulator::start().await?;
+//!     // Once, at start-up; against the service itself: `cheqpoint::Client::from_env()?`.
+//!     cheqpoint::init(
+//!         cheqpoint::Client::builder().api_key("cq_test_doc").base_url(emulator.url()).build()?,
+//!     )?;
+//!     let reviewer = async {
+//!         let request = emulator
+//!             .next_pending(Duration::from_secs(10))
+//!             .await
+//!             .ok_or("no request arrived within 10 s")?;
+//!         // The edit is the whole approved object: every parameter, one of them changed.
+//!         emulator.approve_with(&request.id, json!({"order_id": "8842", "amount_cents": 9_000}))?;
+//!         Ok::<_, Box<dyn std::error::Error>>(())
+//!     };
+//!     let (receipt, reviewed) = tokio::join!(refund("8842".into(), 12_000), reviewer);
+//!     reviewed?;
+//!     assert_eq!(receipt?.refunded_cents, 9_000); // the amount the reviewer approved
+//!     Ok(())
+//! }
 //! ```
 //!
 //! Each parameter is sent under its own name in `details`. On approval without an edit, every
@@ -51,7 +64,7 @@
 //! | --- | --- |
 //! | `action = "send_email"` | the action's name; default: the fn's name |
 //! | `risk = 0.8` | 0.0–1.0, checked at compile time; or any `f64` expression, checked at run time |
-//! | `summary = "Refund {amount} on {order_id}"` | one sentence for the reviewer; `{name}` shows a parameter (`Display`, format specs allowed, `{{`/`}}` for braces); default: the action made readable |
+//! | `summary = "Refund {amount.cents} on {order_id}"` | one sentence for the reviewer; `{name}` shows a parameter and `{name.field.field}` one of its fields (`Display`, format specs allowed, `{name:?}` for `Debug`, `{{`/`}}` for braces); default: the action made readable |
 //! | `justification = expr` | the agent's reasoning, a string expression |
 //! | `timeout = 600` | seconds to wait for a decision, in place of the client's |
 //! | `client = expr` | a `&Client` to use instead of the global one (e.g. `client = &self.client`) |

@@ -9,9 +9,9 @@
 use std::{process::ExitCode, time::Duration};
 
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
-use cheqpoint::{ApprovalRequest, Callback, SIGNATURE_HEADER};
+use cheqpoint::{ApprovalRequest, Callback, SIGNATURE_HEADER, Status};
 use cheqpoint_examples::{Playground, auto_from_args, exit};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// Shared by the callback route: the secret to verify with and where to hand verified decisions.
@@ -63,6 +63,17 @@ fn deploy() -> ApprovalRequest {
         .risk(0.6)
 }
 
+/// A decision in one line: an approval with the reviewer's edit or as sent, a rejection with
+/// its note.
+fn outcome(status: Status, id: &str, edit: Option<&Value>, note: Option<&str>) -> String {
+    match (status, edit) {
+        (Status::Approved, Some(edit)) => format!("approved {id} (reviewer's edit: {edit})"),
+        (Status::Approved, None) => format!("approved {id} (as sent)"),
+        (Status::Rejected, _) => format!("rejected {id} ({})", note.unwrap_or("no note")),
+        (status, _) => format!("{status} {id}"),
+    }
+}
+
 async fn run() -> Result<(), String> {
     let playground = Playground::start(auto_from_args()?, |_, details| {
         details["window"] = json!("22:00 UTC")
@@ -75,12 +86,14 @@ async fn run() -> Result<(), String> {
         .request_sync(deploy(), Duration::from_secs(60))
         .await
         .map_err(|e| e.to_string())?;
-    let edited = decision
-        .modified_details
-        .map_or_else(|| "none".to_owned(), |details| details.to_string());
     println!(
-        "  {} {} (reviewer's edit: {edited})",
-        decision.status, decision.approval_id
+        "  {}",
+        outcome(
+            decision.status,
+            &decision.approval_id,
+            decision.modified_details.as_ref(),
+            decision.note.as_deref()
+        )
     );
 
     println!("request_async: answered at once, decided later through the callback");
@@ -103,8 +116,13 @@ async fn run() -> Result<(), String> {
         }
     };
     println!(
-        "  callback: {} {} (signature verified)",
-        decided.status, decided.approval_id
+        "  callback (signature verified): {}",
+        outcome(
+            decided.status,
+            &decided.approval_id,
+            decided.modified_details.as_ref(),
+            decided.note.as_deref()
+        )
     );
     Ok(())
 }

@@ -4,17 +4,19 @@
 //! a third start is told it already ran.
 //!
 //! ```text
-//! cargo run --example durable              # decide in the inbox when the restarted agent waits
-//! cargo run --example durable -- --auto    # approve automatically once it has re-attached
+//! cargo run --example durable                   # decide in the inbox when the restarted agent waits
+//! cargo run --example durable -- --auto approve  # or reject, or edit: decided once it re-attached
 //! ```
 //!
 //! This process plays the supervisor: it keeps the emulator (the service) running and starts
-//! the agent, itself run with `--agent`, as a process of its own each time.
+//! the agent, itself run with `--agent`, as a process of its own each time. Since it must run
+//! the service it kills the agent around, it always starts an emulator of its own.
 
 use std::{path::Path, process::Stdio, time::Duration};
 
 use cheqpoint::{ApprovalRequest, Client, Error, Journal, PollPolicy};
 use cheqpoint_emulator::Emulator;
+use cheqpoint_examples::{Auto, auto_from, service_from_env};
 use serde_json::json;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
@@ -30,9 +32,10 @@ async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
         [flag, url, journal] if flag == "--agent" => agent(url, Path::new(journal)).await,
-        [] => supervise(false).await,
-        [flag] if flag == "--auto" => supervise(true).await,
-        _ => Err(format!("unknown arguments {args:?}; use --auto or nothing")),
+        _ => match auto_from(&args) {
+            Ok(auto) => supervise(auto).await,
+            Err(refused) => Err(refused),
+        },
     };
     cheqpoint_examples::exit(result)
 }
@@ -65,9 +68,11 @@ async fn agent(url: &str, journal: &Path) -> Result<(), String> {
         .key(KEY);
     let refunded = client
         .guard(request, |approved| async move {
-            // The refund itself: runs once per approval, whatever crashes around it.
+            // The refund itself, of the approved amount: runs once per approval, whatever
+            // crashes around it.
             format!(
-                "refunded 12000 cents on order 8842 (approval {})",
+                "refunded {} cents on order 8842 (approval {})",
+                approved.effective_details()["amount_cents"],
                 approved.approval_id
             )
         })
@@ -83,7 +88,12 @@ async fn agent(url: &str, journal: &Path) -> Result<(), String> {
 }
 
 /// The supervisor: the service, and the agent started, killed and started again.
-async fn supervise(auto: bool) -> Result<(), String> {
+async fn supervise(auto: Option<Auto>) -> Result<(), String> {
+    if let Some(ignored) = service_from_env() {
+        println!(
+            "CHEQPOINT_API_KEY is set, but this example kills and restarts the agent around a service of its own, so it does not talk to {ignored}"
+        );
+    }
     let emulator = Emulator::builder()
         .start()
         .await
@@ -91,7 +101,11 @@ async fn supervise(auto: bool) -> Result<(), String> {
     let scratch = std::env::temp_dir().join(format!("cheqpoint-durable-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let journal = scratch.join("journal.db");
-    println!("review inbox: {}/", emulator.url());
+    println!(
+        "talking to {} (an emulator in this process)",
+        emulator.url()
+    );
+    println!("review inbox: {}", emulator.inbox_url());
     println!("journal: {}\n", journal.display());
 
     let mut first = Agent::start(&emulator, &journal, 1)?;
@@ -118,17 +132,36 @@ async fn supervise(auto: bool) -> Result<(), String> {
 
     let mut second = Agent::start(&emulator, &journal, 2)?;
     second.line_holding("re-attaching").await?;
-    if auto {
-        println!("supervisor: approving {} (--auto)", request.id);
-        emulator.approve(&request.id).map_err(|e| e.to_string())?;
-    } else {
-        println!("supervisor: approve {} in the inbox", request.id);
+    match auto {
+        Some(auto) => {
+            println!(
+                "supervisor: deciding {} (--auto {})",
+                request.id,
+                auto.name()
+            );
+            match auto {
+                Auto::Approve => emulator.approve(&request.id),
+                Auto::Reject => emulator.reject(&request.id, "declined by --auto reject"),
+                Auto::Edit => emulator.approve_with(
+                    &request.id,
+                    json!({"order_id": "8842", "amount_cents": 6000}),
+                ),
+            }
+            .map_err(|e| e.to_string())?;
+        }
+        None => println!(
+            "supervisor: decide {} in the inbox: {}",
+            request.id,
+            emulator.inbox_url()
+        ),
     }
-    second.line_holding("refunded").await?;
+    second.line_holding_any(&["refunded", "refused"]).await?;
     second.end().await?;
 
     let mut third = Agent::start(&emulator, &journal, 3)?;
-    third.line_holding("not run again").await?;
+    third
+        .line_holding_any(&["not run again", "refused"])
+        .await?;
     third.end().await?;
     println!(
         "\nrequests created: {} (the agent was started 3 times)",
@@ -169,12 +202,17 @@ impl Agent {
 
     /// Waits for a line of the agent that holds `needle`.
     async fn line_holding(&mut self, needle: &str) -> Result<(), String> {
+        self.line_holding_any(&[needle]).await
+    }
+
+    /// Waits for a line of the agent that holds one of `needles`.
+    async fn line_holding_any(&mut self, needles: &[&str]) -> Result<(), String> {
         while let Some(line) = self.lines.recv().await {
-            if line.contains(needle) {
+            if needles.iter().any(|needle| line.contains(needle)) {
                 return Ok(());
             }
         }
-        Err(format!("the agent ended without saying {needle:?}"))
+        Err(format!("the agent ended without saying one of {needles:?}"))
     }
 
     async fn kill(mut self) -> Result<(), String> {

@@ -4,9 +4,15 @@
 
 #![warn(missing_docs)]
 
+/// The README's Rust blocks, each compiled as a doctest of this crate (which has what they use:
+/// the client with its `sqlite` journal, the emulator, tokio) and run where it needs no service.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
-use cheqpoint::Client;
+use cheqpoint::{Client, DEFAULT_BASE_URL};
 use cheqpoint_emulator::{Emulator, TerminalReviewer};
 use serde_json::Value;
 
@@ -37,34 +43,70 @@ const PLAYGROUND_WEBHOOK_SECRET: &str = "whsec_playground";
 /// How long `--auto` waits for a request before it looks again.
 const IDLE: Duration = Duration::from_secs(60);
 
-/// Reads `--auto approve|reject|edit` from the command line.
+/// The flags every example takes, said when it is given others.
+pub const USAGE: &str = "--auto approve|reject|edit to decide without a person, or nothing";
+
+/// Reads `--auto approve|reject|edit` from this process's command line.
 pub fn auto_from_args() -> Result<Option<Auto>, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().position(|arg| arg == "--auto") {
-        None if args.is_empty() => Ok(None),
-        None => Err(format!(
-            "unknown arguments {args:?}; use --auto approve|reject|edit"
-        )),
-        Some(at) => match args.get(at + 1).map(String::as_str) {
-            Some("approve") => Ok(Some(Auto::Approve)),
-            Some("reject") => Ok(Some(Auto::Reject)),
-            Some("edit") => Ok(Some(Auto::Edit)),
-            _ => Err("--auto takes approve, reject or edit".into()),
+    auto_from(&args)
+}
+
+/// Reads `--auto approve|reject|edit` from `args`; anything else is refused, naming [`USAGE`].
+pub fn auto_from(args: &[String]) -> Result<Option<Auto>, String> {
+    match args {
+        [] => Ok(None),
+        [flag, mode] if flag == "--auto" => match mode.as_str() {
+            "approve" => Ok(Some(Auto::Approve)),
+            "reject" => Ok(Some(Auto::Reject)),
+            "edit" => Ok(Some(Auto::Edit)),
+            other => Err(format!(
+                "--auto takes approve, reject or edit, not {other:?}"
+            )),
         },
+        [flag] if flag == "--auto" => Err("--auto takes approve, reject or edit".into()),
+        _ => Err(format!("unknown arguments {args:?}; use {USAGE}")),
     }
+}
+
+/// The service `CHEQPOINT_API_KEY` points this process at, when it is set: the base URL the
+/// client reads from `CHEQPOINT_BASE_URL`, else the Cheqpoint service's.
+pub fn service_from_env() -> Option<String> {
+    std::env::var_os("CHEQPOINT_API_KEY")?;
+    Some(
+        std::env::var("CHEQPOINT_BASE_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+    )
 }
 
 impl Playground {
     /// Connects to the service named by the environment, or starts an emulator and someone to
     /// review on it: `auto` when given, else the terminal when stdin is one, else the inbox
-    /// alone. `edit` is the change `--auto edit` makes to each request's details.
+    /// alone. `edit` is the change `--auto edit` makes to each request's details. Says which
+    /// service it talks to and where a person decides; `--auto` with a service of the
+    /// environment is refused, since only an emulator in this process can be decided from here.
     pub async fn start(
         auto: Option<Auto>,
         edit: fn(&str, &mut Value),
     ) -> Result<Playground, String> {
-        if std::env::var_os("CHEQPOINT_API_KEY").is_some() {
+        if let Some(base_url) = service_from_env() {
+            if let Some(auto) = auto {
+                return Err(format!(
+                    "--auto {} decides on an emulator in this process, but CHEQPOINT_API_KEY is set, so this example talks to {base_url}, where a person decides; unset CHEQPOINT_API_KEY to decide with --auto",
+                    auto.name()
+                ));
+            }
             let client = Client::from_env().map_err(|e| e.to_string())?;
-            println!("talking to the Cheqpoint service; decide each request in its app\n");
+            println!("talking to {base_url} (CHEQPOINT_API_KEY is set)");
+            if base_url == DEFAULT_BASE_URL {
+                println!("decide each request in the Cheqpoint app\n");
+            } else {
+                println!(
+                    "decide each request at that emulator: its inbox (the `inbox: …` link it printed), or its terminal when it was started with --terminal\n"
+                );
+            }
             let webhook_secret = std::env::var("CHEQPOINT_WEBHOOK_SECRET").unwrap_or_default();
             return Ok(Playground {
                 client,
@@ -87,11 +129,15 @@ impl Playground {
             .listen_for_callbacks(([127, 0, 0, 1], 0).into())
             .build()
             .map_err(|e| e.to_string())?;
-        println!("review inbox: {}/", emulator.url());
+        println!(
+            "talking to {} (an emulator in this process)",
+            emulator.url()
+        );
+        println!("review inbox: {}", emulator.inbox_url());
         let reviewer = std::sync::Arc::clone(&emulator);
         match auto {
             Some(auto) => {
-                println!("deciding automatically: {auto:?}\n");
+                println!("deciding automatically: --auto {}\n", auto.name());
                 tokio::spawn(async move { decide_automatically(&reviewer, auto, edit).await });
             }
             None if std::io::stdin().is_terminal() => {
@@ -105,6 +151,17 @@ impl Playground {
             emulator: Some(emulator),
             webhook_secret: PLAYGROUND_WEBHOOK_SECRET.into(),
         })
+    }
+}
+
+impl Auto {
+    /// The word `--auto` takes for this mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Auto::Approve => "approve",
+            Auto::Reject => "reject",
+            Auto::Edit => "edit",
+        }
     }
 }
 

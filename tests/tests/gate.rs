@@ -26,7 +26,7 @@ struct Address {
     client = client,
     action = "send_parcel",
     risk = 0.4,
-    summary = "Send {weight_grams} g to {recipient}",
+    summary = "Send {weight_grams} g to {recipient} in {address.city}",
     skip(client, ran),
     readonly(account)
 )]
@@ -71,7 +71,7 @@ async fn approved_as_sent_runs_with_the_values_sent() {
     let emulator = emulator().await;
     let (result, ran, log) = call_and_review(&emulator, async |request| {
         assert_eq!(request.action, "send_parcel");
-        assert_eq!(request.summary, "Send 500 g to ada");
+        assert_eq!(request.summary, "Send 500 g to ada in Lyon");
         assert_eq!(request.risk_score, Some(0.4));
         assert_eq!(
             request.details,
