@@ -3,7 +3,7 @@
 //! not the emulator's. It speaks the line protocol of [`crate::protocol`], as the Python driver
 //! does.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 use tokio::task::JoinSet;
 
 use crate::clock::monotonic_ns;
+use crate::heap::Live;
 use crate::protocol::error_line;
 
 /// The key every agent sends; the emulator accepts any.
@@ -151,9 +152,32 @@ fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
     Ok(builder.build()?)
 }
 
+/// Prints the live heap (the `heap` line).
+fn emit_heap() {
+    let live = Live::now();
+    emit(&format!("heap {} {}", live.bytes, live.blocks));
+}
+
+/// Answers the bench's lines on standard input (see [`crate::protocol`]) on a thread of its own,
+/// which ends when the input closes.
+fn answer_stdin() -> std::thread::JoinHandle<()> {
+    std::thread::spawn(|| {
+        for line in std::io::stdin().lock().lines() {
+            match line.as_deref().map(str::trim) {
+                Ok("heap") => emit_heap(),
+                // Calls still pending: their memory is what a heap profiler reports as left.
+                Ok("exit") => std::process::exit(0),
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    })
+}
+
 /// Runs the agent, then waits for its standard input to close, so that the bench can read its
 /// peak memory and CPU time from `/proc` before it exits.
 pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let input = answer_stdin();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -166,7 +190,7 @@ pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
         emit("done");
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
-    std::io::stdin().read_to_end(&mut Vec::new())?;
+    let _ = input.join();
     drop(runtime);
     Ok(())
 }
@@ -174,6 +198,8 @@ pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
 /// Scenarios 1 and 3: `calls` gated calls at once (or started evenly over `ramp` seconds),
 /// each waiting for its decision.
 async fn gated(calls: u32, ramp: f64) {
+    // The heap before the first call: what the waits hold is measured from here.
+    emit_heap();
     let mut tasks = JoinSet::new();
     let started = tokio::time::Instant::now();
     let step = Duration::from_secs_f64(ramp / f64::from(calls.max(1)));
