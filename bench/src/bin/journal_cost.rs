@@ -108,7 +108,10 @@ async fn run(cli: &Cli, scratch: &std::path::Path) -> Result<(), Box<dyn std::er
         );
     }
     for result in &results {
-        println!("{}: {} calls made, warm-up included", result.name, result.calls);
+        println!(
+            "{}: {} calls made, warm-up included",
+            result.name, result.calls
+        );
     }
     if let Some(counts) = server_counts {
         println!("PostgreSQL, per call (the server's counters): {counts}");
@@ -293,11 +296,17 @@ fn table(cli: &Cli, sync: Duration, results: &[Measured]) -> String {
         let target = match result.name {
             "SQLite" => verdict(
                 added <= sync_ms + 1.0 && kept >= 80.0,
-                &format!("≤ {:.2} ms added (one fdatasync + 1 ms), ≥ 80 % kept", sync_ms + 1.0),
+                &format!(
+                    "≤ {:.2} ms added (one fdatasync + 1 ms), ≥ 80 % kept",
+                    sync_ms + 1.0
+                ),
             ),
             "PostgreSQL" => verdict(
                 added <= sync_ms + 3.0 && kept >= 50.0,
-                &format!("≤ {:.2} ms added (one fdatasync + 3 ms), ≥ 50 % kept", sync_ms + 3.0),
+                &format!(
+                    "≤ {:.2} ms added (one fdatasync + 3 ms), ≥ 50 % kept",
+                    sync_ms + 3.0
+                ),
             ),
             _ => "baseline".to_owned(),
         };
