@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cheqpoint::{Client, checkpoint};
+use cheqpoint::{Client, PollPolicy, checkpoint};
 use clap::{Args, ValueEnum};
 use tokio::task::JoinSet;
 
@@ -49,6 +49,9 @@ pub struct AgentArgs {
     /// With `--push`: advertise a callback URL nothing listens on, so no callback ever arrives.
     #[arg(long)]
     pub lost_callbacks: bool,
+    /// Read every this many seconds (`PollPolicy::fixed`) instead of the default schedule.
+    #[arg(long)]
+    pub poll_gap: Option<f64>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +89,9 @@ impl AgentArgs {
         }
         if self.lost_callbacks {
             args.push("--lost-callbacks".into());
+        }
+        if let Some(gap) = self.poll_gap {
+            args.extend(["--poll-gap".into(), gap.to_string()]);
         }
         args
     }
@@ -140,10 +146,13 @@ fn emit(line: &str) {
 }
 
 fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
-    let builder = Client::builder()
+    let mut builder = Client::builder()
         .api_key(API_KEY)
         .base_url(&args.url)
         .timeout(CALL_TIMEOUT);
+    if let Some(gap) = args.poll_gap {
+        builder = builder.poll(PollPolicy::fixed(Duration::from_secs_f64(gap)));
+    }
     let builder = if args.push {
         crate::push::client_builder(builder, args.lost_callbacks)
     } else {
@@ -155,7 +164,10 @@ fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
 /// Prints the live heap (the `heap` line).
 fn emit_heap() {
     let live = Live::now();
-    emit(&format!("heap {} {}", live.bytes, live.blocks));
+    emit(&format!(
+        "heap {} {} {}",
+        live.bytes, live.blocks, live.peak_bytes
+    ));
 }
 
 /// Answers the bench's lines on standard input (see [`crate::protocol`]) on a thread of its own,
@@ -283,6 +295,7 @@ mod tests {
             ramp: 2.0,
             push: true,
             lost_callbacks: true,
+            poll_gap: Some(8.0),
         };
         let parsed = Wrapper::parse_from(std::iter::once("agent".to_owned()).chain(args.to_args()));
         assert_eq!(parsed.args, args);

@@ -62,7 +62,10 @@ mod tests {
         let clocks = WallToMonotonic::now();
         let (wall, monotonic) = (std::time::SystemTime::now(), monotonic_ns());
         let mapped = clocks.monotonic_ns(wall);
-        assert!(mapped.abs_diff(monotonic) < 2_000_000, "{mapped} against {monotonic}");
+        assert!(
+            mapped.abs_diff(monotonic) < 2_000_000,
+            "{mapped} against {monotonic}"
+        );
     }
 
     #[test]

@@ -14,6 +14,14 @@ pub struct Counting;
 
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static LIVE_BLOCKS: AtomicUsize = AtomicUsize::new(0);
+/// The most bytes live at once so far: RSS follows it, since freed memory mostly stays mapped.
+static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts `size` more bytes live, and the peak.
+fn grow(size: usize) {
+    let live = LIVE_BYTES.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK_BYTES.fetch_max(live, Ordering::Relaxed);
+}
 
 // SAFETY: every call is passed to the system allocator unchanged; the counters only observe.
 unsafe impl GlobalAlloc for Counting {
@@ -21,7 +29,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller's contract, passed on.
         let block = unsafe { System.alloc(layout) };
         if !block.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+            grow(layout.size());
             LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         }
         block
@@ -31,7 +39,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller's contract, passed on.
         let block = unsafe { System.alloc_zeroed(layout) };
         if !block.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+            grow(layout.size());
             LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         }
         block
@@ -48,18 +56,28 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller's contract, passed on.
         let moved = unsafe { System.realloc(block, layout, new_size) };
         if !moved.is_null() {
-            LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
+            grow(new_size);
             LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
         }
         moved
     }
 }
 
-/// What is allocated and not yet freed, now.
+/// What is allocated and not yet freed, now, and the most bytes ever live at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Live {
     pub bytes: usize,
     pub blocks: usize,
+    pub peak_bytes: usize,
+}
+
+/// What each of a number of things holds over a base.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PerThing {
+    pub bytes: f64,
+    pub blocks: f64,
+    /// The peak over the base's bytes, per thing.
+    pub peak_bytes: f64,
 }
 
 impl Live {
@@ -67,16 +85,19 @@ impl Live {
         Live {
             bytes: LIVE_BYTES.load(Ordering::Relaxed),
             blocks: LIVE_BLOCKS.load(Ordering::Relaxed),
+            peak_bytes: PEAK_BYTES.load(Ordering::Relaxed),
         }
     }
 
     /// What `self` holds more than `base`, per one of `count` things.
-    pub fn per(self, base: Live, count: u32) -> (f64, f64) {
+    pub fn per(self, base: Live, count: u32) -> PerThing {
         let count = f64::from(count.max(1));
-        (
-            (self.bytes as f64 - base.bytes as f64) / count,
-            (self.blocks as f64 - base.blocks as f64) / count,
-        )
+        let over = |now: usize, then: usize| (now as f64 - then as f64) / count;
+        PerThing {
+            bytes: over(self.bytes, base.bytes),
+            blocks: over(self.blocks, base.blocks),
+            peak_bytes: over(self.peak_bytes, base.bytes),
+        }
     }
 }
 
@@ -90,7 +111,11 @@ mod tests {
         let before = Live::now();
         let block = vec![0_u8; 1 << 20];
         let held = Live::now();
-        assert!(held.bytes >= before.bytes + (1 << 20) - (64 << 10), "{before:?} → {held:?}");
+        assert!(
+            held.bytes >= before.bytes + (1 << 20) - (64 << 10),
+            "{before:?} → {held:?}"
+        );
+        assert!(held.peak_bytes >= held.bytes);
         drop(std::hint::black_box(block));
         assert!(Live::now().bytes + (1 << 20) - (64 << 10) <= held.bytes);
     }

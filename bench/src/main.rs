@@ -69,6 +69,11 @@ struct Cli {
     /// diagnostic: how much of the peak memory is the burst of connections).
     #[arg(long, default_value_t = 0.0)]
     scale_ramp: f64,
+    /// Scenario 3's agent reads every this many seconds instead of on the default schedule (a
+    /// diagnostic: with a gap longer than the pending window, no read is in flight when the heap
+    /// is read).
+    #[arg(long)]
+    scale_poll_gap: Option<f64>,
     /// Instead of the table: scenario 3 under `heaptrack` (from Debian's `heaptrack`) up to the end
     /// of its pending window, for each client of this crate, and the heap its waits hold.
     #[arg(long)]
@@ -122,6 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.scale_pending = std::time::Duration::from_secs_f64(seconds);
     }
     plan.scale_ramp = cli.scale_ramp;
+    plan.scale_poll_gap = cli.scale_poll_gap;
     let target = python::target_dir();
     let exe = std::env::current_exe()?;
     let rust = AgentProgram::Rust { exe };
@@ -188,8 +194,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "scenario 3 under heaptrack, {}: {} pending for {:?} …",
                 contender.name, plan.scale_calls, plan.scale_pending
             );
-            let profile =
-                runtime.block_on(scenarios::heap_profile(contender, plan.scale_calls, &plan, &env));
+            let profile = runtime.block_on(scenarios::heap_profile(
+                contender,
+                plan.scale_calls,
+                &plan,
+                &env,
+            ));
             println!("{}", report::heap_profile(contender.name, &profile));
         }
         return Ok(());

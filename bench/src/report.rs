@@ -502,7 +502,16 @@ pub fn render(results: &Results) -> String {
         "heap per pending wait (bytes / blocks)",
         Better::Neither,
         scale(&|s| match s.heap_per_wait {
-            Some((bytes, blocks)) => (format!("{bytes:.0} B / {blocks:.1}"), None),
+            Some(heap) => (format!("{:.0} B / {:.1}", heap.bytes, heap.blocks), None),
+            None => ("–".into(), None),
+        }),
+    );
+    table.row(
+        "",
+        "heap at its peak so far, per wait",
+        Better::Neither,
+        scale(&|s| match s.heap_per_wait {
+            Some(heap) => (format!("{:.0} B", heap.peak_bytes), None),
             None => ("–".into(), None),
         }),
     );
@@ -812,10 +821,10 @@ fn targets_section(results: &Results) -> String {
                 results.plan.scale_calls,
                 crate::heap::TARGET_BYTES_PER_WAIT
             ),
-            ok(&column.scale).and_then(|s| s.heap_per_wait).map(|(bytes, _)| {
+            ok(&column.scale).and_then(|s| s.heap_per_wait).map(|heap| {
                 (
-                    bytes <= crate::heap::TARGET_BYTES_PER_WAIT as f64,
-                    format!("{bytes:.0} bytes"),
+                    heap.bytes <= crate::heap::TARGET_BYTES_PER_WAIT as f64,
+                    format!("{:.0} bytes", heap.bytes),
                 )
             }),
         );
@@ -841,13 +850,14 @@ pub fn heap_profile(client: &str, profile: &Result<HeapProfile, String>) -> Stri
     match profile {
         Err(why) => format!("{client}: no heap profile: {why}"),
         Ok(profile) => format!(
-            "{client}: {} pending waits hold {:.0} bytes in {:.1} blocks each (counted by the \
-             agent's allocator)\n  what is left allocated at the end of {}.zst is theirs, by \
+            "{client}: {} pending waits hold {:.0} bytes in {:.1} blocks each, {:.0} bytes at the \
+             peak so far (counted by the agent's allocator)\n  what is left allocated at the end of {}.zst is theirs, by \
              call stack: heaptrack_print --print-leaks 1 --print-peaks 0 --print-allocators 0 \
              --print-temporary 0 {}.zst",
             profile.calls,
-            profile.per_wait.0,
-            profile.per_wait.1,
+            profile.per_wait.bytes,
+            profile.per_wait.blocks,
+            profile.per_wait.peak_bytes,
             profile.file.display(),
             profile.file.display(),
         ),

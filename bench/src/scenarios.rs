@@ -13,7 +13,7 @@ use cheqpoint_emulator::{Emulator, Route, Status};
 use crate::agent::{AgentArgs, AgentScenario, WEBHOOK_SECRET};
 use crate::clock::{WallToMonotonic, monotonic_ns};
 use crate::floor::Floor;
-use crate::heap::Live;
+use crate::heap::{Live, PerThing};
 use crate::process::{AgentProcess, AgentProgram, Usage};
 use crate::protocol::{AutoReport, Event};
 use crate::stats::Sample;
@@ -31,6 +31,9 @@ pub struct Plan {
     pub python_scale_calls: u32,
     /// Seconds over which the scale scenario's calls start (0: all at once).
     pub scale_ramp: f64,
+    /// The scale scenario's agent reads every this many seconds instead of on the default
+    /// schedule (a diagnostic: no read in flight when the heap is read).
+    pub scale_poll_gap: Option<f64>,
     /// Between two runs, for the sockets of one to close before the next.
     pub pause: Duration,
 }
@@ -48,6 +51,7 @@ impl Plan {
             scale_pending: Duration::from_secs(60),
             python_scale_calls: 1_000,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_secs(1),
         }
     }
@@ -64,6 +68,7 @@ impl Plan {
             scale_pending: Duration::from_secs(5),
             python_scale_calls: 200,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_millis(500),
         }
     }
@@ -80,6 +85,7 @@ impl Plan {
             scale_pending: Duration::from_millis(300),
             python_scale_calls: 10,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_millis(50),
         }
     }
@@ -195,8 +201,8 @@ pub struct Scale {
     /// Requests it sent per second over the whole run.
     pub requests_per_second: f64,
     /// The heap the agent held at the end of the pending window over what it held before its
-    /// first call, per wait: bytes and blocks (this crate's agent only).
-    pub heap_per_wait: Option<(f64, f64)>,
+    /// first call, per wait, and its peak so far (this crate's agent only).
+    pub heap_per_wait: Option<PerThing>,
     pub checks: Checks,
 }
 
@@ -207,8 +213,8 @@ pub struct HeapProfile {
     /// `heaptrack`'s output (it adds `.zst`); what is left allocated at its end is the heap of
     /// the pending waits.
     pub file: PathBuf,
-    /// Bytes and blocks per wait, counted by the agent's allocator.
-    pub per_wait: (f64, f64),
+    /// Per wait, counted by the agent's allocator.
+    pub per_wait: PerThing,
 }
 
 /// What an agent printed, gathered.
@@ -234,7 +240,15 @@ impl Gathered {
                 self.errors.insert(call, message);
             }
             Event::Auto(report) => self.auto = Some(report),
-            Event::Heap { bytes, blocks } => self.heap.push(Live { bytes, blocks }),
+            Event::Heap {
+                bytes,
+                blocks,
+                peak_bytes,
+            } => self.heap.push(Live {
+                bytes,
+                blocks,
+                peak_bytes,
+            }),
             Event::Done => self.done = true,
             Event::Other(line) => eprintln!("  agent: {line}"),
         }
@@ -337,8 +351,8 @@ impl Run {
     }
 
     /// Asks the agent for its heap and returns what it holds over its heap before the first call,
-    /// per one of `calls` waits: bytes and blocks.
-    async fn heap_per_wait(&mut self, calls: u32) -> Result<(f64, f64), String> {
+    /// per one of `calls` waits, with its peak so far.
+    async fn heap_per_wait(&mut self, calls: u32) -> Result<PerThing, String> {
         let asked = self.gathered.heap.len().max(1);
         self.process
             .tell("heap")
@@ -410,6 +424,7 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         ramp: 0.0,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: None,
     };
     let mut run = Run::start(contender, &args, env, "latency")?;
     run.wait_for(
@@ -561,7 +576,12 @@ fn push_path(
     let answered: HashMap<String, u64> = emulator
         .callbacks()
         .into_iter()
-        .map(|delivery| (delivery.approval_id, clocks.monotonic_ns(delivery.finished_at)))
+        .map(|delivery| {
+            (
+                delivery.approval_id,
+                clocks.monotonic_ns(delivery.finished_at),
+            )
+        })
         .collect();
     let mut reads: HashMap<&str, Vec<u64>> = HashMap::new();
     let calls = emulator.calls();
@@ -621,6 +641,7 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
         ramp: 0.0,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: None,
     };
     let emulator_before = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -682,6 +703,7 @@ pub async fn scale(
         ramp: plan.scale_ramp,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: plan.scale_poll_gap,
     };
     let started = Instant::now();
     let mut run = Run::start(contender, &args, env, "scale")?;
@@ -780,6 +802,7 @@ pub async fn heap_profile(
         ramp: plan.scale_ramp,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: plan.scale_poll_gap,
     };
     let mut run = Run::start(&profiled, &args, env, "scale-heap")?;
     run.wait_for(
