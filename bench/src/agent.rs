@@ -3,15 +3,16 @@
 //! not the emulator's. It speaks the line protocol of [`crate::protocol`], as the Python driver
 //! does.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cheqpoint::{Client, checkpoint};
+use cheqpoint::{Client, PollPolicy, checkpoint};
 use clap::{Args, ValueEnum};
 use tokio::task::JoinSet;
 
 use crate::clock::monotonic_ns;
+use crate::heap::Live;
 use crate::protocol::error_line;
 
 /// The key every agent sends; the emulator accepts any.
@@ -46,6 +47,9 @@ pub struct AgentArgs {
     /// With `--push`: advertise a callback URL nothing listens on, so no callback ever arrives.
     #[arg(long)]
     pub lost_callbacks: bool,
+    /// Read every this many seconds (`PollPolicy::fixed`) instead of the default schedule.
+    #[arg(long)]
+    pub poll_gap: Option<f64>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +87,9 @@ impl AgentArgs {
         }
         if self.lost_callbacks {
             args.push("--lost-callbacks".into());
+        }
+        if let Some(gap) = self.poll_gap {
+            args.extend(["--poll-gap".into(), gap.to_string()]);
         }
         args
     }
@@ -137,10 +144,13 @@ fn emit(line: &str) {
 }
 
 fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
-    let builder = Client::builder()
+    let mut builder = Client::builder()
         .api_key(API_KEY)
         .base_url(&args.url)
         .timeout(CALL_TIMEOUT);
+    if let Some(gap) = args.poll_gap {
+        builder = builder.poll(PollPolicy::fixed(Duration::from_secs_f64(gap)));
+    }
     let builder = if args.push {
         crate::push::client_builder(builder, args.lost_callbacks)
     } else {
@@ -149,9 +159,35 @@ fn client(args: &AgentArgs) -> Result<Client, Box<dyn std::error::Error>> {
     Ok(builder.build()?)
 }
 
+/// Prints the live heap (the `heap` line).
+fn emit_heap() {
+    let live = Live::now();
+    emit(&format!(
+        "heap {} {} {}",
+        live.bytes, live.blocks, live.peak_bytes
+    ));
+}
+
+/// Answers the bench's lines on standard input (see [`crate::protocol`]) on a thread of its own,
+/// which ends when the input closes.
+fn answer_stdin() -> std::thread::JoinHandle<()> {
+    std::thread::spawn(|| {
+        for line in std::io::stdin().lock().lines() {
+            match line.as_deref().map(str::trim) {
+                Ok("heap") => emit_heap(),
+                // Calls still pending: their memory is what a heap profiler reports as left.
+                Ok("exit") => std::process::exit(0),
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    })
+}
+
 /// Runs the agent, then waits for its standard input to close, so that the bench can read its
 /// peak memory and CPU time from `/proc` before it exits.
 pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let input = answer_stdin();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -164,7 +200,7 @@ pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
         emit("done");
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
-    std::io::stdin().read_to_end(&mut Vec::new())?;
+    let _ = input.join();
     drop(runtime);
     Ok(())
 }
@@ -172,6 +208,8 @@ pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
 /// Scenarios 1 and 3: `calls` gated calls at once (or started evenly over `ramp` seconds),
 /// each waiting for its decision.
 async fn gated(calls: u32, ramp: f64) {
+    // The heap before the first call: what the waits hold is measured from here.
+    emit_heap();
     let mut tasks = JoinSet::new();
     let started = tokio::time::Instant::now();
     let step = Duration::from_secs_f64(ramp / f64::from(calls.max(1)));
@@ -255,6 +293,7 @@ mod tests {
             ramp: 2.0,
             push: true,
             lost_callbacks: true,
+            poll_gap: Some(8.0),
         };
         let parsed = Wrapper::parse_from(std::iter::once("agent".to_owned()).chain(args.to_args()));
         assert_eq!(parsed.args, args);

@@ -23,9 +23,50 @@ pub fn monotonic_ns() -> u64 {
     seconds * 1_000_000_000 + nanos
 }
 
+/// Turns wall-clock moments (the emulator's logs stamp `SystemTime`) into `CLOCK_MONOTONIC`
+/// nanoseconds, by the two clocks' difference read once when made: right within a run, since
+/// the wall clock is only slewed, never stepped, on a machine whose time is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct WallToMonotonic {
+    /// Wall-clock nanoseconds since the Unix epoch minus monotonic nanoseconds.
+    offset: i128,
+}
+
+impl WallToMonotonic {
+    pub fn now() -> WallToMonotonic {
+        let monotonic = i128::from(monotonic_ns());
+        WallToMonotonic {
+            offset: unix_ns(std::time::SystemTime::now()) - monotonic,
+        }
+    }
+
+    /// `at` on `CLOCK_MONOTONIC`, in nanoseconds (0 before boot).
+    pub fn monotonic_ns(self, at: std::time::SystemTime) -> u64 {
+        u64::try_from(unix_ns(at) - self.offset).unwrap_or(0)
+    }
+}
+
+fn unix_ns(at: std::time::SystemTime) -> i128 {
+    match at.duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => since.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::monotonic_ns;
+    use super::{WallToMonotonic, monotonic_ns};
+
+    #[test]
+    fn wall_clock_moments_map_onto_the_monotonic_clock() {
+        let clocks = WallToMonotonic::now();
+        let (wall, monotonic) = (std::time::SystemTime::now(), monotonic_ns());
+        let mapped = clocks.monotonic_ns(wall);
+        assert!(
+            mapped.abs_diff(monotonic) < 2_000_000,
+            "{mapped} against {monotonic}"
+        );
+    }
 
     #[test]
     fn advances_with_std_instant() {

@@ -9,6 +9,8 @@
 
 mod agent;
 mod clock;
+mod floor;
+mod heap;
 mod process;
 mod protocol;
 mod push;
@@ -26,6 +28,10 @@ use crate::agent::AgentArgs;
 use crate::process::AgentProgram;
 use crate::report::{Column, Results};
 use crate::scenarios::{Contender, Env, Plan};
+
+/// Every allocation counted, so that an agent can tell the bench the heap its waits hold.
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks cheqpoint against the official Python client on the local emulator")]
@@ -63,6 +69,15 @@ struct Cli {
     /// diagnostic: how much of the peak memory is the burst of connections).
     #[arg(long, default_value_t = 0.0)]
     scale_ramp: f64,
+    /// Scenario 3's agent reads every this many seconds instead of on the default schedule (a
+    /// diagnostic: with a gap longer than the pending window, no read is in flight when the heap
+    /// is read).
+    #[arg(long)]
+    scale_poll_gap: Option<f64>,
+    /// Instead of the table: scenario 3 under `heaptrack` (from Debian's `heaptrack`) up to the end
+    /// of its pending window, for each client of this crate, and the heap its waits hold.
+    #[arg(long)]
+    heap_profile: bool,
     /// Seed of the reviewer's decision times.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -112,6 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.scale_pending = std::time::Duration::from_secs_f64(seconds);
     }
     plan.scale_ramp = cli.scale_ramp;
+    plan.scale_poll_gap = cli.scale_poll_gap;
     let target = python::target_dir();
     let exe = std::env::current_exe()?;
     let rust = AgentProgram::Rust { exe };
@@ -134,7 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lost_callbacks: true,
     };
     let wanted = |client| cli.clients.is_empty() || cli.clients.contains(&client);
-    let (python, python_missing) = if cli.no_python || !wanted(Client::Python) {
+    let (python, python_missing) = if cli.no_python || cli.heap_profile || !wanted(Client::Python) {
         (None, Some("left out on the command line".to_owned()))
     } else {
         match python::prepare(&target, &cli.python) {
@@ -172,6 +188,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if cli.heap_profile {
+        for contender in contenders.iter().filter(|c| c.name != "python") {
+            eprintln!(
+                "scenario 3 under heaptrack, {}: {} pending for {:?} …",
+                contender.name, plan.scale_calls, plan.scale_pending
+            );
+            let profile = runtime.block_on(scenarios::heap_profile(
+                contender,
+                plan.scale_calls,
+                &plan,
+                &env,
+            ));
+            println!("{}", report::heap_profile(contender.name, &profile));
+        }
+        return Ok(());
+    }
     let mut columns: [Column; 3] = Default::default();
     runtime.block_on(async {
         for contender in &contenders {

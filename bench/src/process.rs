@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 
@@ -21,6 +21,8 @@ pub enum AgentProgram {
     Rust { exe: PathBuf },
     /// The Python driver, with the virtualenv's Python.
     Python { python: PathBuf, driver: PathBuf },
+    /// This binary under `heaptrack`, which writes its profile to `output` (plus `.zst`).
+    HeapProfiled { exe: PathBuf, output: PathBuf },
 }
 
 /// A running agent. Its output is read as it comes (so that it never blocks on a full pipe) and
@@ -39,6 +41,16 @@ impl AgentProcess {
             AgentProgram::Rust { exe } => {
                 let mut command = Command::new(exe);
                 command.arg("agent").args(args.to_args());
+                command
+            }
+            AgentProgram::HeapProfiled { exe, output } => {
+                let mut command = Command::new("heaptrack");
+                command
+                    .arg("-o")
+                    .arg(output)
+                    .arg(exe)
+                    .arg("agent")
+                    .args(args.to_args());
                 command
             }
             AgentProgram::Python { python, driver } => {
@@ -93,6 +105,16 @@ impl AgentProcess {
             .map_err(|_| ())
     }
 
+    /// Sends `line` to its standard input (see [`crate::protocol`]).
+    pub async fn tell(&mut self, line: &str) -> io::Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| io::Error::other("its standard input is closed"))?;
+        stdin.write_all(format!("{line}\n").as_bytes()).await?;
+        stdin.flush().await
+    }
+
     /// True while the process runs.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -108,9 +130,14 @@ impl AgentProcess {
     }
 
     /// Closes its standard input (it exits then) and waits for it, killing it after 10 s.
-    pub async fn finish(mut self) {
+    pub async fn finish(self) {
+        self.finish_within(Duration::from_secs(10)).await;
+    }
+
+    /// Closes its standard input and waits for it to exit, killing it after `limit`.
+    pub async fn finish_within(mut self, limit: Duration) {
         drop(self.stdin.take());
-        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+        if tokio::time::timeout(limit, self.child.wait())
             .await
             .is_err()
         {

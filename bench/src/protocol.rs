@@ -7,7 +7,11 @@
 //! | `resumed CALL NS` | the first line of the gated body of call `CALL` |
 //! | `error CALL MESSAGE` | gated call `CALL` ended in an error (the body did not run) |
 //! | `auto JSON` | the auto-decided scenario's report: `{"latencies_us": [...], "errors": N}` |
+//! | `heap BYTES BLOCKS PEAK` | this crate's agent only: its live heap (bytes, blocks) and the most bytes live at once so far, before its first call and whenever its standard input reads `heap` |
 //! | `done` | every call has ended; the agent then waits for its standard input to close |
+//!
+//! This crate's agent also reads lines on its standard input: `heap` (print the `heap` line) and
+//! `exit` (end at once, calls still pending: what a heap profile of pending waits needs).
 //!
 //! `NS` is a `CLOCK_MONOTONIC` stamp in nanoseconds ([`crate::clock`]). Any other line is
 //! passed on as [`Event::Other`].
@@ -17,10 +21,24 @@ use serde::Deserialize;
 /// One line of an agent's output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Start { call: u32, ns: u64 },
-    Resumed { call: u32, ns: u64 },
-    Error { call: u32, message: String },
+    Start {
+        call: u32,
+        ns: u64,
+    },
+    Resumed {
+        call: u32,
+        ns: u64,
+    },
+    Error {
+        call: u32,
+        message: String,
+    },
     Auto(AutoReport),
+    Heap {
+        bytes: usize,
+        blocks: usize,
+        peak_bytes: usize,
+    },
     Done,
     Other(String),
 }
@@ -64,6 +82,21 @@ impl Event {
                 .strip_prefix("auto ")
                 .and_then(|json| serde_json::from_str(json).ok())
                 .map_or_else(other, Event::Auto),
+            "heap" => {
+                let mut rest = rest.unwrap_or_default().split_whitespace();
+                match (
+                    first.and_then(|bytes| bytes.parse().ok()),
+                    rest.next().and_then(|blocks| blocks.parse().ok()),
+                    rest.next().and_then(|peak| peak.parse().ok()),
+                ) {
+                    (Some(bytes), Some(blocks), Some(peak_bytes)) => Event::Heap {
+                        bytes,
+                        blocks,
+                        peak_bytes,
+                    },
+                    _ => other(),
+                }
+            }
             "done" => Event::Done,
             _ => other(),
         }
@@ -106,6 +139,14 @@ mod tests {
                 errors: 0,
                 seconds: 2.5
             })
+        );
+        assert_eq!(
+            Event::parse("heap 4096 12 8192"),
+            Event::Heap {
+                bytes: 4096,
+                blocks: 12,
+                peak_bytes: 8192
+            }
         );
         assert_eq!(Event::parse("done"), Event::Done);
         assert_eq!(

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::scenarios::{Auto, Checks, Latency, Plan, Scale};
+use crate::scenarios::{Auto, Checks, HeapProfile, Latency, Plan, PushPath, Scale};
 use crate::schedule::{Schedule, python_delay_after, python_requests};
 use crate::stats::{Sample, duration};
 
@@ -65,6 +65,17 @@ impl Cell {
             }
         }
     }
+}
+
+fn dash() -> Cell {
+    Cell {
+        text: "–".into(),
+        value: None,
+    }
+}
+
+fn p50_p99(sample: &Sample) -> String {
+    format!("{} / {}", duration(sample.p50()), duration(sample.p99()))
 }
 
 fn ms(value: Option<Duration>) -> Option<f64> {
@@ -288,6 +299,48 @@ pub fn render(results: &Results) -> String {
         Better::Neither,
         lat(&|l| (checks_text(&l.checks), None)),
     );
+    let path = |show: fn(&PushPath) -> String| {
+        let push = Cell::of(&results.push.latency, |l| match &l.push_path {
+            Some(path) => (show(path), None),
+            None => ("–".into(), None),
+        });
+        [dash(), push, dash()]
+    };
+    table.row(
+        "",
+        "floor: callback POST + GET, bare reqwest, p50 / p99",
+        Better::Neither,
+        path(|p| {
+            let errors = if p.floor_errors > 0 {
+                format!(" ({} failed)", p.floor_errors)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} / {}{errors}",
+                duration(p.floor.p50()),
+                duration(p.floor.p99())
+            )
+        }),
+    );
+    table.row(
+        "",
+        "approve → callback answered, p50 / p99",
+        Better::Neither,
+        path(|p| p50_p99(&p.callback_answered)),
+    );
+    table.row(
+        "",
+        "approve → read reaches the emulator, p50 / p99",
+        Better::Neither,
+        path(|p| p50_p99(&p.read_received)),
+    );
+    table.row(
+        "",
+        "read reaches the emulator → body, p50 / p99",
+        Better::Neither,
+        path(|p| p50_p99(&p.read_to_body)),
+    );
     let lost = |pick: fn(&Sample) -> Option<Duration>| {
         let none = || Cell {
             text: "–".into(),
@@ -442,6 +495,24 @@ pub fn render(results: &Results) -> String {
                 ),
                 None,
             )
+        }),
+    );
+    table.row(
+        "",
+        "heap per pending wait (bytes / blocks)",
+        Better::Neither,
+        scale(&|s| match s.heap_per_wait {
+            Some(heap) => (format!("{:.0} B / {:.1}", heap.bytes, heap.blocks), None),
+            None => ("–".into(), None),
+        }),
+    );
+    table.row(
+        "",
+        "heap at its peak so far, per wait",
+        Better::Neither,
+        scale(&|s| match s.heap_per_wait {
+            Some(heap) => (format!("{:.0} B", heap.peak_bytes), None),
+            None => ("–".into(), None),
         }),
     );
     table.row(
@@ -645,6 +716,23 @@ fn targets_section(results: &Results) -> String {
     );
     target(
         &mut out,
+        "push: decision → resume p99 ≤ 1.5 × the floor's p99 (callback POST + GET, bare reqwest)",
+        push.and_then(|l| {
+            let p99 = l.latencies.p99()?;
+            let floor = l.push_path.as_ref()?.floor.p99()?;
+            Some((
+                p99.as_secs_f64() <= 1.5 * floor.as_secs_f64(),
+                format!(
+                    "{} against 1.5 × {} = {}",
+                    duration(Some(p99)),
+                    duration(Some(floor)),
+                    duration(Some(floor.mul_f64(1.5)))
+                ),
+            ))
+        }),
+    );
+    target(
+        &mut out,
         "push: ≤ 3 requests per approval",
         push.map(|l| {
             (
@@ -718,12 +806,26 @@ fn targets_section(results: &Results) -> String {
         target(
             &mut out,
             &format!(
-                "{} pending waits ({name}): ≤ 100 MB peak RSS",
+                "{} pending waits ({name}): ≤ 50 MB peak RSS",
                 results.plan.scale_calls
             ),
             ok(&column.scale).map(|s| {
                 let megabytes = s.usage.peak_rss_kib as f64 * 1024.0 / 1e6;
-                (megabytes <= 100.0, format!("{megabytes:.1} MB"))
+                (megabytes <= 50.0, format!("{megabytes:.1} MB"))
+            }),
+        );
+        target(
+            &mut out,
+            &format!(
+                "{} pending waits ({name}): ≤ {} bytes of heap per wait",
+                results.plan.scale_calls,
+                crate::heap::TARGET_BYTES_PER_WAIT
+            ),
+            ok(&column.scale).and_then(|s| s.heap_per_wait).map(|heap| {
+                (
+                    heap.bytes <= crate::heap::TARGET_BYTES_PER_WAIT as f64,
+                    format!("{:.0} bytes", heap.bytes),
+                )
             }),
         );
         target(
@@ -741,4 +843,23 @@ fn targets_section(results: &Results) -> String {
         );
     }
     out
+}
+
+/// What `--heap-profile` found for one client.
+pub fn heap_profile(client: &str, profile: &Result<HeapProfile, String>) -> String {
+    match profile {
+        Err(why) => format!("{client}: no heap profile: {why}"),
+        Ok(profile) => format!(
+            "{client}: {} pending waits hold {:.0} bytes in {:.1} blocks each, {:.0} bytes at the \
+             peak so far (counted by the agent's allocator)\n  what is left allocated at the end of {}.zst is theirs, by \
+             call stack: heaptrack_print --print-leaks 1 --print-peaks 0 --print-allocators 0 \
+             --print-temporary 0 {}.zst",
+            profile.calls,
+            profile.per_wait.bytes,
+            profile.per_wait.blocks,
+            profile.per_wait.peak_bytes,
+            profile.file.display(),
+            profile.file.display(),
+        ),
+    }
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use cheqpoint_emulator::{Emulator, Route, Status};
 
 use crate::agent::{AgentArgs, AgentScenario};
-use crate::clock::monotonic_ns;
+use crate::clock::{WallToMonotonic, monotonic_ns};
+use crate::floor::Floor;
+use crate::heap::{Live, PerThing};
 use crate::process::{AgentProcess, AgentProgram, Usage};
 use crate::protocol::{AutoReport, Event};
 use crate::push::WEBHOOK_SECRET;
@@ -30,6 +32,9 @@ pub struct Plan {
     pub python_scale_calls: u32,
     /// Seconds over which the scale scenario's calls start (0: all at once).
     pub scale_ramp: f64,
+    /// The scale scenario's agent reads every this many seconds instead of on the default
+    /// schedule (a diagnostic: no read in flight when the heap is read).
+    pub scale_poll_gap: Option<f64>,
     /// Between two runs, for the sockets of one to close before the next.
     pub pause: Duration,
 }
@@ -47,6 +52,7 @@ impl Plan {
             scale_pending: Duration::from_secs(60),
             python_scale_calls: 1_000,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_secs(1),
         }
     }
@@ -63,6 +69,7 @@ impl Plan {
             scale_pending: Duration::from_secs(5),
             python_scale_calls: 200,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_millis(500),
         }
     }
@@ -79,6 +86,7 @@ impl Plan {
             scale_pending: Duration::from_millis(300),
             python_scale_calls: 10,
             scale_ramp: 0.0,
+            scale_poll_gap: None,
             pause: Duration::from_millis(50),
         }
     }
@@ -132,7 +140,27 @@ pub struct Latency {
     pub ages: Vec<Duration>,
     /// API requests (creates and reads) per approval.
     pub requests_per_approval: f64,
+    /// With push (callbacks reaching the agent): the floor, and where push's time goes.
+    pub push_path: Option<PushPath>,
     pub checks: Checks,
+}
+
+/// Push's decision → resume beside its floor, and cut into the stretches the emulator's logs
+/// show.
+#[derive(Debug, Clone)]
+pub struct PushPath {
+    /// The floor: a callback POST to a bare listener and the GET it makes, bare `reqwest`
+    /// ([`crate::floor`]); one at a random moment of the window per decision.
+    pub floor: Sample,
+    pub floor_errors: usize,
+    /// From `approve` returning to the agent's listener answering the callback: sent, received,
+    /// verified, its wait woken.
+    pub callback_answered: Sample,
+    /// From `approve` returning to the woken wait's read reaching the emulator.
+    pub read_received: Sample,
+    /// From that read reaching the emulator to the body's first line: the record read and
+    /// answered, the answer parsed and checked, the body resumed.
+    pub read_to_body: Sample,
 }
 
 /// Scenario 2's outcome.
@@ -173,7 +201,21 @@ pub struct Scale {
     pub requests_per_second_pending: f64,
     /// Requests it sent per second over the whole run.
     pub requests_per_second: f64,
+    /// The heap the agent held at the end of the pending window over what it held before its
+    /// first call, per wait, and its peak so far (this crate's agent only).
+    pub heap_per_wait: Option<PerThing>,
     pub checks: Checks,
+}
+
+/// A heap profile of pending waits: `heaptrack`'s file, and the heap each wait held.
+#[derive(Debug, Clone)]
+pub struct HeapProfile {
+    pub calls: u32,
+    /// `heaptrack`'s output (it adds `.zst`); what is left allocated at its end is the heap of
+    /// the pending waits.
+    pub file: PathBuf,
+    /// Per wait, counted by the agent's allocator.
+    pub per_wait: PerThing,
 }
 
 /// What an agent printed, gathered.
@@ -183,6 +225,8 @@ struct Gathered {
     resumed: HashMap<u32, Vec<u64>>,
     errors: HashMap<u32, String>,
     auto: Option<AutoReport>,
+    /// The agent's `heap` lines: before its first call, then one per `heap` asked.
+    heap: Vec<Live>,
     done: bool,
 }
 
@@ -197,6 +241,15 @@ impl Gathered {
                 self.errors.insert(call, message);
             }
             Event::Auto(report) => self.auto = Some(report),
+            Event::Heap {
+                bytes,
+                blocks,
+                peak_bytes,
+            } => self.heap.push(Live {
+                bytes,
+                blocks,
+                peak_bytes,
+            }),
             Event::Done => self.done = true,
             Event::Other(line) => eprintln!("  agent: {line}"),
         }
@@ -298,6 +351,22 @@ impl Run {
         }
     }
 
+    /// Asks the agent for its heap and returns what it holds over its heap before the first call,
+    /// per one of `calls` waits, with its peak so far.
+    async fn heap_per_wait(&mut self, calls: u32) -> Result<PerThing, String> {
+        let asked = self.gathered.heap.len().max(1);
+        self.process
+            .tell("heap")
+            .await
+            .map_err(|e| format!("the agent could not be asked for its heap: {e}"))?;
+        self.wait_for(Duration::from_secs(30), "heap reading", |gathered| {
+            gathered.heap.len() > asked
+        })
+        .await?;
+        let (base, now) = (self.gathered.heap[0], self.gathered.heap[asked]);
+        Ok(now.per(base, calls))
+    }
+
     fn failure(&mut self, what: &str) -> String {
         let exited = if self.process.is_running() {
             ""
@@ -356,6 +425,7 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         ramp: 0.0,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: None,
     };
     let mut run = Run::start(contender, &args, env, "latency")?;
     run.wait_for(
@@ -378,6 +448,23 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         })
         .collect();
     schedule.sort();
+    let ids: HashMap<u32, String> = schedule
+        .iter()
+        .map(|(_, id, call)| (*call, id.clone()))
+        .collect();
+    let floor = if contender.push && !contender.lost_callbacks {
+        let floor = Floor::start(emulator.url())
+            .await
+            .map_err(|e| format!("the floor's listener did not start: {e}"))?;
+        Some(tokio::spawn(sample_floor(
+            floor,
+            ids.values().cloned().collect(),
+            plan.latency_window,
+            env.seed,
+        )))
+    } else {
+        None
+    };
     let reviewer = Arc::clone(&emulator);
     let decider = tokio::spawn(async move {
         let start = tokio::time::Instant::now();
@@ -423,14 +510,118 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
     }
     let requests = api_requests(&emulator);
     let checks = run.gathered.checks(calls, emulator.created_count());
+    let push_path = match floor {
+        Some(floor) => {
+            let (floor, floor_errors) = floor
+                .await
+                .map_err(|e| format!("the floor's sampler failed: {e}"))?;
+            Some(push_path(
+                &emulator,
+                &approved_at,
+                &ids,
+                &run.gathered,
+                floor,
+                floor_errors,
+            ))
+        }
+        None => None,
+    };
     run.process.finish().await;
     Ok(Latency {
         latencies: Sample::new(latencies),
         early: Sample::new(early),
         ages,
         requests_per_approval: requests as f64 / approved_at.len().max(1) as f64,
+        push_path,
         checks,
     })
+}
+
+/// One floor sample per id, each at a random moment of `window`, made while the scenario's own
+/// decisions go on; the samples and how many failed.
+async fn sample_floor(
+    floor: Floor,
+    ids: Vec<String>,
+    window: Duration,
+    seed: u64,
+) -> (Vec<Duration>, usize) {
+    let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(1));
+    let mut moments: Vec<(Duration, String)> = ids
+        .into_iter()
+        .map(|id| (window.mul_f64(rng.f64()), id))
+        .collect();
+    moments.sort();
+    let start = tokio::time::Instant::now();
+    let (mut samples, mut errors) = (Vec::new(), 0);
+    for (at, id) in moments {
+        tokio::time::sleep_until(start + at).await;
+        match floor.sample(&id).await {
+            Ok(took) => samples.push(took),
+            Err(_) => errors += 1,
+        }
+    }
+    (samples, errors)
+}
+
+/// Where push's decision → resume went, from the emulator's logs of its callbacks (when the
+/// receiver answered) and of the reads (when each arrived), beside the floor.
+fn push_path(
+    emulator: &Emulator,
+    approved_at: &HashMap<u32, u64>,
+    ids: &HashMap<u32, String>,
+    gathered: &Gathered,
+    floor: Vec<Duration>,
+    floor_errors: usize,
+) -> PushPath {
+    let clocks = WallToMonotonic::now();
+    let answered: HashMap<String, u64> = emulator
+        .callbacks()
+        .into_iter()
+        .map(|delivery| {
+            (
+                delivery.approval_id,
+                clocks.monotonic_ns(delivery.finished_at),
+            )
+        })
+        .collect();
+    let mut reads: HashMap<&str, Vec<u64>> = HashMap::new();
+    let calls = emulator.calls();
+    for call in &calls {
+        if call.method == "GET"
+            && let Some(id) = call.path.strip_prefix("/api/approvals/")
+        {
+            reads
+                .entry(id)
+                .or_default()
+                .push(clocks.monotonic_ns(call.at));
+        }
+    }
+    let since = |from: u64, to: u64| Duration::from_nanos(to.saturating_sub(from));
+    let (mut callback_answered, mut read_received, mut read_to_body) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for (call, &approved) in approved_at {
+        let Some(id) = ids.get(call) else { continue };
+        if let Some(&at) = answered.get(id) {
+            callback_answered.push(since(approved, at));
+        }
+        let read = reads
+            .get(id.as_str())
+            .and_then(|stamps| stamps.iter().copied().find(|&at| at >= approved));
+        let resumed = gathered.resumed.get(call).and_then(|stamps| stamps.first());
+        if let Some(read) = read {
+            read_received.push(since(approved, read));
+            if let Some(&resumed) = resumed {
+                read_to_body.push(since(read, resumed));
+            }
+        }
+    }
+    PushPath {
+        floor: Sample::new(floor),
+        floor_errors,
+        callback_answered: Sample::new(callback_answered),
+        read_received: Sample::new(read_received),
+        read_to_body: Sample::new(read_to_body),
+    }
 }
 
 /// Scenario 2: every request approved at creation by a rule; `concurrency` calls in flight.
@@ -451,6 +642,7 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
         ramp: 0.0,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: None,
     };
     let emulator_before = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
     let started = Instant::now();
@@ -512,6 +704,7 @@ pub async fn scale(
         ramp: plan.scale_ramp,
         push: contender.push,
         lost_callbacks: contender.lost_callbacks,
+        poll_gap: plan.scale_poll_gap,
     };
     let started = Instant::now();
     let mut run = Run::start(contender, &args, env, "scale")?;
@@ -536,6 +729,10 @@ pub async fn scale(
     let pending_seconds = pending_since.elapsed().as_secs_f64();
     let requests_pending = api_requests(&emulator) - requests_before;
     let usage_pending = run.process.usage().map_err(|e| e.to_string())?;
+    let heap_per_wait = match contender.program {
+        AgentProgram::Python { .. } => None,
+        _ => Some(run.heap_per_wait(calls).await?),
+    };
 
     let approving = Instant::now();
     for record in emulator.requests() {
@@ -565,7 +762,68 @@ pub async fn scale(
         cpu_pending_seconds: usage_pending.cpu_seconds - usage_before.cpu_seconds,
         requests_per_second_pending: requests_pending as f64 / pending_seconds,
         requests_per_second: requests as f64 / wall_seconds,
+        heap_per_wait,
         checks,
+    })
+}
+
+/// Scenario 3 under `heaptrack`, up to the end of the pending window, where the agent is told to
+/// exit: what is then left allocated, by call stack, is what the pending waits hold.
+pub async fn heap_profile(
+    contender: &Contender,
+    calls: u32,
+    plan: &Plan,
+    env: &Env,
+) -> Result<HeapProfile, String> {
+    let AgentProgram::Rust { exe } = &contender.program else {
+        return Err("only this crate's agent is profiled".into());
+    };
+    let file = env
+        .log_dir
+        .join(format!("scale-{}.heaptrack", contender.name));
+    let profiled = Contender {
+        program: AgentProgram::HeapProfiled {
+            exe: exe.clone(),
+            output: file.clone(),
+        },
+        ..contender.clone()
+    };
+    let emulator = Emulator::builder()
+        .webhook_secret(WEBHOOK_SECRET)
+        .start()
+        .await
+        .map_err(emulator_error)?;
+    let args = AgentArgs {
+        scenario: AgentScenario::Gated,
+        url: emulator.url(),
+        calls,
+        concurrency: 0,
+        seconds: 0.0,
+        warmup: 0.0,
+        ramp: plan.scale_ramp,
+        push: contender.push,
+        lost_callbacks: contender.lost_callbacks,
+        poll_gap: plan.scale_poll_gap,
+    };
+    let mut run = Run::start(&profiled, &args, env, "scale-heap")?;
+    run.wait_for(
+        Duration::from_secs(600),
+        "request for every call",
+        |gathered| emulator.created_count() + gathered.errors.len() >= calls as usize,
+    )
+    .await?;
+    run.gather_for(plan.scale_pending).await;
+    let per_wait = run.heap_per_wait(calls).await?;
+    run.process
+        .tell("exit")
+        .await
+        .map_err(|e| format!("the agent could not be told to exit: {e}"))?;
+    // heaptrack reads and compresses its trace once the agent has exited.
+    run.process.finish_within(Duration::from_secs(600)).await;
+    Ok(HeapProfile {
+        calls,
+        file,
+        per_wait,
     })
 }
 

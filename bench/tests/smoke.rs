@@ -39,6 +39,27 @@ fn every_scenario_runs_in_small_and_every_body_runs_once() {
     assert_eq!(lost.len(), 1, "{stdout}");
     assert_eq!(lost[0][1], "0 / 0 / 0", "{stdout}");
     assert!(rows(&stdout, "p99, every callback lost")[0][1].ends_with(" ms"));
+    // Scenario 1 with push: the floor was measured in the same window, and push's time was
+    // cut where the emulator's logs see it.
+    for metric in [
+        "floor: callback POST + GET, bare reqwest, p50 / p99",
+        "read reaches the emulator → body, p50 / p99",
+    ] {
+        let push = rows(&stdout, metric)[0][1];
+        assert!(
+            push.contains(" / ") && push.ends_with('s') && !push.contains("failed"),
+            "{metric}: {push:?} in\n{stdout}"
+        );
+    }
+    // Scenario 3: each agent told the heap its waits hold.
+    for heap in rows(&stdout, "heap per pending wait (bytes / blocks)")[0][..2].iter() {
+        let bytes: f64 = heap
+            .split(" B")
+            .next()
+            .and_then(|bytes| bytes.parse().ok())
+            .unwrap_or_else(|| panic!("{heap:?} in\n{stdout}"));
+        assert!(bytes > 0.0, "{stdout}");
+    }
     // Scenario 2, polling and push: calls were made, and none failed.
     let errors = rows(&stdout, "errors");
     assert_eq!(errors.len(), 1, "{stdout}");
