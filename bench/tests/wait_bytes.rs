@@ -62,7 +62,6 @@ fn heap_of(waits: u32) -> f64 {
 }
 
 #[test]
-#[ignore = "per-wait bytes above target: 8,250 B; see bench/README.md"]
 fn a_pending_wait_holds_no_more_heap_than_the_target() {
     let (fewer, more) = (heap_of(FEWER), heap_of(MORE));
     let bytes = (more - fewer) / f64::from(MORE - FEWER);

@@ -97,8 +97,7 @@ impl Expansion<'_> {
                     #body
                 }
                 .await;
-                #claim.finish().await;
-                #output
+                #claim.finish(#output).await
             }
         } else {
             quote! {

@@ -139,7 +139,7 @@ impl Client {
     /// With a [`Journal`], the call does what the journal's table says (re-attach to a pending
     /// request, [`Error::AlreadyDone`], ...), and an approval it returns counts as run.
     pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
-        let (approved, run) = self.checkpoint_run(request).await?;
+        let (approved, run) = self.checkpoint_run(&request).await?;
         // With a journal, an approval handed to the caller counts as run: the caller acts on it.
         run.finish().await?;
         Ok(approved)
@@ -152,24 +152,25 @@ impl Client {
     /// bracket a body with.
     pub(crate) async fn checkpoint_run(
         &self,
-        request: ApprovalRequest,
+        request: &ApprovalRequest,
     ) -> Result<(Approved, Run), Error> {
         let timeout = request.timeout.unwrap_or(self.inner.settings.timeout);
         let started = Instant::now();
-        let span = CallSpan::request("checkpoint", &request);
+        let span = CallSpan::request("checkpoint", request);
         let outcome = span
             .run(async {
                 let callback_url = self.default_callback_url()?;
                 let ask = Ask {
                     waiter: self.waiter(),
-                    request: &request,
+                    request,
                     callback_url: callback_url.as_deref(),
                     span: &span,
                     started,
                     timeout,
                 };
                 if let Some(journal) = &self.inner.settings.journal {
-                    return Flow { ask, journal }.checkpoint().await;
+                    // Boxed: a call without a journal holds none of the journal's state.
+                    return Box::pin(Flow { ask, journal }.checkpoint()).await;
                 }
                 let sent = ask.create(None).await?;
                 Ok((ask.wait(&sent).await?, Run::unrecorded()))
@@ -189,7 +190,7 @@ impl Client {
         F: FnOnce(Approved) -> Fut,
         Fut: Future<Output = T>,
     {
-        let (approved, claim) = self.checkpoint_run(request).await?;
+        let (approved, claim) = self.checkpoint_run(&request).await?;
         let output = run(approved).await;
         // The body ran, so its output is returned. An end that could not be recorded leaves the
         // run claimed: later calls report it interrupted, never run it again.

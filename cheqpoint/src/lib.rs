@@ -114,8 +114,7 @@
 //!     let order_id = match edit_order_id { Some(value) => value, None => order_id, };
 //!     let amount_cents = match edit_amount_cents { Some(value) => value, None => amount_cents, };
 //!     let output = async move { /* the body, as written */ }.await;
-//!     claim.finish().await;                   // with a journal: the run's end is recorded
-//!     output
+//!     claim.finish(output).await              // with a journal: the run's end is recorded
 //! }
 //! ```
 //!
@@ -125,7 +124,7 @@
 //! reviewer left the parameter as it was sent, so the caller's own value runs. With
 //! `when = ..`, the block runs only when the condition holds; otherwise every `edit_` is `None`.
 //! The wait is boxed, so the future of a gated async fn is barely larger than the fn's own: for
-//! a fn that holds a 256-byte buffer across an `.await`, 504 bytes gated against 336 ungated
+//! a fn that holds a 256-byte buffer across an `.await`, 400 bytes gated against 336 ungated
 //! (`tests/tests/future_size.rs` prints both).
 //!
 //! # The client

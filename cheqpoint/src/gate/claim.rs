@@ -23,11 +23,14 @@ impl Claim {
         Claim(Box::new(Run::unrecorded()))
     }
 
-    /// Records that the body returned. The body's result stands whatever happens here: an end
-    /// that cannot be recorded leaves the run claimed, and later calls report it interrupted.
-    pub fn finish(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    /// Records that the body returned `output`, and hands it back. The body's result stands
+    /// whatever happens here: an end that cannot be recorded leaves the run claimed, and later
+    /// calls report it interrupted. Boxed with the output, so that a gated fn's future keeps a
+    /// pointer across this step, not the output beside the body's state.
+    pub fn finish<T>(self, output: T) -> Pin<Box<impl Future<Output = T>>> {
         Box::pin(async move {
             let _ = self.0.finish().await;
+            output
         })
     }
 

@@ -71,10 +71,14 @@ impl Gate {
     /// Asks and waits.
     pub fn approve(self, client: &Client) -> PendingVerdict<'_> {
         Box::pin(async move {
-            let sent = self.details.clone();
-            let (approved, run) = client
-                .checkpoint_run(self.request.details(Value::Object(self.details)))
-                .await?;
+            let request = self.request.details(Value::Object(self.details));
+            let (approved, run) = client.checkpoint_run(&request).await?;
+            // The details sent, to read the reviewer's edit against: the request's own, not a
+            // copy held through the wait.
+            let sent = match request.details {
+                Value::Object(sent) => sent,
+                _ => Map::new(),
+            };
             Verdict::new(approved, sent, Claim::of(run))
         })
     }

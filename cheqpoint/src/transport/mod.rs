@@ -91,8 +91,10 @@ impl Transport {
         approval_id: &str,
         deadline: Instant,
     ) -> Result<Approval, Failure> {
-        let request = self.request(Method::GET, &["api", "approvals", approval_id]);
-        let body = self.send(request, Lane::Short, deadline).await?;
+        let path = ["api", "approvals", approval_id];
+        let body = self
+            .send(|| self.request(Method::GET, &path), Lane::Short, deadline)
+            .await?;
         Approval::from_body(&body, approval_id).map_err(|error| Failure {
             error,
             kind: FailureKind::Permanent,
@@ -124,15 +126,16 @@ impl Transport {
         };
         let idempotency_key = idempotency_key
             .map_or_else(|| format!("cq-{:032x}", fastrand::u128(..)), str::to_owned);
+        let exchange_time = self.http_timeout + held.unwrap_or_default();
         let mut attempt = 0;
         loop {
-            let time_left = limit.saturating_duration_since(Instant::now());
-            let exchange_time = self.http_timeout + held.unwrap_or_default();
-            let request = self
-                .request(Method::POST, path)
-                .header(IDEMPOTENCY_KEY, &idempotency_key)
-                .timeout(exchange_time.min(time_left))
-                .json(body);
+            let request = || {
+                let time_left = limit.saturating_duration_since(Instant::now());
+                self.request(Method::POST, path)
+                    .header(IDEMPOTENCY_KEY, &idempotency_key)
+                    .timeout(exchange_time.min(time_left))
+                    .json(body)
+            };
             let failure = match self.send(request, lane, limit).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
@@ -154,10 +157,12 @@ impl Transport {
     /// One exchange, waiting first for a turn of its lane among the client's
     /// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests): thousands of
     /// waits share a bounded number of connections instead of opening one each. No turn before
-    /// `deadline` is [`Error::Congested`], and the request was not sent.
+    /// `deadline` is [`Error::Congested`], and the request was not sent. The request is built,
+    /// and the exchange's state allocated, only once the turn has come: a call waiting for its
+    /// turn holds neither.
     async fn send(
         &self,
-        request: reqwest::RequestBuilder,
+        request: impl FnOnce() -> reqwest::RequestBuilder,
         lane: Lane,
         deadline: Instant,
     ) -> Result<Vec<u8>, Failure> {
@@ -175,7 +180,7 @@ impl Transport {
                 retry_after: None,
             });
         };
-        exchange::send(request).await
+        Box::pin(exchange::send(request())).await
     }
 
     /// How long the last read of a wait, made at its deadline, may take: the wait never runs
