@@ -20,6 +20,26 @@ pub(crate) fn idempotency_key(key: &str) -> String {
     format!("cheqpoint-key-{}", &digest(key)[..32])
 }
 
+/// The `Idempotency-Key` of a journalled operation's request: made from the operation and its
+/// generation, so that an entry lost before it reached the disk, recorded again, sends the same
+/// key; and a new one each time the operation is asked anew (a generation later).
+pub(crate) fn operation_key(operation: &str, generation: u64) -> String {
+    format!("{OPERATION_KEY}{}-{generation}", &digest(operation)[..32])
+}
+
+/// The key of the next generation of the operation whose current key is `key` (the first
+/// generation's, after a key this crate did not make).
+pub(crate) fn next_operation_key(operation: &str, key: &str) -> String {
+    let generation = key
+        .strip_prefix(OPERATION_KEY)
+        .and_then(|rest| rest.rsplit_once('-'))
+        .and_then(|(_, generation)| generation.parse::<u64>().ok());
+    operation_key(operation, generation.map_or(0, |generation| generation + 1))
+}
+
+/// How the keys of journalled operations begin.
+const OPERATION_KEY: &str = "cheqpoint-op-";
+
 /// 128 random bits in hex: an idempotency key for a new journal entry, or an owner name.
 pub(crate) fn random_token() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
@@ -68,6 +88,25 @@ mod tests {
             operation(None, "send", &json!({"to": "b@example.com"}))
         );
         assert_eq!(operation(Some("k-1"), "send", &a), "key:k-1");
+    }
+
+    #[test]
+    fn an_operation_key_is_the_same_for_its_generation_and_new_for_the_next() {
+        let first = operation_key("key:order-8842", 0);
+        assert_eq!(first, operation_key("key:order-8842", 0));
+        assert_ne!(first, operation_key("key:order-8843", 0));
+        assert!(!first.contains("8842"));
+        let second = next_operation_key("key:order-8842", &first);
+        assert_eq!(second, operation_key("key:order-8842", 1));
+        assert_eq!(
+            next_operation_key("key:order-8842", &second),
+            operation_key("key:order-8842", 2)
+        );
+        assert_eq!(
+            next_operation_key("key:order-8842", "0123456789abcdef"),
+            operation_key("key:order-8842", 0),
+            "a key made before generations counted"
+        );
     }
 
     #[test]

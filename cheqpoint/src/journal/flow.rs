@@ -65,7 +65,7 @@ impl Flow<'_> {
             key: request.key.clone(),
             action: request.action.clone(),
             details: request.details.to_string(),
-            idempotency_key: identity::random_token(),
+            idempotency_key: identity::operation_key(operation, 0),
             approval_id: None,
             state: State::Sending,
             owner: Some(self.journal.store().owner().to_owned()),
@@ -123,12 +123,14 @@ impl Flow<'_> {
                 })
             }
             State::Rejected if row.key.is_some() => Err(self.rejection_again(&row).await),
-            // A call without a key never takes an ended operation as a reason to refuse: the
-            // entry goes, and the call asks anew.
+            // A call without a key never takes an ended operation as a reason to refuse: it
+            // asks anew, a generation later.
             State::Finished | State::Rejected | State::Interrupted => {
-                self.store(self.journal.store().delete(&row.operation, row.version))
-                    .await?;
-                Ok(None)
+                let taken = row.asked_anew(Some(self.journal.store().owner()));
+                if !self.store(self.journal.store().update(&taken)).await? {
+                    return Ok(None);
+                }
+                self.send(taken).await
             }
         }
     }
@@ -191,19 +193,16 @@ impl Flow<'_> {
                     Run::claimed(self.journal.clone(), claimed),
                 )))
             }
-            Err(
-                error @ Error::Rejected {
-                    retryable: false, ..
-                },
-            ) if row.key.is_some() => {
-                let rejected = row.moved(State::Rejected, None);
-                self.store(self.journal.store().update(&rejected)).await?;
-                Err(error)
-            }
-            Err(error @ Error::Rejected { .. }) => {
-                // Asked again next time: rejected by the system, or a call without a key.
-                self.store(self.journal.store().delete(&row.operation, row.version))
-                    .await?;
+            Err(error @ Error::Rejected { retryable, .. }) => {
+                // Rejected by a person: final for a key (a call without one asks anew next
+                // time). Rejected by the system (expired, a rate limit): the next call asks
+                // anew, with a new `Idempotency-Key`.
+                let next = if retryable && row.key.is_some() {
+                    row.asked_anew(None)
+                } else {
+                    row.moved(State::Rejected, None)
+                };
+                self.store(self.journal.store().update(&next)).await?;
                 Err(error)
             }
             Err(error) => Err(error),
@@ -211,20 +210,13 @@ impl Flow<'_> {
     }
 
     /// Records that the run of `row`, whose holder is dead, never ended, and says so. A call
-    /// without a key says it once; the entry then goes.
+    /// without a key says it once; the next one asks anew.
     async fn report_interrupted(&self, row: Row) -> Step {
-        let recorded = if row.key.is_some() {
-            self.store(
-                self.journal
-                    .store()
-                    .update(&row.moved(State::Interrupted, None)),
-            )
+        let interrupted_row = row.moved(State::Interrupted, None);
+        if !self
+            .store(self.journal.store().update(&interrupted_row))
             .await?
-        } else {
-            self.store(self.journal.store().delete(&row.operation, row.version))
-                .await?
-        };
-        if !recorded {
+        {
             return Ok(None);
         }
         Err(interrupted(&row))

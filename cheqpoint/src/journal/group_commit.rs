@@ -1,7 +1,10 @@
 //! SQLite's group commit: one thread owns the connection and runs the work that has queued up
 //! since its last commit in one transaction, so that one `fsync` makes many calls' writes durable.
-//! Nobody hears back before the transaction holding their work has committed: a write is on disk
-//! when its answer arrives, and when the commit fails, every piece of work in it fails.
+//! Nobody hears back before the transaction holding their work has committed, and when the commit
+//! fails, every piece of work in it fails. A transaction is synced to disk (`synchronous = FULL`)
+//! when a piece of work in it must be durable; otherwise it commits to the write-ahead log
+//! without a sync (`NORMAL`: atomic, seen by every process at once, and on disk with the next
+//! synced commit, which carries every commit before it).
 
 use std::{
     sync::mpsc::{self, Receiver, Sender},
@@ -18,7 +21,13 @@ const MAX_BATCH: usize = 256;
 
 /// A piece of work: runs on the connection (none when its transaction could not begin), then
 /// hears how the transaction ended (`Some(why)` when it failed).
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+type Work = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+
+/// A piece of work, and whether it must be on disk when its answer arrives.
+struct Job {
+    durable: bool,
+    work: Work,
+}
 
 /// What a piece of work does once its transaction has ended.
 type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -38,13 +47,15 @@ impl GroupCommit {
         Ok(GroupCommit { jobs })
     }
 
-    /// Runs `work` in the next transaction; its result once that transaction has committed.
+    /// Runs `work` in the next transaction; its result once that transaction has committed
+    /// (and, when `durable`, reached the disk).
     pub(super) async fn run<T: Send + 'static>(
         &self,
+        durable: bool,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |connection| {
+        let work: Work = Box::new(move |connection| {
             let result = connection.map(work);
             Box::new(move |failure: Option<&str>| {
                 let outcome = match (result, failure) {
@@ -57,7 +68,7 @@ impl GroupCommit {
             })
         });
         self.jobs
-            .send(job)
+            .send(Job { durable, work })
             .map_err(|_| "the journal's connection thread has stopped")?;
         answered
             .await
@@ -67,26 +78,46 @@ impl GroupCommit {
 
 /// Takes the work queued, runs it in one transaction, commits, answers; until the queue closes.
 fn serve(connection: &Connection, queue: &Receiver<Job>) {
+    let mut synced = None;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
-        let (finishers, failure): (Vec<Finish>, _) =
-            match connection.execute_batch("BEGIN IMMEDIATE") {
-                Err(error) => (
-                    batch.into_iter().map(|job| job(None)).collect(),
-                    Some(format!("could not begin a transaction: {error}")),
-                ),
-                Ok(()) => {
-                    let finishers = batch.into_iter().map(|job| job(Some(connection))).collect();
-                    let failure = connection.execute_batch("COMMIT").err().map(|error| {
-                        let _ = connection.execute_batch("ROLLBACK");
-                        format!("could not commit: {error}")
-                    });
-                    (finishers, failure)
-                }
-            };
+        let durable = batch.iter().any(|job| job.durable);
+        let begun = sync_commits(connection, durable, &mut synced)
+            .and_then(|()| connection.execute_batch("BEGIN IMMEDIATE"));
+        let (finishers, failure): (Vec<Finish>, _) = match begun {
+            Err(error) => (
+                batch.into_iter().map(|job| (job.work)(None)).collect(),
+                Some(format!("could not begin a transaction: {error}")),
+            ),
+            Ok(()) => {
+                let finishers = batch
+                    .into_iter()
+                    .map(|job| (job.work)(Some(connection)))
+                    .collect();
+                let failure = connection.execute_batch("COMMIT").err().map(|error| {
+                    let _ = connection.execute_batch("ROLLBACK");
+                    format!("could not commit: {error}")
+                });
+                (finishers, failure)
+            }
+        };
         for finish in finishers {
             finish(failure.as_deref());
         }
     }
+}
+
+/// Sets whether the next commit is synced to disk, unless it is set so already (`synced`).
+fn sync_commits(
+    connection: &Connection,
+    durable: bool,
+    synced: &mut Option<bool>,
+) -> rusqlite::Result<()> {
+    if *synced != Some(durable) {
+        let level = if durable { "FULL" } else { "NORMAL" };
+        connection.pragma_update(None, "synchronous", level)?;
+        *synced = Some(durable);
+    }
+    Ok(())
 }

@@ -3,10 +3,16 @@
 //! changes the row. A process is alive while its first connection is: its owner name is the
 //! server process that serves that connection (`pg_backend_pid()` and its start time), which the
 //! server ends when the connection goes, however the client died.
+//!
+//! Claims go through connections that commit to disk; every other write through connections
+//! that commit without waiting for it (`synchronous_commit = off`: atomic and seen by every
+//! session at once, on disk with the next synced commit). Each connection prepares its
+//! statements once, so a statement is one round trip, and statements from calls in flight
+//! together share a connection's pipeline.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio_postgres::NoTls;
+use tokio_postgres::{NoTls, Statement};
 
 use super::{
     row::{Row, State},
@@ -17,16 +23,63 @@ use crate::Error;
 /// Serialises the creation of the table when replicas start together.
 const SCHEMA_LOCK: i64 = 0x6368_6571_6a72_6e6c;
 
-/// How many connections a journal keeps: calls in flight together commit on several server
-/// processes at once, which PostgreSQL flushes to disk together.
-const CONNECTIONS: usize = 8;
+/// How many connections of each kind a journal keeps: calls in flight together commit on
+/// several server processes at once, which PostgreSQL flushes to disk together.
+const CONNECTIONS: usize = 4;
 
 /// A journal in a PostgreSQL database.
 pub(crate) struct PostgresStore {
-    clients: Vec<tokio_postgres::Client>,
+    /// Connections whose commits wait for the disk: claims, and what a person asks of the
+    /// journal. The first one's server process names this process.
+    durable: Vec<Connection>,
+    /// Connections whose commits do not wait for the disk: every other write, and reads.
+    quick: Vec<Connection>,
     /// Which connection the next statement goes to.
     next: AtomicUsize,
     owner: String,
+}
+
+/// One connection and its prepared statements.
+struct Connection {
+    client: tokio_postgres::Client,
+    insert: Statement,
+    get: Statement,
+    update: Statement,
+}
+
+impl Connection {
+    /// Prepares the statements on `client`; with `synced` off, its commits do not wait for the
+    /// disk.
+    async fn prepare(
+        client: tokio_postgres::Client,
+        synced: bool,
+    ) -> Result<Connection, tokio_postgres::Error> {
+        if !synced {
+            client.batch_execute("SET synchronous_commit = off").await?;
+        }
+        Ok(Connection {
+            insert: client
+                .prepare(&format!(
+                    "INSERT INTO cheqpoint_journal ({COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (operation) DO NOTHING"
+                ))
+                .await?,
+            get: client
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = $1"
+                ))
+                .await?,
+            update: client
+                .prepare(
+                    "UPDATE cheqpoint_journal SET approval_id = $1, state = $2, owner = $3, \
+                     version = $4, updated_ms = $5, idempotency_key = $6 \
+                     WHERE operation = $7 AND version = $8",
+                )
+                .await?,
+            client,
+        })
+    }
 }
 
 impl PostgresStore {
@@ -38,11 +91,7 @@ impl PostgresStore {
         let runtime = crate::runtime::own()?;
         let url = url.to_owned();
         let connecting = runtime.spawn(async move {
-            let mut clients = Vec::with_capacity(CONNECTIONS);
-            for _ in 0..CONNECTIONS {
-                clients.push(open(&url).await?);
-            }
-            let first = &clients[0];
+            let first = open(&url).await?;
             first
                 .batch_execute(&format!(
                     "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA} COMMIT;"
@@ -56,8 +105,17 @@ impl PostgresStore {
                 )
                 .await?;
             let owner = format!("pg-{}-{}", me.get::<_, i32>(0), me.get::<_, i64>(1));
+            let mut durable = vec![Connection::prepare(first, true).await?];
+            let mut quick = Vec::with_capacity(CONNECTIONS);
+            for _ in 1..CONNECTIONS {
+                durable.push(Connection::prepare(open(&url).await?, true).await?);
+            }
+            for _ in 0..CONNECTIONS {
+                quick.push(Connection::prepare(open(&url).await?, false).await?);
+            }
             Ok::<_, tokio_postgres::Error>(PostgresStore {
-                clients,
+                durable,
+                quick,
                 next: AtomicUsize::new(0),
                 owner,
             })
@@ -72,10 +130,17 @@ impl PostgresStore {
         }
     }
 
-    /// The connection the next statement goes to, in turn.
-    fn client(&self) -> &tokio_postgres::Client {
+    /// The connection the next statement goes to, in turn among those that commit to disk
+    /// when `durable`, else among the others.
+    fn connection(&self, durable: bool) -> &Connection {
+        let connections = if durable { &self.durable } else { &self.quick };
         let turn = self.next.fetch_add(1, Ordering::Relaxed);
-        &self.clients[turn % self.clients.len()]
+        &connections[turn % connections.len()]
+    }
+
+    /// A connection for a statement that needs no prepared form.
+    fn client(&self, durable: bool) -> &tokio_postgres::Client {
+        &self.connection(durable).client
     }
 }
 
@@ -94,14 +159,11 @@ async fn open(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error
 impl Store for PostgresStore {
     fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
         Box::pin(async move {
-            let inserted = self
-                .client()
+            let connection = self.connection(row.must_be_durable());
+            let inserted = connection
+                .client
                 .execute(
-                    &format!(
-                        "INSERT INTO cheqpoint_journal ({COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                         ON CONFLICT (operation) DO NOTHING"
-                    ),
+                    &connection.insert,
                     &[
                         &row.operation,
                         &row.key,
@@ -123,12 +185,10 @@ impl Store for PostgresStore {
 
     fn get<'a>(&'a self, operation: &'a str) -> Answer<'a, Option<Row>> {
         Box::pin(async move {
-            let row = self
-                .client()
-                .query_opt(
-                    &format!("SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = $1"),
-                    &[&operation],
-                )
+            let connection = self.connection(false);
+            let row = connection
+                .client
+                .query_opt(&connection.get, &[&operation])
                 .await?;
             row.as_ref().map(read_row).transpose()
         })
@@ -136,17 +196,18 @@ impl Store for PostgresStore {
 
     fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
         Box::pin(async move {
-            let updated = self
-                .client()
+            let connection = self.connection(row.must_be_durable());
+            let updated = connection
+                .client
                 .execute(
-                    "UPDATE cheqpoint_journal SET approval_id = $1, state = $2, owner = $3, \
-                     version = $4, updated_ms = $5 WHERE operation = $6 AND version = $7",
+                    &connection.update,
                     &[
                         &row.approval_id,
                         &row.state.as_str(),
                         &row.owner,
                         &row.version,
                         &row.updated_ms,
+                        &row.idempotency_key,
                         &row.operation,
                         &(row.version - 1),
                     ],
@@ -156,23 +217,10 @@ impl Store for PostgresStore {
         })
     }
 
-    fn delete<'a>(&'a self, operation: &'a str, version: i64) -> Answer<'a, bool> {
-        Box::pin(async move {
-            let deleted = self
-                .client()
-                .execute(
-                    "DELETE FROM cheqpoint_journal WHERE operation = $1 AND version = $2",
-                    &[&operation, &version],
-                )
-                .await?;
-            Ok(deleted == 1)
-        })
-    }
-
     fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool> {
         Box::pin(async move {
             let deleted = self
-                .client()
+                .client(true)
                 .execute(
                     "DELETE FROM cheqpoint_journal WHERE operation = $1",
                     &[&operation],
@@ -185,7 +233,7 @@ impl Store for PostgresStore {
     fn in_states<'a>(&'a self, states: &'a [&'a str]) -> Answer<'a, Vec<Row>> {
         Box::pin(async move {
             let rows = self
-                .client()
+                .client(false)
                 .query(
                     &format!(
                         "SELECT {COLUMNS} FROM cheqpoint_journal WHERE state = ANY($1) \
@@ -201,7 +249,7 @@ impl Store for PostgresStore {
     fn prune<'a>(&'a self, states: &'a [&'a str], before_ms: i64) -> Answer<'a, u64> {
         Box::pin(async move {
             Ok(self
-                .client()
+                .client(false)
                 .execute(
                     "DELETE FROM cheqpoint_journal WHERE state = ANY($1) AND updated_ms < $2",
                     &[&states, &before_ms],
@@ -224,7 +272,7 @@ impl Store for PostgresStore {
                 return Ok(false);
             };
             let row = self
-                .client()
+                .client(false)
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1 \
                      AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2)",

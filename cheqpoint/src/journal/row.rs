@@ -86,6 +86,29 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// Whether this change must be on disk before the caller goes on. Only a claim must: it is
+    /// what keeps a body from running twice. Every other change is atomic and seen at once by
+    /// every process, and reaches the disk with the next claim or the database's own flush; lost
+    /// in a power cut, it leaves the entry a step behind, from which the next call goes on with
+    /// the same `Idempotency-Key` (a sent create then reaches the same request at a service that
+    /// honours the key).
+    pub(crate) fn must_be_durable(&self) -> bool {
+        self.state == State::Running
+    }
+
+    /// The entry asked anew (its request expired, or a call without a key found it ended): sent
+    /// by `owner` with the next generation's `Idempotency-Key`, no request known yet.
+    pub(crate) fn asked_anew(&self, owner: Option<&str>) -> Row {
+        Row {
+            idempotency_key: crate::identity::next_operation_key(
+                &self.operation,
+                &self.idempotency_key,
+            ),
+            approval_id: None,
+            ..self.moved(State::Sending, owner)
+        }
+    }
+
     /// The same entry moved to `state`, held by `owner`, changed now.
     pub(crate) fn moved(&self, state: State, owner: Option<&str>) -> Row {
         Row {

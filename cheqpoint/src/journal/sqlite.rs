@@ -58,12 +58,14 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `work` in the connection's next transaction (see [`GroupCommit`]).
+    /// Runs `work` in the connection's next transaction (see [`GroupCommit`]), on disk when
+    /// its answer arrives if `durable`.
     fn with<T: Send + 'static>(
         &self,
+        durable: bool,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Answer<'_, T> {
-        Box::pin(self.connection.run(work))
+        Box::pin(self.connection.run(durable, work))
     }
 }
 
@@ -77,14 +79,14 @@ impl Drop for SqliteStore {
 impl Store for SqliteStore {
     fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
         let row = row.clone();
-        self.with(move |connection| {
-            let inserted = connection.execute(
-                &format!(
+        self.with(false, move |connection| {
+            let inserted = connection
+                .prepare_cached(&format!(
                     "INSERT INTO cheqpoint_journal ({COLUMNS}) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
                      ON CONFLICT (operation) DO NOTHING"
-                ),
-                params![
+                ))?
+                .execute(params![
                     row.operation,
                     row.key,
                     row.action,
@@ -96,59 +98,49 @@ impl Store for SqliteStore {
                     row.version,
                     row.created_ms,
                     row.updated_ms
-                ],
-            )?;
+                ])?;
             Ok(inserted == 1)
         })
     }
 
     fn get<'a>(&'a self, operation: &'a str) -> Answer<'a, Option<Row>> {
         let operation = operation.to_owned();
-        self.with(move |connection| {
+        self.with(false, move |connection| {
             connection
-                .query_row(
-                    &format!("SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = ?1"),
-                    [operation],
-                    read_row,
-                )
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = ?1"
+                ))?
+                .query_row([operation], read_row)
                 .optional()
         })
     }
 
     fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
         let row = row.clone();
-        self.with(move |connection| {
-            let updated = connection.execute(
-                "UPDATE cheqpoint_journal SET approval_id = ?1, state = ?2, owner = ?3, \
-                 version = ?4, updated_ms = ?5 WHERE operation = ?6 AND version = ?7",
-                params![
+        self.with(row.must_be_durable(), move |connection| {
+            let updated = connection
+                .prepare_cached(
+                    "UPDATE cheqpoint_journal SET approval_id = ?1, state = ?2, owner = ?3, \
+                     version = ?4, updated_ms = ?5, idempotency_key = ?6 \
+                     WHERE operation = ?7 AND version = ?8",
+                )?
+                .execute(params![
                     row.approval_id,
                     row.state.as_str(),
                     row.owner,
                     row.version,
                     row.updated_ms,
+                    row.idempotency_key,
                     row.operation,
                     row.version - 1
-                ],
-            )?;
+                ])?;
             Ok(updated == 1)
-        })
-    }
-
-    fn delete<'a>(&'a self, operation: &'a str, version: i64) -> Answer<'a, bool> {
-        let operation = operation.to_owned();
-        self.with(move |connection| {
-            let deleted = connection.execute(
-                "DELETE FROM cheqpoint_journal WHERE operation = ?1 AND version = ?2",
-                params![operation, version],
-            )?;
-            Ok(deleted == 1)
         })
     }
 
     fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool> {
         let operation = operation.to_owned();
-        self.with(move |connection| {
+        self.with(true, move |connection| {
             let deleted = connection.execute(
                 "DELETE FROM cheqpoint_journal WHERE operation = ?1",
                 [operation],
@@ -159,7 +151,7 @@ impl Store for SqliteStore {
 
     fn in_states<'a>(&'a self, states: &'a [&'a str]) -> Answer<'a, Vec<Row>> {
         let states = json_list(states);
-        self.with(move |connection| {
+        self.with(false, move |connection| {
             let mut statement = connection.prepare(&format!(
                 "SELECT {COLUMNS} FROM cheqpoint_journal \
                  WHERE state IN (SELECT value FROM json_each(?1)) ORDER BY created_ms"
@@ -171,7 +163,7 @@ impl Store for SqliteStore {
 
     fn prune<'a>(&'a self, states: &'a [&'a str], before_ms: i64) -> Answer<'a, u64> {
         let states = json_list(states);
-        self.with(move |connection| {
+        self.with(false, move |connection| {
             let deleted = connection.execute(
                 "DELETE FROM cheqpoint_journal \
                  WHERE state IN (SELECT value FROM json_each(?1)) AND updated_ms < ?2",

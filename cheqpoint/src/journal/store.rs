@@ -36,7 +36,9 @@ pub(crate) type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError
 /// A failure of the database, in its own words.
 pub(crate) type StoreError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A database that keeps journal entries. Every write is durable when its answer arrives.
+/// A database that keeps journal entries. Every write is atomic and seen by every process when
+/// its answer arrives; a write of a row that [must be durable](Row::must_be_durable) is on disk
+/// by then too, with every write before it.
 pub(crate) trait Store: Send + Sync {
     /// Inserts `row` unless an entry for its operation exists; true when inserted.
     fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool>;
@@ -46,9 +48,6 @@ pub(crate) trait Store: Send + Sync {
 
     /// Replaces the entry by `row` if it is still at `row.version - 1`; true when replaced.
     fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool>;
-
-    /// Deletes the entry of `operation` if it is still at `version`; true when deleted.
-    fn delete<'a>(&'a self, operation: &'a str, version: i64) -> Answer<'a, bool>;
 
     /// Deletes the entry of a key whatever its state; true when there was one.
     fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool>;
