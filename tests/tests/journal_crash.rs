@@ -73,6 +73,16 @@ impl Scene {
         panic!("the journal never recorded {approval_id}");
     }
 
+    /// The `Idempotency-Key` of each create the emulator received, in order.
+    fn create_keys(&self) -> Vec<Option<String>> {
+        self.emulator
+            .calls()
+            .into_iter()
+            .filter(|call| call.route == Route::Create)
+            .map(|call| call.idempotency_key)
+            .collect()
+    }
+
     /// A connection that holds SQLite's write lock on the journal until rolled back.
     fn hold_writes(&self) -> rusqlite::Connection {
         let holder = rusqlite::Connection::open(self.scratch.join("journal.db")).unwrap();
@@ -115,6 +125,47 @@ async fn killed_after_the_create_was_sent_before_its_id_was_recorded() {
         "the re-send made a second request"
     );
     assert_eq!(scene.emulator.get(&orphan).unwrap().status, Status::Pending);
+    let keys = scene.create_keys();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(
+        keys[0], keys[1],
+        "the re-send carries the first create's key"
+    );
+}
+
+/// Killed after the create was sent, and the operation's entry lost with it, as a power cut
+/// loses a write that had not reached the disk (only the claim waits for the disk). The restart
+/// records the operation anew, and its create carries the same `Idempotency-Key`, made from the
+/// operation: a service that honours the key answers with the first request; the emulator,
+/// which ignores it, makes a second (the first stays pending), as in the row above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_create_was_sent_with_its_entry_lost() {
+    let scene = Scene::new("crash-lost").await;
+    scene.emulator.inject(
+        Fault::new(Route::Create, FaultKind::Stall)
+            .after_processing()
+            .times(1),
+    );
+    let agent = scene.agent(&[]);
+    let orphan = scene.next_request().await;
+    agent.kill().await;
+    scene.emulator.clear_faults();
+    let journal = rusqlite::Connection::open(scene.scratch.join("journal.db")).unwrap();
+    let lost = journal
+        .execute("DELETE FROM cheqpoint_journal", [])
+        .unwrap();
+    assert_eq!(lost, 1, "the entry was recorded, then lost");
+
+    let restarted = scene.agent(&[]);
+    let second = scene.next_request().await;
+    scene.emulator.approve(&second).unwrap();
+    assert_eq!(restarted.outcome().await, "outcome ok");
+    assert_eq!(scene.runs(), [second], "one run, on the request answered");
+    assert_eq!(scene.emulator.get(&orphan).unwrap().status, Status::Pending);
+    let keys = scene.create_keys();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].is_some());
+    assert_eq!(keys[0], keys[1], "the same key for the same operation");
 }
 
 /// Killed while waiting: the restart re-attaches to the same request.

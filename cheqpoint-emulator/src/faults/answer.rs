@@ -57,10 +57,15 @@ pub(crate) async fn apply(
         return next.run(request).await;
     };
     let fault = injection.faults.take(route);
+    let idempotency_key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|key| key.to_str().ok());
     injection.faults.log(
         route,
         request.method().as_str(),
         request.uri().path(),
+        idempotency_key,
         fault.as_ref(),
     );
     let Some(fault) = fault else {

@@ -48,6 +48,8 @@ pub struct Call {
     pub at: SystemTime,
     /// The fault applied to it, in the text form.
     pub fault: Option<String>,
+    /// The `Idempotency-Key` header it carried, if any.
+    pub idempotency_key: Option<String>,
 }
 
 /// How long a `refuse` fault keeps the port closed.
@@ -258,13 +260,21 @@ impl Faults {
 
     /// Logs a call to `route`, with the fault applied to it, dropping the oldest call once
     /// [`MAX_CALLS`] are kept.
-    pub(crate) fn log(&self, route: Route, method: &str, path: &str, fault: Option<&Fault>) {
+    pub(crate) fn log(
+        &self,
+        route: Route,
+        method: &str,
+        path: &str,
+        idempotency_key: Option<&str>,
+        fault: Option<&Fault>,
+    ) {
         let call = Call {
             route,
             method: method.to_owned(),
             path: path.to_owned(),
             at: SystemTime::now(),
             fault: fault.map(Fault::to_string),
+            idempotency_key: idempotency_key.map(str::to_owned),
         };
         let mut log = self.call_log();
         log.recent.push(call);
@@ -353,9 +363,15 @@ mod tests {
         let faults = faults().await;
         faults.call_log().recent = Recent::new(3);
         for n in 0..5 {
-            faults.log(Route::Get, "GET", &format!("/api/approvals/req_{n}"), None);
+            faults.log(
+                Route::Get,
+                "GET",
+                &format!("/api/approvals/req_{n}"),
+                None,
+                None,
+            );
         }
-        faults.log(Route::Create, "POST", "/api/approvals/request", None);
+        faults.log(Route::Create, "POST", "/api/approvals/request", None, None);
         let paths: Vec<String> = faults.calls().into_iter().map(|call| call.path).collect();
         assert_eq!(
             paths,
@@ -375,7 +391,7 @@ mod tests {
     async fn the_call_log_is_capped_by_default() {
         let faults = faults().await;
         for _ in 0..MAX_CALLS + 10 {
-            faults.log(Route::Get, "GET", "/api/approvals/req_1", None);
+            faults.log(Route::Get, "GET", "/api/approvals/req_1", None, None);
         }
         assert_eq!(faults.calls().len(), MAX_CALLS);
         assert_eq!(faults.call_count(Route::Get), MAX_CALLS + 10);

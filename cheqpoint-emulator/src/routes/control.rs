@@ -5,7 +5,7 @@
 //! | `GET /emulator/faults` | `{"faults": [SPEC, …]}`, the active faults with what is left of them |
 //! | `POST /emulator/faults` | `{"fault": SPEC}` or `{"faults": [SPEC, …]}`: injects them; answers as `GET` |
 //! | `DELETE /emulator/faults` | clears every fault and opens the port; `{"faults": []}` |
-//! | `GET /emulator/calls` | `{"created": N, "calls": [{"route", "method", "path", "at", "fault"}, …]}`: the last 100,000 calls |
+//! | `GET /emulator/calls` | `{"created": N, "calls": [{"route", "method", "path", "at", "fault", "idempotencyKey"}, …]}`: the last 100,000 calls |
 //! | `POST /emulator/restart` | forgets every request; `{"ok": true}` |
 //!
 //! Each of them can forge an answer (`get:status=APPROVED`) or wipe the emulator's state, so they
@@ -89,6 +89,7 @@ async fn calls(State(injection): State<Injection>) -> Json<Value> {
                 "path": call.path,
                 "at": rfc3339(call.at),
                 "fault": call.fault,
+                "idempotencyKey": call.idempotency_key,
             })
         })
         .collect();

@@ -49,6 +49,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// | --- | --- |
 /// | nothing | records the operation, then sends the create, then records the request's id, then waits |
 /// | a create sent, its id never recorded (the sender died) | sends the create again with the same `Idempotency-Key`; a service that honours the header answers with the first request, one that ignores it makes a second (the first stays unanswered at the reviewer) |
+/// | nothing, though a create was sent (the entry was lost in a power cut before it reached the disk) | records the operation again and sends its create with the same `Idempotency-Key`, made from the operation: as the row above |
 /// | a create being sent by a live process | waits for its id, then as below |
 /// | a **pending** request | re-attaches to it (no new request) and waits |
 /// | a request **approved, not yet run** | claims it (recorded before the body runs) and runs the body once |
@@ -56,15 +57,20 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// | a run **started and never ended** (its process died inside the body) | [`Error::Interrupted`], never a second run (a call without a key reports it once, then asks anew) |
 /// | a run **in progress** in a live process | [`Error::InProgress`] |
 /// | a request **a person rejected** | [`Error::Rejected`], read again from the service: final for the key |
-/// | a request **the system rejected** (`retryable`, e.g. expired) | [`Error::Rejected`] with `retryable`, and the entry is dropped: the next call asks again |
+/// | a request **the system rejected** (`retryable`, e.g. expired) | [`Error::Rejected`] with `retryable`: the next call asks again, with a new `Idempotency-Key` |
 ///
 /// A timeout is not a rejection: the entry stays, and the next call with the key picks up the
 /// decision that came meanwhile. A re-attached call whose details differ from those the request
 /// was made with fails with [`Error::DetailsMismatch`]: what runs is what was approved.
 ///
-/// Each step is written, durably, before the step it guards: the operation before its create is
-/// sent, the claim before the body runs. A journal that cannot be written (disk full, a read-only
-/// file, the database down) fails the call closed with [`Error::Journal`]: the body does not run.
+/// Each step is written before the step it guards, atomically and seen by every process at once:
+/// the operation before its create is sent, the request's id before the wait, the claim before
+/// the body runs. Only the claim waits for the disk, since it alone keeps a body from running
+/// twice: a step lost in a power cut leaves the entry a step behind, and the next call goes on
+/// from there with the same `Idempotency-Key` (made from the operation and its generation, which
+/// each new ask of the operation advances). A journal that cannot be written (disk full, a
+/// read-only file, the database down) fails the call closed with [`Error::Journal`]: the body
+/// does not run.
 ///
 /// [`Client::checkpoint`](crate::Client::checkpoint) counts an approval as run when it returns
 /// it (the caller acts on it); [`Client::guard`](crate::Client::guard) and `#[checkpoint]` record
@@ -108,7 +114,8 @@ pub struct Unfinished {
 
 impl Journal {
     /// A journal in the SQLite file at `path` (created when missing), shared by the processes of
-    /// this machine. Each write is on disk before the call goes on (WAL, `synchronous = FULL`).
+    /// this machine. Writes go to the write-ahead log; a claim is synced to disk before the body
+    /// runs (`synchronous = FULL` for the commit that holds it).
     #[cfg(feature = "sqlite")]
     pub fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Journal, Error> {
         let store = super::sqlite::SqliteStore::open(path.as_ref())

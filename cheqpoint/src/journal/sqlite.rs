@@ -1,7 +1,8 @@
 //! The SQLite store: one local file, shared by the processes of one machine. Writes go through
-//! WAL with `synchronous = FULL`, so an entry is on disk when its write returns; the writes of
-//! calls in flight together share one transaction and one `fsync` ([`GroupCommit`]). A process shows
-//! it is alive by holding an exclusive lock on a file of its own beside the database
+//! WAL: a claim is on disk when its write returns (`synchronous = FULL`), every other write is
+//! committed to the log without a sync; the writes of calls in flight together share one
+//! transaction ([`GroupCommit`]). A process shows it is alive by holding an exclusive lock on a
+//! file of its own beside the database
 //! (`<database>.owners/<owner>.lock`): the operating system drops the lock when the process
 //! dies, however it dies.
 

@@ -353,7 +353,18 @@ pub async fn persons_rejection_is_final(db: &Database) {
     assert_eq!(emulator.created_count(), 1);
 }
 
-/// Rejected by the system (expired, `retryable`): the next call asks again.
+/// The `Idempotency-Key` of each create the emulator received, in order.
+fn create_keys(emulator: &Emulator) -> Vec<Option<String>> {
+    emulator
+        .calls()
+        .into_iter()
+        .filter(|call| call.route == cheqpoint_emulator::Route::Create)
+        .map(|call| call.idempotency_key)
+        .collect()
+}
+
+/// Rejected by the system (expired, `retryable`): the next call asks again, with a new
+/// `Idempotency-Key` (the old one would bring back the expired request).
 pub async fn system_rejection_asks_again(db: &Database) {
     let emulator = Emulator::builder()
         .api_key(KEY)
@@ -382,6 +393,10 @@ pub async fn system_rejection_asks_again(db: &Database) {
     outcome.expect("asked again and approved");
     assert_eq!(emulator.created_count(), 2);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let keys = create_keys(&emulator);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().all(Option::is_some), "{keys:?}");
+    assert_ne!(keys[0], keys[1], "the second ask has a key of its own");
 }
 
 /// Without a key: re-attached by action and details while pending, but a finished run is no
