@@ -188,6 +188,7 @@
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
 //! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
 //! | `rig` | no | `cheqpoint::rig::Gated`: any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
+//! | `rmcp` | no | `cheqpoint::rmcp::ToolError`: a gated `#[tool]` of an `rmcp` server answers a refusal as an `isError` tool result (needs Rust 1.95, as `rmcp` does) |
 //! | `sqlite` | no | `Journal::sqlite`: durable approvals in one local file (SQLite compiled in; needs Rust 1.89, as `rusqlite` does) |
 //! | `postgres` | no | `Journal::postgres`: durable approvals shared by replicas (`tokio-postgres`, without TLS) |
 //!
@@ -237,6 +238,8 @@ mod request;
 mod response;
 #[cfg(feature = "rig")]
 pub mod rig;
+#[cfg(feature = "rmcp")]
+pub mod rmcp;
 mod runtime;
 mod secret;
 mod trace;
