@@ -23,8 +23,8 @@
 //!
 //! #[tool_router(server_handler)]
 //! impl Shop {
-//!     #[checkpoint(client = &self.client, key = "refund-{refund.order_id}",
-//!                  summary = "Refund {refund.amount_cents} cents on order {refund.order_id}")]
+//!     #[checkpoint(client = &self.client, key = "refund-{refund.0.order_id}",
+//!                  summary = "Refund {refund.0.amount_cents} cents on order {refund.0.order_id}")]
 //!     #[tool(description = "Refund part of an order.")]
 //!     async fn refund(&self, refund: Parameters<Refund>) -> Result<String, ToolError> {
 //!         let Parameters(refund) = refund;
