@@ -41,6 +41,7 @@ pub(crate) fn next_operation_key(operation: &str, key: &str) -> String {
 const OPERATION_KEY: &str = "cheqpoint-op-";
 
 /// 128 random bits in hex: an idempotency key for a new journal entry, or an owner name.
+#[cfg(any(test, feature = "sqlite", feature = "postgres"))]
 pub(crate) fn random_token() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }

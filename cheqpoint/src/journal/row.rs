@@ -92,6 +92,7 @@ impl Row {
     /// in a power cut, it leaves the entry a step behind, from which the next call goes on with
     /// the same `Idempotency-Key` (a sent create then reaches the same request at a service that
     /// honours the key).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn must_be_durable(&self) -> bool {
         self.state == State::Running
     }
