@@ -2,7 +2,7 @@
 //! feature needs Rust 1.95, as rmcp does).
 //!
 //! A `#[tool]` method inside `#[tool_router]` can carry `#[checkpoint]`. Return
-//! `Result<T, ToolError>` (where `T` is what the tool answers: a `String`, a `Content`, a
+//! `Result<T, ToolError>` (where `T` is what the tool answers: a `String`, a `ContentBlock`, a
 //! `CallToolResult`, ...): a call that was not approved then reaches the client as a tool
 //! result with `isError: true`, in words the model can act on, instead of a JSON-RPC error that
 //! would end its turn. [`ToolError`] is the glue: it is `From<cheqpoint::Error>`, which the
