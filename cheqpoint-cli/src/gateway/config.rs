@@ -84,11 +84,11 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ToolEntry {
-    risk: Option<Spanned<f64>>,
-    summary: Option<Spanned<String>>,
+    risk: Option<f64>,
+    summary: Option<String>,
     #[serde(default)]
     readonly: Vec<String>,
-    timeout: Option<Spanned<u64>>,
+    timeout: Option<u64>,
 }
 
 impl GateConfig {
@@ -124,7 +124,10 @@ impl GateConfig {
             }
             config.name = Some(name.into_inner());
         }
-        config.timeout = file.timeout.map(|t| seconds(t, &fail)).transpose()?;
+        config.timeout = file
+            .timeout
+            .map(|t| seconds(*t.get_ref(), Some(t.span()), &fail))
+            .transpose()?;
         // Each entry is read on its own, so an error names the entry's line.
         for (pattern, value) in file.tools {
             let at = find_key(text, &pattern);
@@ -137,8 +140,7 @@ impl GateConfig {
             let glob = glob::Pattern::new(&pattern)
                 .map_err(|error| fail(at.clone(), format!("`{pattern}` is not a glob: {error}")))?;
             let mut rule = ToolRule::named(glob);
-            if let Some(risk) = entry.risk {
-                let value = *risk.get_ref();
+            if let Some(value) = entry.risk {
                 if !(0.0..=1.0).contains(&value) {
                     return Err(fail(
                         at.clone(),
@@ -147,9 +149,12 @@ impl GateConfig {
                 }
                 rule.risk = Some(value);
             }
-            rule.summary = entry.summary.map(Spanned::into_inner);
+            rule.summary = entry.summary;
             rule.readonly = entry.readonly;
-            rule.timeout = entry.timeout.map(|t| seconds(t, &fail)).transpose()?;
+            rule.timeout = entry
+                .timeout
+                .map(|t| seconds(t, at.clone(), &fail))
+                .transpose()?;
             config.rules.push(rule);
         }
         Ok(config)
@@ -186,14 +191,12 @@ impl GateConfig {
 
 /// A whole number of seconds, more than zero.
 fn seconds(
-    value: Spanned<u64>,
+    value: u64,
+    span: Option<Range<usize>>,
     fail: &impl Fn(Option<Range<usize>>, String) -> ConfigError,
 ) -> Result<Duration, ConfigError> {
-    match *value.get_ref() {
-        0 => Err(fail(
-            Some(value.span()),
-            "a timeout must be more than 0 seconds".into(),
-        )),
+    match value {
+        0 => Err(fail(span, "a timeout must be more than 0 seconds".into())),
         secs => Ok(Duration::from_secs(secs)),
     }
 }
