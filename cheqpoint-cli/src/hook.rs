@@ -74,7 +74,6 @@ struct Event {
     tool_input: Map<String, Value>,
     tool_use_id: String,
     session_id: Option<String>,
-    cwd: Option<String>,
 }
 
 /// Reads one event and decides it through `gate`.
@@ -106,8 +105,11 @@ pub async fn decide(
         action: format!("claude_code.{}", event.tool_name),
         summary: summary(&event.tool_name, &event.tool_input),
         risk: rule.and_then(|rule| rule.risk),
-        agent: Some("claude-code".into()),
-        metadata: Some(json!({"session_id": event.session_id, "cwd": event.cwd})),
+        agent: Some(match &event.session_id {
+            Some(session) => format!("claude-code (session {session})"),
+            None => "claude-code".into(),
+        }),
+        traceparent: None,
         timeout: Some(
             rule.and_then(|rule| rule.timeout)
                 .or(config.timeout)

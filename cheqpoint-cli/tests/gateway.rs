@@ -37,15 +37,28 @@ fn main() -> std::process::ExitCode {
 async fn tools_list_is_the_upstreams() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
-    let through = client.peer().list_all_tools().await.map_err(|e| e.to_string())?;
+    let through = client
+        .peer()
+        .list_all_tools()
+        .await
+        .map_err(|e| e.to_string())?;
     let through = serde_json::to_value(&through).map_err(|e| e.to_string())?;
     let direct = serde_json::to_value(support::upstream::tools()).map_err(|e| e.to_string())?;
-    ensure!(through == direct, "tools/list differs:\n{through}\n{direct}");
+    ensure!(
+        through == direct,
+        "tools/list differs:\n{through}\n{direct}"
+    );
     let info = client.peer().peer_info().ok_or("no server info")?;
     let name = info.server_info.as_ref().map(|s| s.name.clone());
     ensure!(name.as_deref() == Some("testfs"), "server info {name:?}");
-    ensure!(info.instructions.as_deref() == Some("A file server for the gateway's tests."), "instructions");
-    ensure!(world.emulator.created_count() == 0, "listing asked for approval");
+    ensure!(
+        info.instructions.as_deref() == Some("A file server for the gateway's tests."),
+        "instructions"
+    );
+    ensure!(
+        world.emulator.created_count() == 0,
+        "listing asked for approval"
+    );
     Ok(())
 }
 
@@ -54,7 +67,11 @@ async fn an_ungated_call_is_forwarded_with_no_request() -> Result<(), String> {
     let (client, _) = world.gateway(GATED).await?;
     let result = call(&client, "echo", json!({"say": "hi"}), false).await?;
     ensure!(!is_error(&result), "{}", text(&result));
-    ensure!(text(&result) == r#"ran echo {"say":"hi"}"#, "{}", text(&result));
+    ensure!(
+        text(&result) == r#"ran echo {"say":"hi"}"#,
+        "{}",
+        text(&result)
+    );
     ensure!(world.runs_of("echo") == 1, "runs {:?}", world.runs());
     ensure!(world.emulator.created_count() == 0, "an ungated call asked");
     Ok(())
@@ -68,35 +85,73 @@ async fn an_approved_call_runs_once_as_sent() -> Result<(), String> {
     let reviewer = async {
         let request = world.next_pending().await?;
         ensure!(world.runs_of("delete_file") == 0, "ran before the approval");
-        ensure!(request.action == "testfs.delete_file", "action {}", request.action);
-        ensure!(request.summary == "Delete /srv/a.txt", "summary {}", request.summary);
+        ensure!(
+            request.action == "testfs.delete_file",
+            "action {}",
+            request.action
+        );
+        ensure!(
+            request.summary == "Delete /srv/a.txt",
+            "summary {}",
+            request.summary
+        );
         ensure!(request.details == arguments, "details {}", request.details);
-        ensure!(request.risk_score == Some(0.9), "risk {:?}", request.risk_score);
-        ensure!(request.agent_name.is_some(), "no agent id");
-        world.emulator.approve(&request.id).map_err(|e| e.to_string())?;
+        ensure!(
+            request.risk_score == Some(0.9),
+            "risk {:?}",
+            request.risk_score
+        );
+        let why = request.justification.clone().unwrap_or_default();
+        ensure!(
+            why.starts_with("Asked for by the agent "),
+            "no agent id: {why}"
+        );
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())?;
         Ok(())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     let result = result?;
     ensure!(!is_error(&result), "{}", text(&result));
-    ensure!(world.runs() == vec![("delete_file".to_owned(), arguments.clone())], "runs {:?}", world.runs());
+    ensure!(
+        world.runs() == vec![("delete_file".to_owned(), arguments.clone())],
+        "runs {:?}",
+        world.runs()
+    );
     // The same call again: already done, not run twice, not asked again.
     let again = call(&client, "delete_file", arguments, false).await?;
-    ensure!(is_error(&again) && text(&again).contains("already ran once"), "{}", text(&again));
-    ensure!(world.runs_of("delete_file") == 1 && world.emulator.created_count() == 1, "ran or asked twice");
+    ensure!(
+        is_error(&again) && text(&again).contains("already ran once"),
+        "{}",
+        text(&again)
+    );
+    ensure!(
+        world.runs_of("delete_file") == 1 && world.emulator.created_count() == 1,
+        "ran or asked twice"
+    );
     Ok(())
 }
 
 async fn an_edit_runs_as_approved_and_the_model_reads_what_changed() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
-    let waiting = call(&client, "delete_file", json!({"path": "/srv/all", "recursive": true}), false);
+    let waiting = call(
+        &client,
+        "delete_file",
+        json!({"path": "/srv/all", "recursive": true}),
+        false,
+    );
     let reviewer = async {
         let request = world.next_pending().await?;
         world
             .emulator
-            .approve_with(&request.id, json!({"path": "/srv/all/tmp", "recursive": true}))
+            .approve_with(
+                &request.id,
+                json!({"path": "/srv/all/tmp", "recursive": true}),
+            )
             .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
@@ -105,21 +160,42 @@ async fn an_edit_runs_as_approved_and_the_model_reads_what_changed() -> Result<(
     let said = text(&result);
     ensure!(!is_error(&result), "{said}");
     ensure!(said.starts_with("A human reviewer changed the arguments before approving (`path` from \"/srv/all\" to \"/srv/all/tmp\")"), "{said}");
-    ensure!(world.runs() == vec![("delete_file".to_owned(), json!({"path": "/srv/all/tmp", "recursive": true}))], "runs {:?}", world.runs());
+    ensure!(
+        world.runs()
+            == vec![(
+                "delete_file".to_owned(),
+                json!({"path": "/srv/all/tmp", "recursive": true})
+            )],
+        "runs {:?}",
+        world.runs()
+    );
     Ok(())
 }
 
 /// Approves the next request with `edit` and returns what the model read.
-async fn edited(world: &World, client: &support::Client, tool: &str, sent: serde_json::Value, edit: serde_json::Value) -> Result<String, String> {
+async fn edited(
+    world: &World,
+    client: &support::Client,
+    tool: &str,
+    sent: serde_json::Value,
+    edit: serde_json::Value,
+) -> Result<String, String> {
     let waiting = call(client, tool, sent, false);
     let reviewer = async {
         let request = world.next_pending().await?;
-        world.emulator.approve_with(&request.id, edit).map_err(|e| e.to_string())
+        world
+            .emulator
+            .approve_with(&request.id, edit)
+            .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     let result = result?;
-    ensure!(is_error(&result), "an edit that cannot run did not fail: {}", text(&result));
+    ensure!(
+        is_error(&result),
+        "an edit that cannot run did not fail: {}",
+        text(&result)
+    );
     Ok(text(&result))
 }
 
@@ -127,33 +203,88 @@ async fn edits_the_schema_refuses_run_nothing() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
     let sent = json!({"path": "/srv/x"});
-    let wrong_type = edited(&world, &client, "delete_file", sent.clone(), json!({"path": 7})).await?;
-    ensure!(wrong_type.contains("at /path:") && wrong_type.contains("\"string\""), "{wrong_type}");
-    let missing = edited(&world, &client, "delete_file", sent.clone(), json!({"recursive": true})).await?;
-    ensure!(missing.contains("\"path\" is a required property"), "{missing}");
-    let extra = edited(&world, &client, "delete_file", sent.clone(), json!({"path": "/srv/x", "force": true})).await?;
+    let wrong_type = edited(
+        &world,
+        &client,
+        "delete_file",
+        sent.clone(),
+        json!({"path": 7}),
+    )
+    .await?;
+    ensure!(
+        wrong_type.contains("at /path:") && wrong_type.contains("\"string\""),
+        "{wrong_type}"
+    );
+    let missing = edited(
+        &world,
+        &client,
+        "delete_file",
+        sent.clone(),
+        json!({"recursive": true}),
+    )
+    .await?;
+    ensure!(
+        missing.contains("\"path\" is a required property"),
+        "{missing}"
+    );
+    let extra = edited(
+        &world,
+        &client,
+        "delete_file",
+        sent.clone(),
+        json!({"path": "/srv/x", "force": true}),
+    )
+    .await?;
     ensure!(extra.contains("additionalProperties"), "{extra}");
     // Draft-07, the transfer tool's own dialect: `minimum`.
-    let below = edited(&world, &client, "transfer", json!({"account": "a", "amount": 5}), json!({"account": "a", "amount": 0})).await?;
-    ensure!(below.contains("at /amount:") && below.contains("minimum"), "{below}");
-    ensure!(world.runs().is_empty(), "an unapproved edit ran: {:?}", world.runs());
+    let below = edited(
+        &world,
+        &client,
+        "transfer",
+        json!({"account": "a", "amount": 5}),
+        json!({"account": "a", "amount": 0}),
+    )
+    .await?;
+    ensure!(
+        below.contains("at /amount:") && below.contains("minimum"),
+        "{below}"
+    );
+    ensure!(
+        world.runs().is_empty(),
+        "an unapproved edit ran: {:?}",
+        world.runs()
+    );
     // Nothing ran, so the same call asks again (a new request), rather than "already done".
     let waiting = call(&client, "delete_file", sent, false);
     let reviewer = async {
         let request = world.next_pending().await?;
-        world.emulator.approve(&request.id).map_err(|e| e.to_string())
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     ensure!(!is_error(&result?), "the call asked anew did not run");
-    ensure!(world.runs_of("delete_file") == 1 && world.emulator.created_count() == 5, "runs {:?}", world.runs());
+    ensure!(
+        world.runs_of("delete_file") == 1 && world.emulator.created_count() == 5,
+        "runs {:?}",
+        world.runs()
+    );
     Ok(())
 }
 
 async fn a_changed_readonly_key_runs_nothing() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
-    let said = edited(&world, &client, "transfer", json!({"account": "a", "amount": 5}), json!({"account": "b", "amount": 5})).await?;
+    let said = edited(
+        &world,
+        &client,
+        "transfer",
+        json!({"account": "a", "amount": 5}),
+        json!({"account": "b", "amount": 5}),
+    )
+    .await?;
     ensure!(said.contains("`account` is read-only"), "{said}");
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
     Ok(())
@@ -165,13 +296,19 @@ async fn a_rejection_is_a_result_with_the_note() -> Result<(), String> {
     let waiting = call(&client, "delete_file", json!({"path": "/etc"}), false);
     let reviewer = async {
         let request = world.next_pending().await?;
-        world.emulator.reject(&request.id, "never /etc").map_err(|e| e.to_string())
+        world
+            .emulator
+            .reject(&request.id, "never /etc")
+            .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     let result = result?;
     let said = text(&result);
-    ensure!(is_error(&result) && said.contains("declined") && said.contains("never /etc"), "{said}");
+    ensure!(
+        is_error(&result) && said.contains("declined") && said.contains("never /etc"),
+        "{said}"
+    );
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
     Ok(())
 }
@@ -183,12 +320,24 @@ async fn a_timeout_keeps_the_request_and_the_same_call_reattaches() -> Result<()
     let result = call(&client, "delete_file", arguments.clone(), false).await?;
     let said = text(&result);
     let request = world.next_pending().await?;
-    ensure!(is_error(&result) && said.contains(&request.id) && said.contains("waits on that same request"), "{said}");
+    ensure!(
+        is_error(&result)
+            && said.contains(&request.id)
+            && said.contains("waits on that same request"),
+        "{said}"
+    );
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
-    world.emulator.approve(&request.id).map_err(|e| e.to_string())?;
+    world
+        .emulator
+        .approve(&request.id)
+        .map_err(|e| e.to_string())?;
     let again = call(&client, "delete_file", arguments, false).await?;
     ensure!(!is_error(&again), "{}", text(&again));
-    ensure!(world.emulator.created_count() == 1, "asked twice: {}", world.emulator.created_count());
+    ensure!(
+        world.emulator.created_count() == 1,
+        "asked twice: {}",
+        world.emulator.created_count()
+    );
     ensure!(world.runs_of("delete_file") == 1, "runs {:?}", world.runs());
     Ok(())
 }
@@ -196,18 +345,34 @@ async fn a_timeout_keeps_the_request_and_the_same_call_reattaches() -> Result<()
 async fn the_service_failing_runs_nothing() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
-    world.emulator.inject(Fault::new(Route::Create, FaultKind::Status(500)));
+    world
+        .emulator
+        .inject(Fault::new(Route::Create, FaultKind::Status(500)));
     let result = call(&client, "delete_file", json!({"path": "/a"}), false).await?;
     let said = text(&result);
-    ensure!(is_error(&result) && said.contains("approval service") && said.contains("500"), "{said}");
-    world.emulator.inject(Fault::new(Route::Create, FaultKind::NotJson));
+    ensure!(
+        is_error(&result) && said.contains("approval service") && said.contains("500"),
+        "{said}"
+    );
+    world
+        .emulator
+        .inject(Fault::new(Route::Create, FaultKind::NotJson));
     let result = call(&client, "delete_file", json!({"path": "/b"}), false).await?;
     let said = text(&result);
-    ensure!(is_error(&result) && said.contains("approval service"), "{said}");
-    world.emulator.inject(Fault::new(Route::Any, FaultKind::Refuse).for_duration(Duration::from_secs(30)));
+    ensure!(
+        is_error(&result) && said.contains("approval service"),
+        "{said}"
+    );
+    world
+        .emulator
+        .inject(Fault::new(Route::Any, FaultKind::Refuse).for_duration(Duration::from_secs(30)));
     let result = call(&client, "delete_file", json!({"path": "/c"}), false).await?;
     world.emulator.clear_faults();
-    ensure!(is_error(&result) && text(&result).contains("approval service"), "{}", text(&result));
+    ensure!(
+        is_error(&result) && text(&result).contains("approval service"),
+        "{}",
+        text(&result)
+    );
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
     Ok(())
 }
@@ -219,8 +384,15 @@ async fn an_upstream_failure_after_approval_is_never_resent() -> Result<(), Stri
         let waiting = call(&client, "fail", json!({"n": 1}), false);
         let reviewer = async {
             // The second call is answered from the journal: no request comes.
-            if let Some(request) = world.emulator.next_pending_timeout(Duration::from_secs(2)).await {
-                world.emulator.approve(&request.id).map_err(|e| e.to_string())?;
+            if let Some(request) = world
+                .emulator
+                .next_pending_timeout(Duration::from_secs(2))
+                .await
+            {
+                world
+                    .emulator
+                    .approve(&request.id)
+                    .map_err(|e| e.to_string())?;
             }
             Ok::<(), String>(())
         };
@@ -229,7 +401,10 @@ async fn an_upstream_failure_after_approval_is_never_resent() -> Result<(), Stri
         let result = result?;
         let said = text(&result);
         ensure!(is_error(&result), "{said}");
-        ensure!(said.contains("will not be sent again") || said.contains("already ran once"), "{said}");
+        ensure!(
+            said.contains("will not be sent again") || said.contains("already ran once"),
+            "{said}"
+        );
     }
     ensure!(world.runs_of("fail") == 1, "re-sent: {:?}", world.runs());
     ensure!(world.emulator.created_count() == 1, "asked twice");
@@ -253,6 +428,10 @@ async fn a_crashed_upstream_is_reported_and_nothing_is_asked() -> Result<(), Str
     }
     ensure!(said.contains("is gone"), "{said}");
     ensure!(world.runs_of("delete_file") == 0, "ran: {:?}", world.runs());
+    ensure!(
+        world.emulator.created_count() == 0,
+        "asked for a call that cannot run"
+    );
     Ok(())
 }
 
@@ -263,15 +442,26 @@ async fn progress_is_reported_while_a_call_waits() -> Result<(), String> {
     let waiting = call(&client, "delete_file", json!({"path": "/p"}), true);
     let reviewer = async {
         let request = world.next_pending().await?;
-        eventually("two progress reports", || progress.lock().unwrap().len() >= 2).await?;
-        world.emulator.approve(&request.id).map_err(|e| e.to_string())?;
+        eventually("two progress reports", || {
+            progress.lock().unwrap().len() >= 2
+        })
+        .await?;
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())?;
         Ok::<String, String>(request.id)
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     let id = reviewed?;
     ensure!(!is_error(&result?), "the approved call failed");
     let last = progress.lock().unwrap().last().cloned().unwrap_or_default();
-    ensure!(last.starts_with(&format!("waiting for approval {id} of testfs.delete_file — review at http://")), "{last}");
+    ensure!(
+        last.starts_with(&format!(
+            "waiting for approval {id} of testfs.delete_file — review at http://"
+        )),
+        "{last}"
+    );
     Ok(())
 }
 
@@ -281,15 +471,27 @@ async fn a_cancelled_call_keeps_its_request() -> Result<(), String> {
     let arguments = json!({"path": "/cancel"});
     let mut params = rmcp::model::CallToolRequestParams::new("delete_file");
     params.arguments = Some(support::object(arguments.clone()));
-    let cancelled = tokio::time::timeout(Duration::from_millis(1500), client.peer().call_tool(params)).await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(1500), client.peer().call_tool(params)).await;
     ensure!(cancelled.is_err(), "the call ended before it was cancelled");
     let request = world.next_pending().await?;
-    world.emulator.approve(&request.id).map_err(|e| e.to_string())?;
+    world
+        .emulator
+        .approve(&request.id)
+        .map_err(|e| e.to_string())?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    ensure!(world.runs().is_empty(), "a cancelled call ran: {:?}", world.runs());
+    ensure!(
+        world.runs().is_empty(),
+        "a cancelled call ran: {:?}",
+        world.runs()
+    );
     let again = call(&client, "delete_file", arguments, false).await?;
     ensure!(!is_error(&again), "{}", text(&again));
-    ensure!(world.emulator.created_count() == 1 && world.runs_of("delete_file") == 1, "runs {:?}", world.runs());
+    ensure!(
+        world.emulator.created_count() == 1 && world.runs_of("delete_file") == 1,
+        "runs {:?}",
+        world.runs()
+    );
     Ok(())
 }
 
@@ -299,38 +501,70 @@ async fn a_killed_gateway_reattaches_after_restart() -> Result<(), String> {
     let (client, pid) = world.gateway(GATED).await?;
     let first = tokio::spawn({
         let arguments = arguments.clone();
-        async move { call(&client, "delete_file", arguments, false).await.map(|_| client) }
+        async move {
+            call(&client, "delete_file", arguments, false)
+                .await
+                .map(|_| client)
+        }
     });
     let request = world.next_pending().await?;
-    let killed = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
-    ensure!(killed.is_ok_and(|status| status.success()), "kill -9 {pid} failed");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+    ensure!(
+        killed.is_ok_and(|status| status.success()),
+        "kill -9 {pid} failed"
+    );
     let first = first.await.map_err(|e| e.to_string())?;
     ensure!(first.is_err(), "the killed gateway answered");
     let (client, _) = world.gateway(GATED).await?;
     let again = call(&client, "delete_file", arguments.clone(), false);
     let reviewer = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        world.emulator.approve(&request.id).map_err(|e| e.to_string())
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(again, reviewer);
     reviewed?;
     let result = result?;
     ensure!(!is_error(&result), "{}", text(&result));
-    ensure!(world.emulator.created_count() == 1, "asked twice: {}", world.emulator.created_count());
-    ensure!(world.runs() == vec![("delete_file".to_owned(), arguments)], "runs {:?}", world.runs());
+    ensure!(
+        world.emulator.created_count() == 1,
+        "asked twice: {}",
+        world.emulator.created_count()
+    );
+    ensure!(
+        world.runs() == vec![("delete_file".to_owned(), arguments)],
+        "runs {:?}",
+        world.runs()
+    );
     Ok(())
 }
 
 async fn gate_destructive_gates_by_annotation_only() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway("gate_destructive = true\n").await?;
-    let result = call(&client, "transfer", json!({"account": "a", "amount": 1}), false).await?;
-    ensure!(!is_error(&result) && world.emulator.created_count() == 0, "an unannotated tool was gated");
+    let result = call(
+        &client,
+        "transfer",
+        json!({"account": "a", "amount": 1}),
+        false,
+    )
+    .await?;
+    ensure!(
+        !is_error(&result) && world.emulator.created_count() == 0,
+        "an unannotated tool was gated"
+    );
     let waiting = call(&client, "delete_file", json!({"path": "/d"}), false);
     let reviewer = async {
         let request = world.next_pending().await?;
         ensure!(world.runs_of("delete_file") == 0, "ran before the approval");
-        world.emulator.reject(&request.id, "no").map_err(|e| e.to_string())
+        world
+            .emulator
+            .reject(&request.id, "no")
+            .map_err(|e| e.to_string())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;

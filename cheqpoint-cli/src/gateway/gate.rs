@@ -7,7 +7,7 @@
 
 use std::{future::Future, time::Duration};
 
-use cheqpoint::{ApprovalRequest, Client, Journal};
+use cheqpoint::{ApprovalRequest, Client, Journal, Trace};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -23,10 +23,11 @@ pub struct Ask {
     pub summary: String,
     /// 0.0–1.0.
     pub risk: Option<f64>,
-    /// Who is asking: the client's name (`claude-code`, `codex-mcp-client`, …).
+    /// Who is asking: the client's name (`claude-code`, `codex-mcp-client`, …), shown to the
+    /// reviewer as the request's justification and its trace's model.
     pub agent: Option<String>,
-    /// Free-form context the client gave (a W3C `traceparent`, …).
-    pub metadata: Option<Value>,
+    /// The W3C `traceparent` the client gave, shown in the request's trace.
+    pub traceparent: Option<String>,
     /// How long to wait for a decision.
     pub timeout: Option<Duration>,
     /// Top-level keys a reviewer may not change.
@@ -100,12 +101,17 @@ impl Gate {
         if let Some(risk) = ask.risk {
             request = request.risk(risk);
         }
+        let mut trace = Trace::new().tool_call(format!("{}({sent})", ask.action));
         if let Some(agent) = &ask.agent {
-            request = request.agent_name(agent);
+            request = request
+                .agent_name(agent)
+                .justification(format!("Asked for by the agent {agent}."));
+            trace = trace.model(agent);
         }
-        if let Some(metadata) = &ask.metadata {
-            request = request.metadata(metadata.clone());
+        if let Some(traceparent) = &ask.traceparent {
+            trace = trace.observation(format!("traceparent {traceparent}"));
         }
+        request = request.trace(trace);
         if let Some(timeout) = ask.timeout {
             request = request.timeout(timeout);
         }

@@ -78,7 +78,8 @@ impl Gateway {
     /// The upstream's peer, unless it is gone.
     fn live_upstream(&self) -> Option<&Peer<rmcp::RoleClient>> {
         let upstream = self.inner.upstream.get()?;
-        (!upstream.is_closed()).then(|| upstream.peer())
+        let gone = upstream.is_closed() || upstream.peer().is_transport_closed();
+        (!gone).then(|| upstream.peer())
     }
 
     /// The server's name in actions: `--name`/`name =`, else the upstream's own.
@@ -156,12 +157,11 @@ impl Gateway {
             .peer
             .peer_info()
             .map(|info| info.client_info.name.clone());
-        let trace = context.meta.get_traceparent().map(str::to_owned);
         let ask = Ask {
             summary: summary::render(rule.and_then(|r| r.summary.as_deref()), &title, &arguments),
             risk: rule.and_then(|r| r.risk),
             agent: settings.agent.clone().or(client),
-            metadata: trace.map(|trace| serde_json::json!({"traceparent": trace})),
+            traceparent: context.meta.get_traceparent().map(str::to_owned),
             timeout: rule.and_then(|r| r.timeout).or(settings.config.timeout),
             readonly: rule.map(|r| r.readonly.clone()).unwrap_or_default(),
             key: call_key("mcp", &server, &name, &arguments),

@@ -23,8 +23,8 @@ use cheqpoint_emulator::{ApprovalRecord, Emulator};
 use rmcp::{
     ClientHandler, RoleClient, ServiceExt,
     model::{
-        CallToolRequestParams, CallToolResult, JsonObject, NumberOrString, ProgressNotificationParam,
-        ProgressToken, RequestMetaObject,
+        CallToolRequestParams, CallToolResult, JsonObject, NumberOrString,
+        ProgressNotificationParam, ProgressToken, RequestMetaObject,
     },
     service::{NotificationContext, RunningService},
     transport::TokioChildProcess,
@@ -133,7 +133,10 @@ impl World {
             .lines()
             .map(|line| {
                 let (tool, arguments) = line.split_once(' ').expect("TOOL ARGUMENTS");
-                (tool.to_owned(), serde_json::from_str(arguments).expect("JSON arguments"))
+                (
+                    tool.to_owned(),
+                    serde_json::from_str(arguments).expect("JSON arguments"),
+                )
             })
             .collect()
     }
@@ -211,7 +214,12 @@ impl ClientHandler for Watcher {
 pub type Client = RunningService<RoleClient, Watcher>;
 
 /// `tools/call` through `client`, within [`WAIT`]; with a progress token when `progress` is set.
-pub async fn call(client: &Client, tool: &str, arguments: Value, progress: bool) -> Result<CallToolResult, String> {
+pub async fn call(
+    client: &Client,
+    tool: &str,
+    arguments: Value,
+    progress: bool,
+) -> Result<CallToolResult, String> {
     let mut params = CallToolRequestParams::new(tool.to_owned());
     params.arguments = Some(object(arguments));
     if progress {

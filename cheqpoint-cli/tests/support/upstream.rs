@@ -26,9 +26,13 @@ fn schema(value: serde_json::Value) -> Arc<JsonObject> {
 /// fails), `crash` (ends the process).
 pub fn tools() -> Vec<Tool> {
     vec![
-        Tool::new("echo", "Echo the arguments", schema(json!({"type": "object"})))
-            .with_title("Echo")
-            .with_annotations(ToolAnnotations::new().read_only(true)),
+        Tool::new(
+            "echo",
+            "Echo the arguments",
+            schema(json!({"type": "object"})),
+        )
+        .with_title("Echo")
+        .with_annotations(ToolAnnotations::new().read_only(true)),
         Tool::new(
             "delete_file",
             "Delete a file",
@@ -53,7 +57,11 @@ pub fn tools() -> Vec<Tool> {
             })),
         ),
         Tool::new("fail", "Always fails", schema(json!({"type": "object"}))),
-        Tool::new("crash", "Ends the server", schema(json!({"type": "object"}))),
+        Tool::new(
+            "crash",
+            "Ends the server",
+            schema(json!({"type": "object"})),
+        ),
     ]
 }
 
@@ -69,8 +77,12 @@ fn record(tool: &str, arguments: &JsonObject) {
         .append(true)
         .open(path)
         .expect("the runs file opens");
-    writeln!(file, "{tool} {}", serde_json::Value::Object(arguments.clone()))
-        .expect("the runs file is written");
+    writeln!(
+        file,
+        "{tool} {}",
+        serde_json::Value::Object(arguments.clone())
+    )
+    .expect("the runs file is written");
 }
 
 impl ServerHandler for Upstream {
@@ -99,9 +111,11 @@ impl ServerHandler for Upstream {
         match &*request.name {
             "crash" => std::process::exit(3),
             "fail" => Err(McpError::internal_error("the disk is on fire", None)),
-            "echo" | "delete_file" | "transfer" => Ok(CallToolResponse::Complete(
-                CallToolResult::success(vec![ContentBlock::text(format!("ran {} {text}", request.name))]),
-            )),
+            "echo" | "delete_file" | "transfer" => {
+                Ok(CallToolResponse::Complete(CallToolResult::success(vec![
+                    ContentBlock::text(format!("ran {} {text}", request.name)),
+                ])))
+            }
             other => Err(McpError::invalid_params(format!("no tool {other}"), None)),
         }
     }
