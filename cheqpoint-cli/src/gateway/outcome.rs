@@ -77,7 +77,7 @@ pub fn refused(action: &str, error: &Error) -> String {
 }
 
 /// An edit that could not be run.
-pub fn edit_refused(action: &str, approval_id: &str, reason: &str) -> String {
+pub(crate) fn edit_refused(action: &str, approval_id: &str, reason: &str) -> String {
     format!(
         "A human reviewer approved this call to {action} (approval {approval_id}) with edited arguments that cannot be used: {reason}. \
          The call was not run. Making the call again asks the reviewer again."
@@ -85,7 +85,7 @@ pub fn edit_refused(action: &str, approval_id: &str, reason: &str) -> String {
 }
 
 /// An approved call the upstream failed: it is never sent again.
-pub fn upstream_failed_after_approval(action: &str, failure: &str) -> String {
+pub(crate) fn upstream_failed_after_approval(action: &str, failure: &str) -> String {
     format!(
         "The call to {action} was approved and sent to the server, which failed: {failure}. \
          It will not be sent again; check whether it took effect before asking for it anew."
@@ -93,14 +93,14 @@ pub fn upstream_failed_after_approval(action: &str, failure: &str) -> String {
 }
 
 /// The upstream server is gone before a call could be asked for.
-pub fn upstream_gone(action: &str) -> String {
+pub(crate) fn upstream_gone(action: &str) -> String {
     format!(
         "The server behind this gateway is gone, so the call to {action} was not asked for nor run. Tell the user the tool server stopped."
     )
 }
 
 /// A call the client cancelled while it waited.
-pub fn cancelled(action: &str) -> String {
+pub(crate) fn cancelled(action: &str) -> String {
     format!(
         "The call to {action} was cancelled while it waited for approval; it was not run. Its request stays open: the same call made again waits on it."
     )

@@ -248,6 +248,13 @@ fn with_progress_token(token: ProgressToken) -> RequestMetaObject {
 /// How long between progress reports while a call waits, unless told otherwise.
 pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
 
+/// A list request with its cursor, if any.
+fn paginated<M: Default>(
+    params: Option<PaginatedRequestParams>,
+) -> RequestOptionalParam<M, PaginatedRequestParams> {
+    params.map_or_else(Default::default, RequestOptionalParam::with_param)
+}
+
 fn unexpected(what: &str) -> McpError {
     McpError::internal_error(
         format!("the upstream answered {what} with something else"),
@@ -297,10 +304,8 @@ impl ServerHandler for Gateway {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let mut forwarded = RequestOptionalParam::default();
-        forwarded.params = request;
         match self
-            .forward(ClientRequest::ListToolsRequest(forwarded))
+            .forward(ClientRequest::ListToolsRequest(paginated(request)))
             .await?
         {
             ServerResult::ListToolsResult(result) => {
@@ -347,10 +352,8 @@ impl ServerHandler for Gateway {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let mut forwarded = RequestOptionalParam::default();
-        forwarded.params = request;
         match self
-            .forward(ClientRequest::ListResourcesRequest(forwarded))
+            .forward(ClientRequest::ListResourcesRequest(paginated(request)))
             .await?
         {
             ServerResult::ListResourcesResult(result) => Ok(result),
@@ -363,10 +366,10 @@ impl ServerHandler for Gateway {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        let mut forwarded = RequestOptionalParam::default();
-        forwarded.params = request;
         match self
-            .forward(ClientRequest::ListResourceTemplatesRequest(forwarded))
+            .forward(ClientRequest::ListResourceTemplatesRequest(paginated(
+                request,
+            )))
             .await?
         {
             ServerResult::ListResourceTemplatesResult(result) => Ok(result),
@@ -413,10 +416,8 @@ impl ServerHandler for Gateway {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        let mut forwarded = RequestOptionalParam::default();
-        forwarded.params = request;
         match self
-            .forward(ClientRequest::ListPromptsRequest(forwarded))
+            .forward(ClientRequest::ListPromptsRequest(paginated(request)))
             .await?
         {
             ServerResult::ListPromptsResult(result) => Ok(result),
