@@ -131,7 +131,9 @@ pub async fn decide(
             changed,
         } => Decision::Allow {
             reason: match &changed {
-                Some(changed) => format!("Approved in cheqpoint ({approval_id}). {changed}"),
+                Some(changed) => format!(
+                    "Approved in cheqpoint ({approval_id}). {changed}; the tool runs with the approved input."
+                ),
                 None => format!("Approved in cheqpoint ({approval_id})."),
             },
             updated_input: changed.map(|_| output),

@@ -29,7 +29,7 @@ pub(crate) fn check_readonly(
     }
 }
 
-/// The line that starts the result when the reviewer changed anything.
+/// What the reviewer changed, in a sentence without its end (the caller says what ran).
 pub(crate) fn report(sent: &Map<String, Value>, approved: &Map<String, Value>) -> Option<String> {
     let parts: Vec<String> = changes(sent, approved)
         .map(|(key, from, to)| match (from, to) {
@@ -40,7 +40,7 @@ pub(crate) fn report(sent: &Map<String, Value>, approved: &Map<String, Value>) -
         .collect();
     (!parts.is_empty()).then(|| {
         format!(
-            "A human reviewer changed the arguments before approving ({}); the tool ran with the approved arguments.",
+            "A human reviewer changed the arguments before approving ({})",
             parts.join("; ")
         )
     })

@@ -197,7 +197,12 @@ pub fn into_result(ask: &Ask, verdict: Verdict<Result<CallToolResult, String>>) 
             ..
         } => {
             if let Some(changed) = changed {
-                result.content.insert(0, ContentBlock::text(changed));
+                result.content.insert(
+                    0,
+                    ContentBlock::text(format!(
+                        "{changed}; the tool ran with the approved arguments."
+                    )),
+                );
             }
             result
         }
@@ -207,7 +212,7 @@ pub fn into_result(ask: &Ask, verdict: Verdict<Result<CallToolResult, String>>) 
             ..
         } => outcome::error_result(format!(
             "{}{}",
-            changed.map(|c| format!("{c}\n")).unwrap_or_default(),
+            changed.map(|c| format!("{c}.\n")).unwrap_or_default(),
             outcome::upstream_failed_after_approval(&ask.action, &failure)
         )),
         Verdict::EditRefused {

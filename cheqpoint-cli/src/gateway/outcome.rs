@@ -32,7 +32,10 @@ pub fn refused(action: &str, error: &Error) -> String {
                 "{who} declined this call to {action} (approval {approval_id}); it was not run."
             );
             if let Some(note) = note {
-                text.push_str(&format!(" The reviewer's note: {note}"));
+                text.push_str(&format!(
+                    " The reviewer's note: {}.",
+                    note.trim_end_matches('.')
+                ));
             }
             if let Some(code) = reason_code {
                 text.push_str(&format!(" Reason code: {code}."));
