@@ -31,6 +31,7 @@ fn main() -> std::process::ExitCode {
         a_cancelled_call_keeps_its_request,
         a_killed_gateway_reattaches_after_restart,
         gate_destructive_gates_by_annotation_only,
+        streamable_http_on_both_sides,
     ])
 }
 
@@ -442,25 +443,30 @@ async fn progress_is_reported_while_a_call_waits() -> Result<(), String> {
     let waiting = call(&client, "delete_file", json!({"path": "/p"}), true);
     let reviewer = async {
         let request = world.next_pending().await?;
-        eventually("two progress reports", || {
-            progress.lock().unwrap().len() >= 2
+        let expected = format!(
+            "waiting for approval {} of testfs.delete_file — review at http://",
+            request.id
+        );
+        eventually("a progress report naming the request", || {
+            progress
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|m| m.starts_with(&expected))
         })
         .await?;
         world
             .emulator
             .approve(&request.id)
             .map_err(|e| e.to_string())?;
-        Ok::<String, String>(request.id)
+        Ok::<(), String>(())
     };
     let (result, reviewed) = tokio::join!(waiting, reviewer);
-    let id = reviewed?;
+    reviewed?;
     ensure!(!is_error(&result?), "the approved call failed");
-    let last = progress.lock().unwrap().last().cloned().unwrap_or_default();
     ensure!(
-        last.starts_with(&format!(
-            "waiting for approval {id} of testfs.delete_file — review at http://"
-        )),
-        "{last}"
+        progress.lock().unwrap().len() >= 2,
+        "fewer than two reports"
     );
     Ok(())
 }
@@ -499,15 +505,25 @@ async fn a_killed_gateway_reattaches_after_restart() -> Result<(), String> {
     let world = World::new().await;
     let arguments = json!({"path": "/srv/killed"});
     let (client, pid) = world.gateway(GATED).await?;
+    let progress = client.service().progress.clone();
     let first = tokio::spawn({
         let arguments = arguments.clone();
         async move {
-            call(&client, "delete_file", arguments, false)
+            call(&client, "delete_file", arguments, true)
                 .await
                 .map(|_| client)
         }
     });
     let request = world.next_pending().await?;
+    // Killed once the journal holds the request's id (the progress reports read it there).
+    eventually("the request's id is in the journal", || {
+        progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|message| message.contains(&request.id))
+    })
+    .await?;
     let killed = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status();
@@ -570,5 +586,42 @@ async fn gate_destructive_gates_by_annotation_only() -> Result<(), String> {
     reviewed?;
     ensure!(is_error(&result?), "a rejected call succeeded");
     ensure!(world.runs_of("delete_file") == 0, "ran: {:?}", world.runs());
+    Ok(())
+}
+
+async fn streamable_http_on_both_sides() -> Result<(), String> {
+    let world = World::new().await;
+    let (client, _gateway) = world.http_gateway(GATED).await?;
+    let listed = client
+        .peer()
+        .list_all_tools()
+        .await
+        .map_err(|e| e.to_string())?;
+    let listed = serde_json::to_value(&listed).map_err(|e| e.to_string())?;
+    let direct = serde_json::to_value(support::upstream::tools()).map_err(|e| e.to_string())?;
+    ensure!(listed == direct, "tools/list differs:\n{listed}\n{direct}");
+    let echoed = call(&client, "echo", json!({"n": 1}), false).await?;
+    ensure!(
+        !is_error(&echoed) && world.emulator.created_count() == 0,
+        "{}",
+        text(&echoed)
+    );
+    let waiting = call(&client, "delete_file", json!({"path": "/h"}), false);
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        ensure!(world.runs_of("delete_file") == 0, "ran before the approval");
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (result, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    ensure!(!is_error(&result?), "the approved call failed");
+    ensure!(
+        world.runs_of("delete_file") == 1 && world.runs_of("echo") == 1,
+        "runs {:?}",
+        world.runs()
+    );
     Ok(())
 }

@@ -177,6 +177,51 @@ impl World {
         Ok((client, pid))
     }
 
+    /// The gateway binary serving streamable HTTP in front of the test upstream served as
+    /// streamable HTTP in this process; an rmcp client through it, over HTTP. The gateway stops
+    /// when the returned child is dropped.
+    pub async fn http_gateway(
+        &self,
+        config: &str,
+    ) -> Result<(HttpClient, tokio::process::Child), String> {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let upstream = upstream::serve_http(self.runs_file()).await;
+        let path = self.dir.join("gate.toml");
+        std::fs::write(&path, config).map_err(|e| e.to_string())?;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cheqpoint"))
+            .arg("mcp")
+            .arg("--config")
+            .arg(&path)
+            .arg("--journal")
+            .arg(self.dir.join("journal.db"))
+            .args(["--upstream", &upstream, "--listen", "127.0.0.1:0"])
+            .env("CHEQPOINT_API_KEY", "cq_test_gateway")
+            .env("CHEQPOINT_BASE_URL", self.emulator.url())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| format!("the gateway did not start: {error}"))?;
+        let mut lines = BufReader::new(child.stderr.take().ok_or("no stderr")?).lines();
+        let url = tokio::time::timeout(WAIT, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(url) = line.strip_prefix("cheqpoint mcp: serving ") {
+                    return Some(url.to_owned());
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or("the gateway did not say where it serves")?;
+        let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url);
+        let client = tokio::time::timeout(WAIT, ().serve(transport))
+            .await
+            .map_err(|_| "the gateway did not initialize in time".to_owned())?
+            .map_err(|error| format!("the gateway did not initialize: {error}"))?;
+        Ok((client, child))
+    }
+
     /// The next request a reviewer sees, within [`WAIT`].
     pub async fn next_pending(&self) -> Result<ApprovalRecord, String> {
         self.emulator
@@ -213,9 +258,11 @@ impl ClientHandler for Watcher {
 
 pub type Client = RunningService<RoleClient, Watcher>;
 
+pub type HttpClient = RunningService<RoleClient, ()>;
+
 /// `tools/call` through `client`, within [`WAIT`]; with a progress token when `progress` is set.
-pub async fn call(
-    client: &Client,
+pub async fn call<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
     tool: &str,
     arguments: Value,
     progress: bool,

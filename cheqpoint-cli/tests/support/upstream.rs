@@ -2,6 +2,7 @@
 //! (a line `TOOL ARGUMENTS` in the file `$CHEQPOINT_TEST_RUNS`), so a test counts what ran.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::{
@@ -65,13 +66,13 @@ pub fn tools() -> Vec<Tool> {
     ]
 }
 
+/// The server; each run is recorded in `runs`.
 #[derive(Clone)]
-struct Upstream;
+struct Upstream {
+    runs: PathBuf,
+}
 
-fn record(tool: &str, arguments: &JsonObject) {
-    let Some(path) = std::env::var_os(RUNS_FILE) else {
-        return;
-    };
+fn record(path: &PathBuf, tool: &str, arguments: &JsonObject) {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -106,7 +107,7 @@ impl ServerHandler for Upstream {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let arguments = request.arguments.unwrap_or_default();
-        record(&request.name, &arguments);
+        record(&self.runs, &request.name, &arguments);
         let text = serde_json::Value::Object(arguments).to_string();
         match &*request.name {
             "crash" => std::process::exit(3),
@@ -121,15 +122,36 @@ impl ServerHandler for Upstream {
     }
 }
 
-/// Serves the tools on stdin/stdout until the client goes.
+/// Serves the tools on stdin/stdout until the client goes, recording runs in `$CHEQPOINT_TEST_RUNS`.
 pub fn serve() -> std::process::ExitCode {
+    let runs = PathBuf::from(std::env::var_os(RUNS_FILE).expect("CHEQPOINT_TEST_RUNS is set"));
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(async {
-        let running = Upstream
+        let running = Upstream { runs }
             .serve(rmcp::transport::io::stdio())
             .await
             .expect("the gateway initializes");
         let _ = running.waiting().await;
     });
     std::process::ExitCode::SUCCESS
+}
+
+/// Serves the tools as streamable HTTP on loopback, in this process, recording runs in `runs`;
+/// returns the endpoint's URL.
+pub async fn serve_http(runs: PathBuf) -> String {
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    let service = StreamableHttpService::new(
+        move || Ok(Upstream { runs: runs.clone() }),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("an address"));
+    let router = axum::Router::new().nest_service("/mcp", service);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
 }
