@@ -32,6 +32,7 @@ fn main() -> std::process::ExitCode {
         a_killed_gateway_reattaches_after_restart,
         gate_destructive_gates_by_annotation_only,
         streamable_http_on_both_sides,
+        the_official_python_sdk_client_through_the_gateway,
     ])
 }
 
@@ -613,6 +614,99 @@ async fn streamable_http_on_both_sides() -> Result<(), String> {
     ensure!(!is_error(&result?), "the approved call failed");
     ensure!(
         world.runs_of("delete_file") == 1 && world.runs_of("echo") == 1,
+        "runs {:?}",
+        world.runs()
+    );
+    Ok(())
+}
+
+/// A client nobody here wrote: the official Python SDK's (`pip install mcp`). Where it is
+/// missing the test says so and passes, except under `CI=true`.
+async fn the_official_python_sdk_client_through_the_gateway() -> Result<(), String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_sdk = std::process::Command::new(&python)
+        .args(["-c", "import mcp.client.stdio"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_sdk {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        ensure!(
+            !ci,
+            "the official Python MCP SDK is missing: pip install mcp"
+        );
+        return Err(format!(
+            "{}the official Python MCP SDK is missing (pip install mcp)",
+            support::SKIP
+        ));
+    }
+    let world = World::new().await;
+    let gateway = world.gateway_command(GATED)?;
+    let gateway = gateway.as_std();
+    let args: Vec<String> = gateway
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut python = tokio::process::Command::new(python);
+    python
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interop/python_client.py"
+        ))
+        .env("GATEWAY", gateway.get_program())
+        .env(
+            "GATEWAY_ARGS",
+            serde_json::to_string(&args).map_err(|e| e.to_string())?,
+        )
+        .envs(gateway.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let client = python.spawn().map_err(|e| e.to_string())?;
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        ensure!(world.runs_of("delete_file") == 0, "ran before the approval");
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (output, reviewed) = tokio::join!(
+        tokio::time::timeout(support::WAIT * 2, client.wait_with_output()),
+        reviewer
+    );
+    reviewed?;
+    let output = output
+        .map_err(|_| "the Python client did not finish".to_owned())?
+        .map_err(|e| e.to_string())?;
+    ensure!(
+        output.status.success(),
+        "the Python client failed: {:?}",
+        output.status
+    );
+    let seen: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    ensure!(seen["server"] == "testfs", "{seen}");
+    let names: Vec<&str> = seen["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    ensure!(
+        names == ["echo", "delete_file", "transfer", "fail", "crash"],
+        "{names:?}"
+    );
+    ensure!(
+        seen["tools"][1]["inputSchema"]["required"] == json!(["path"]),
+        "{seen}"
+    );
+    ensure!(
+        seen["echo"] == json!([r#"ran echo {"say":"hi"}"#]) && seen["echo_error"] == false,
+        "{seen}"
+    );
+    ensure!(seen["deleted_error"] == false, "{seen}");
+    ensure!(
+        world.runs_of("delete_file") == 1 && world.emulator.created_count() == 1,
         "runs {:?}",
         world.runs()
     );

@@ -34,6 +34,10 @@ use serde_json::Value;
 /// Set in the environment of the upstream server: this binary then serves the tools.
 pub const UPSTREAM_ROLE: &str = "CHEQPOINT_TEST_UPSTREAM";
 
+/// The start of a test's `Err` that means it could not run here (said in the test list as
+/// ignored, with the reason), not that it failed.
+pub const SKIP: &str = "skipped: ";
+
 /// The longest any wait in a test lasts.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -63,6 +67,7 @@ pub fn main(tests: &[Test]) -> ExitCode {
         .filter(|(name, _)| filter.as_deref().is_none_or(|f| name.contains(f)))
         .collect();
     println!("\nrunning {} tests", chosen.len());
+    let mut passed = 0;
     let mut failed = Vec::new();
     for (name, test) in chosen {
         let runtime = tokio::runtime::Runtime::new().expect("a runtime");
@@ -74,7 +79,13 @@ pub fn main(tests: &[Test]) -> ExitCode {
         });
         runtime.shutdown_timeout(Duration::from_secs(5));
         match outcome {
-            Ok(()) => println!("test {name} ... ok"),
+            Ok(()) => {
+                passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(reason) if reason.starts_with(SKIP) => {
+                println!("test {name} ... ignored, {}", &reason[SKIP.len()..]);
+            }
             Err(error) => {
                 println!("test {name} ... FAILED\n    {error}");
                 failed.push(*name);
@@ -82,7 +93,7 @@ pub fn main(tests: &[Test]) -> ExitCode {
         }
     }
     if failed.is_empty() {
-        println!("\ntest result: ok. {} passed", tests.len());
+        println!("\ntest result: ok. {passed} passed");
         ExitCode::SUCCESS
     } else {
         println!("\ntest result: FAILED. {} failed: {failed:?}", failed.len());
@@ -148,9 +159,11 @@ impl World {
 
     /// The gateway binary with this world's journal and `config` (gate.toml's text), in front of
     /// the test upstream, and an rmcp client through it. Also the gateway's process id.
-    pub async fn gateway(&self, config: &str) -> Result<(Client, u32), String> {
+    /// The gateway binary's command line with this world's journal and `config` (gate.toml's
+    /// text), in front of the test upstream (this binary).
+    pub fn gateway_command(&self, config: &str) -> Result<tokio::process::Command, String> {
         let path = self.dir.join("gate.toml");
-        std::fs::write(&path, config).expect("gate.toml is written");
+        std::fs::write(&path, config).map_err(|e| e.to_string())?;
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cheqpoint"));
         command
             .arg("mcp")
@@ -159,11 +172,18 @@ impl World {
             .arg("--journal")
             .arg(self.dir.join("journal.db"))
             .args(["--progress-interval", "0.2", "--"])
-            .arg(std::env::current_exe().expect("this binary"))
+            .arg(std::env::current_exe().map_err(|e| e.to_string())?)
             .env(UPSTREAM_ROLE, "1")
             .env(upstream::RUNS_FILE, self.runs_file())
             .env("CHEQPOINT_API_KEY", "cq_test_gateway")
             .env("CHEQPOINT_BASE_URL", self.emulator.url());
+        Ok(command)
+    }
+
+    /// [`gateway_command`](Self::gateway_command) started, and an rmcp client through it. Also
+    /// the gateway's process id.
+    pub async fn gateway(&self, config: &str) -> Result<(Client, u32), String> {
+        let command = self.gateway_command(config)?;
         let (transport, _) = TokioChildProcess::builder(command)
             .stderr(Stdio::inherit())
             .spawn()
