@@ -7,7 +7,7 @@
 // Logging is deprecated by the newest spec and still forwarded for the clients that use it.
 #![allow(deprecated)]
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
 
 use rmcp::{
     ErrorData as McpError, RoleServer, ServerHandler,
@@ -197,7 +197,7 @@ impl Gateway {
         tokio::select! {
             verdict = decided => gate::into_result(&ask, verdict),
             () = context.ct.cancelled() => outcome::error_result(outcome::cancelled(&ask.action)),
-            () = waiting => unreachable!("the progress reports go on until the call ends"),
+            never = waiting => match never {},
         }
     }
 
@@ -208,7 +208,7 @@ impl Gateway {
         ask: &Ask,
         token: Option<&ProgressToken>,
         peer: &Peer<RoleServer>,
-    ) {
+    ) -> Infallible {
         let Some(token) = token else {
             return std::future::pending().await;
         };
