@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    Approval, ApprovalRequest, Approved, Created, Error,
+    Approval, ApprovalRequest, Approved, Created, Error, Status,
     observe::{self, CallSpan},
     transport::{Transport, after},
     wait::Waiter,
@@ -27,6 +27,8 @@ pub(crate) struct Ask<'a> {
 pub(crate) struct Sent {
     approval_id: String,
     read_first: bool,
+    /// Decided when it was created (a workspace rule).
+    decided: bool,
 }
 
 impl Sent {
@@ -35,7 +37,13 @@ impl Sent {
         Sent {
             approval_id,
             read_first: true,
+            decided: false,
         }
+    }
+
+    /// True when the request was decided as it was created (by a workspace rule).
+    pub(crate) fn decided(&self) -> bool {
+        self.decided
     }
 
     /// The request's id.
@@ -60,6 +68,7 @@ impl Ask<'_> {
         .await?;
         Ok(Sent {
             read_first: self.waiter.reads_first(created.status),
+            decided: created.status != Status::Pending,
             approval_id: created.id,
         })
     }

@@ -184,7 +184,7 @@
 //!
 //! | feature | default | what it gives |
 //! | --- | --- | --- |
-//! | `rustls` | yes | TLS through rustls with the `ring` provider and the Mozilla roots: pure Rust, no system library |
+//! | `rustls` | yes | TLS through rustls with the `aws-lc-rs` provider (compiled in), trusting the platform's root certificates |
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
 //! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
 //! | `rig` | no | `cheqpoint::rig::Gated`: any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |

@@ -73,6 +73,17 @@ impl Scene {
         panic!("the journal never recorded {approval_id}");
     }
 
+    /// An agent whose create the emulator records and never answers, and the request's id.
+    async fn stalled_create(&self) -> (Agent, String) {
+        self.emulator.inject(
+            Fault::new(Route::Create, FaultKind::Stall)
+                .after_processing()
+                .times(1),
+        );
+        let agent = self.agent(&[]);
+        (agent, self.next_request().await)
+    }
+
     /// The `Idempotency-Key` of each create the emulator received, in order.
     fn create_keys(&self) -> Vec<Option<String>> {
         self.emulator
@@ -97,13 +108,7 @@ impl Scene {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_after_the_create_was_sent_before_its_id_was_recorded() {
     let scene = Scene::new("crash-create").await;
-    scene.emulator.inject(
-        Fault::new(Route::Create, FaultKind::Stall)
-            .after_processing()
-            .times(1),
-    );
-    let agent = scene.agent(&[]);
-    let orphan = scene.next_request().await;
+    let (agent, orphan) = scene.stalled_create().await;
     let journal = Journal::sqlite(scene.scratch.join("journal.db")).unwrap();
     let entry = journal.unfinished().await.unwrap();
     assert_eq!(entry.len(), 1);
@@ -141,13 +146,7 @@ async fn killed_after_the_create_was_sent_before_its_id_was_recorded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_after_the_create_was_sent_with_its_entry_lost() {
     let scene = Scene::new("crash-lost").await;
-    scene.emulator.inject(
-        Fault::new(Route::Create, FaultKind::Stall)
-            .after_processing()
-            .times(1),
-    );
-    let agent = scene.agent(&[]);
-    let orphan = scene.next_request().await;
+    let (agent, orphan) = scene.stalled_create().await;
     agent.kill().await;
     scene.emulator.clear_faults();
     let journal = rusqlite::Connection::open(scene.scratch.join("journal.db")).unwrap();

@@ -40,6 +40,7 @@ rows!(
     concurrent_claims_run_once,
     persons_rejection_is_final,
     system_rejection_asks_again,
+    decided_at_creation_asks_once,
     without_a_key_reattaches_but_never_refuses,
     finished_entries_are_pruned,
 );

@@ -162,17 +162,39 @@ impl Flow<'_> {
                 return Err(error);
             }
         };
+        if sent.decided() {
+            // Decided at creation (a workspace rule): the id is recorded with the claim or the
+            // rejection, one write instead of two. Should the wait fail, it is recorded first.
+            let approval_id = sent.approval_id().to_owned();
+            let decided = Row {
+                approval_id: Some(approval_id.clone()),
+                ..row
+            };
+            return match self.wait_and_claim(decided.clone(), sent).await {
+                Err(error) if !matches!(error, Error::Rejected { .. }) => {
+                    self.record_pending(decided, &approval_id).await?;
+                    Err(error)
+                }
+                step => step,
+            };
+        }
+        let pending = self.record_pending(row, sent.approval_id()).await?;
+        self.wait_and_claim(pending, sent).await
+    }
+
+    /// Records `approval_id` as the request of `row`, pending.
+    async fn record_pending(&self, row: Row, approval_id: &str) -> Result<Row, Error> {
         let pending = Row {
-            approval_id: Some(sent.approval_id().to_owned()),
+            approval_id: Some(approval_id.to_owned()),
             ..row.moved(State::Pending, None)
         };
         if !self.store(self.journal.store().update(&pending)).await? {
             return Err(Error::Journal {
-                message: format!("could not record request {}", sent.approval_id()),
+                message: format!("could not record request {approval_id}"),
                 source: "the journal entry was changed by another process".into(),
             });
         }
-        self.wait_and_claim(pending, sent).await
+        Ok(pending)
     }
 
     /// Waits for the decision on `sent`, the request of `row`; on approval claims the run, on a

@@ -399,6 +399,38 @@ pub async fn system_rejection_asks_again(db: &Database) {
     assert_ne!(keys[0], keys[1], "the second ask has a key of its own");
 }
 
+/// Decided at creation (a workspace rule): the request's id goes into the journal with the claim
+/// (one write fewer), one request and one run; and a wait that fails after such a create leaves
+/// the id recorded all the same, so the next call re-attaches instead of asking again.
+pub async fn decided_at_creation_asks_once(db: &Database) {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .auto_approve_below(0.9)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let client = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    gated(&client, refund(Some("decided-1"), "1"), &runs)
+        .await
+        .expect("approved by the rule");
+    let again = gated(&client, refund(Some("decided-1"), "1"), &runs).await;
+    assert!(matches!(again, Err(Error::AlreadyDone { .. })), "{again:?}");
+
+    emulator.inject("get:404".parse().expect("a fault"));
+    let failed = gated(&client, refund(Some("decided-2"), "2"), &runs).await;
+    assert!(
+        matches!(failed, Err(Error::Api { status: 404, .. })),
+        "{failed:?}"
+    );
+    emulator.clear_faults();
+    gated(&client, refund(Some("decided-2"), "2"), &runs)
+        .await
+        .expect("re-attached and run");
+    assert_eq!(emulator.created_count(), 2, "one request for each key");
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
 /// Without a key: re-attached by action and details while pending, but a finished run is no
 /// reason to refuse a new call.
 pub async fn without_a_key_reattaches_but_never_refuses(db: &Database) {
@@ -500,6 +532,7 @@ pub async fn every_row(db: &Database) {
     concurrent_claims_run_once(db).await;
     persons_rejection_is_final(db).await;
     system_rejection_asks_again(db).await;
+    decided_at_creation_asks_once(db).await;
     without_a_key_reattaches_but_never_refuses(db).await;
     finished_entries_are_pruned(db).await;
 }

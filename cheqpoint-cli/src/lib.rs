@@ -1,0 +1,16 @@
+//! The cheqpoint gate for agents not written in Rust.
+//!
+//! - [`gateway`]: `cheqpoint mcp`, a gateway in front of any MCP server. Tools/list is answered
+//!   as the upstream answers it; a gated tool call becomes one approval request and runs
+//!   upstream only with the approved arguments (an edit validated against the tool's own
+//!   `inputSchema`), at most once across restarts; every other outcome is an `isError` tool
+//!   result the model can read.
+//! - [`hook`]: `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook, the same gate for
+//!   its own tools (Bash, Write, Edit, MCP tools).
+//! - [`setup`]: the client and journal both start from.
+//!
+//! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its flags.
+
+pub mod gateway;
+pub mod hook;
+pub mod setup;
