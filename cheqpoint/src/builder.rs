@@ -22,7 +22,7 @@ const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const USER_AGENT: &str = concat!("cheqpoint-rust/", env!("CARGO_PKG_VERSION"));
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 ///
 /// ```
 /// use std::time::Duration;
@@ -161,7 +161,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Decisions reach this client by callback at `url` (your route calls [`Client::deliver`], or
+    /// Decisions reach this client by callback at `url` (your route calls [`Client::deliver`](crate::Client::deliver), or
     /// the built-in listener answers there): each request carries it as its callback URL unless
     /// it names its own. Once a verified callback has reached the client, waits slow their
     /// polling to a safety net ([`PollPolicy::push_safety_net`]) for as long as callbacks keep

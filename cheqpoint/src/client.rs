@@ -136,7 +136,7 @@ impl Client {
     /// failure are `Err`. When the service reports `details` other than those sent, the approval
     /// is not for this call: [`Error::DetailsMismatch`].
     ///
-    /// With a [`Journal`], the call does what the journal's table says (re-attach to a pending
+    /// With a [`Journal`](crate::Journal), the call does what the journal's table says (re-attach to a pending
     /// request, [`Error::AlreadyDone`], ...), and an approval it returns counts as run.
     pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
         let (approved, run) = self.checkpoint_run(&request).await?;
@@ -183,7 +183,7 @@ impl Client {
     /// Runs `run` with the approval only when the request is approved; otherwise returns the
     /// reason and `run` never starts.
     ///
-    /// With a [`Journal`], the claim on the run is recorded before `run` starts and its end after
+    /// With a [`Journal`](crate::Journal), the claim on the run is recorded before `run` starts and its end after
     /// it returns: if the process dies inside `run`, later calls get [`Error::Interrupted`].
     pub async fn guard<F, Fut, T>(&self, request: ApprovalRequest, run: F) -> Result<T, Error>
     where
