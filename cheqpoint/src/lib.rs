@@ -215,6 +215,7 @@
 //! | `error` | the one [`Error`] |
 //! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
 //! | `observe` | the `tracing` spans and events of a call |
+//! | `rig`, `rmcp` | the integrations, behind features: a rig tool behind approval; a gated rmcp tool's refusal as an `isError` result |
 //!
 //! A gated call goes down this table: `gate` → `client` → `journal` (with one) → `ask` →
 //! `wait` → `transport` → `response`. No file imports one that imports it back (the workspace's
