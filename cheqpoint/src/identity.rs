@@ -1,6 +1,5 @@
 //! What names an operation: the caller's key, or the action and the details, as the journal
-//! records it and as its `Idempotency-Key` is made; and the random tokens the journal makes
-//! (idempotency keys, owner names).
+//! records it and as its `Idempotency-Key` is made.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -39,12 +38,6 @@ pub(crate) fn next_operation_key(operation: &str, key: &str) -> String {
 
 /// How the keys of journalled operations begin.
 const OPERATION_KEY: &str = "cheqpoint-op-";
-
-/// 128 random bits in hex: an idempotency key for a new journal entry, or an owner name.
-#[cfg(any(test, feature = "sqlite", feature = "postgres"))]
-pub(crate) fn random_token() -> String {
-    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
-}
 
 fn digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -115,6 +108,5 @@ mod tests {
         assert_eq!(idempotency_key("order 8842"), idempotency_key("order 8842"));
         assert_ne!(idempotency_key("order 8842"), idempotency_key("order 8843"));
         assert!(!idempotency_key("order 8842").contains("8842"));
-        assert_ne!(random_token(), random_token());
     }
 }

@@ -48,7 +48,7 @@ impl SqliteStore {
         owners.push(".owners");
         let owners = PathBuf::from(owners);
         fs::create_dir_all(&owners)?;
-        let owner = crate::identity::random_token();
+        let owner = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let alive = File::create(owners.join(format!("{owner}.lock")))?;
         alive.lock()?;
         Ok(SqliteStore {
