@@ -80,12 +80,12 @@ mod without {
 }
 
 /// `value` as one line of JSON in which every character the terminal must not receive raw
-/// (see [`super::escaped`]) is written as a JSON `\u` escape: the same value, shown, never obeyed.
+/// (see [`super::escape::escaped`]) is written as a JSON `\u` escape: the same value, shown, never obeyed.
 pub(crate) fn json_line(value: &serde_json::Value) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
     let mut line = String::with_capacity(text.len());
     for c in text.chars() {
-        if super::must_escape(c) {
+        if super::escape::must_escape(c) {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 let _ = write!(line, "\\u{unit:04x}");

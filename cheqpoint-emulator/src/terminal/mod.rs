@@ -10,9 +10,10 @@
 //! What is not a JSON object is refused with the reason and asked for again, never sent; after
 //! the decision each changed field is shown as `name: before → after`, as the inbox shows it.
 
+mod escape;
 mod line;
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::iter;
@@ -22,6 +23,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::{ApprovalRecord, DecisionError, Emulator, Status};
+use escape::escaped;
 use line::{LineEditor, json_line};
 
 /// Prompts for a decision on each pending request, oldest first, reading answers from `input`:
@@ -299,38 +301,6 @@ enum Edited {
     /// The reviewer went back to the decision.
     Cancelled,
     InputEnded,
-}
-
-/// `text` with every control character (newlines and carriage returns included), every bidi
-/// control and every invisible format character written as a Rust-style escape, `\u{1b}`, so that
-/// what reaches the terminal is what the agent sent, shown, never obeyed.
-fn escaped(text: &str) -> String {
-    let mut shown = String::with_capacity(text.len());
-    for c in text.chars() {
-        if must_escape(c) {
-            let _ = write!(shown, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            shown.push(c);
-        }
-    }
-    shown
-}
-
-/// A character the terminal must not receive raw: a control, a bidi control or an invisible one.
-fn must_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c) || is_invisible(c)
-}
-
-/// The invisible characters that reorder the text around them (Trojan Source).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// The characters that take no room on screen but change what is read: zero-width space,
-/// joiners, word joiner, byte-order mark, soft hyphen, the line and paragraph separators, and the
-/// tag characters (which can spell hidden text).
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00ad}' | '\u{200b}'..='\u{200d}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// Creates a new file for the details in the temporary directory, under a name no one can
