@@ -9,7 +9,7 @@
 use std::{
     fs::{self, File, TryLockError},
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use rusqlite::{Connection, OptionalExtension, params, types::Type};
@@ -41,9 +41,7 @@ impl SqliteStore {
     pub(super) fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.execute_batch(SCHEMA)?;
+        prepare(&connection)?;
         let mut owners = path.as_os_str().to_owned();
         owners.push(".owners");
         let owners = PathBuf::from(owners);
@@ -67,6 +65,28 @@ impl SqliteStore {
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Answer<'_, T> {
         Box::pin(self.connection.run(durable, work))
+    }
+}
+
+/// Switches the file to WAL and creates the table. Processes that open a new file together race
+/// for the switch, which SQLite refuses with `SQLITE_BUSY` at once instead of waiting out the busy
+/// timeout: the loser tries again, within that timeout.
+fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let prepared = connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| connection.execute_batch(SCHEMA));
+        match prepared {
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == rusqlite::ErrorCode::DatabaseBusy
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            prepared => return prepared,
+        }
     }
 }
 
