@@ -12,7 +12,7 @@ use std::time::Duration;
 use cheqpoint::Client;
 use cheqpoint_cli::{
     config::GateConfig,
-    gate::Gate,
+    gate::Gatekeeper,
     hook::{self, OnTimeout},
 };
 use cheqpoint_emulator::Emulator;
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("reviewer: {error}");
         }
     };
-    let gate = Gate::new(client);
+    let gate = Gatekeeper::new(client);
     let (decision, ()) = tokio::join!(
         hook::decide(&event, &gate, &config, OnTimeout::Deny),
         reviewer

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     config::GateConfig,
-    gate::{Ask, EditRefusal, Gate, Verdict},
+    gate::{Ask, EditRefusal, Gatekeeper, Outcome},
 };
 
 /// The most a hook waits for a decision unless `gate.toml` says otherwise: it must end before
@@ -81,7 +81,7 @@ struct Event {
 /// Reads one event and decides it through `gate`.
 pub async fn decide(
     input: &str,
-    gate: &Gate,
+    gate: &Gatekeeper,
     config: &GateConfig,
     on_timeout: OnTimeout,
 ) -> Decision {
@@ -134,7 +134,7 @@ pub async fn decide(
         .await;
     let words = gate.words(&ask.action);
     match verdict {
-        Verdict::Ran {
+        Outcome::Ran {
             approval_id,
             output,
             changes,
@@ -148,12 +148,12 @@ pub async fn decide(
                 updated_input: None,
             },
         },
-        Verdict::Refused(error @ cheqpoint::Error::Timeout { .. })
+        Outcome::Refused(error @ cheqpoint::Error::Timeout { .. })
             if on_timeout == OnTimeout::Ask =>
         {
             Decision::Ask(words.not_run(&error))
         }
-        Verdict::Refused(error) => Decision::Deny(words.not_run(&error)),
+        Outcome::Refused(error) => Decision::Deny(words.not_run(&error)),
     }
 }
 

@@ -8,7 +8,7 @@ use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
     config::GateConfig,
-    gate::Gate,
+    gate::Gatekeeper,
     gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hook::{self, Decision, OnTimeout},
     setup,
@@ -151,7 +151,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
     let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(GatewaySettings {
         config,
-        gate: Gate::new(client),
+        gate: Gatekeeper::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -193,5 +193,5 @@ async fn claude_code(args: HookArgs) -> Decision {
         TimeoutAnswer::Deny => OnTimeout::Deny,
         TimeoutAnswer::Ask => OnTimeout::Ask,
     };
-    hook::decide(&input, &Gate::new(client), &config, on_timeout).await
+    hook::decide(&input, &Gatekeeper::new(client), &config, on_timeout).await
 }
