@@ -1,5 +1,8 @@
 //! `gate.toml`: which tools are gated, and for each its risk, summary, read-only keys and
-//! timeout. Read once at start; a bad file is refused with the line and the reason.
+//! timeout. Read once at start; a bad file is refused with every mistake's line and reason at
+//! once. Once the upstream's tools are known, [`GateConfig::check_against`] refuses a name or
+//! glob that matches no tool (naming the nearest) and a summary placeholder that names no
+//! argument, so that a typo never leaves a tool ungated or a reviewer reading `?`.
 //!
 //! ```toml
 //! name = "github"            # the action's prefix; default: the server's own name
@@ -13,9 +16,10 @@
 //! timeout = 3600
 //! ```
 
-use std::{ops::Range, path::Path, time::Duration};
+use std::{fmt, ops::Range, path::Path, time::Duration};
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use toml::Spanned;
 
 /// A tool name or glob, and what a gated call of a matching tool asks with.
@@ -30,16 +34,19 @@ pub struct ToolRule {
     pub readonly: Vec<String>,
     /// How long to wait for a decision.
     pub timeout: Option<Duration>,
+    /// Where it was written: the file's line, or `None` for `--gate`.
+    line: Option<usize>,
 }
 
 impl ToolRule {
-    fn named(pattern: glob::Pattern) -> ToolRule {
+    fn named(pattern: glob::Pattern, line: Option<usize>) -> ToolRule {
         ToolRule {
             pattern,
             risk: None,
             summary: None,
             readonly: Vec::new(),
             timeout: None,
+            line,
         }
     }
 
@@ -59,15 +66,72 @@ pub struct GateConfig {
     /// How long a gated call waits for a decision unless its rule says otherwise.
     pub timeout: Option<Duration>,
     rules: Vec<ToolRule>,
+    /// Where the file came from, for the errors of [`check_against`](GateConfig::check_against).
+    origin: String,
 }
 
-/// A configuration refused at start: where, and why.
+/// A configuration refused at start: every mistake, each with where and why.
 #[derive(Debug, thiserror::Error)]
-#[error("{origin}{}: {reason}", line.map(|line| format!(":{line}")).unwrap_or_default())]
 pub struct ConfigError {
-    origin: String,
-    line: Option<usize>,
-    reason: String,
+    problems: Vec<Problem>,
+}
+
+/// One mistake in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, or `--gate`.
+    pub origin: String,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong, and what to write instead.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn one(origin: &str, line: Option<usize>, reason: String) -> ConfigError {
+        ConfigError {
+            problems: vec![Problem {
+                origin: origin.to_owned(),
+                line,
+                reason,
+            }],
+        }
+    }
+
+    /// Every mistake found, in the order of the file.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.origin, self.reason),
+            None => write!(f, "{}: {}", self.origin, self.reason),
+        }
+    }
+}
+
+/// A tool as the upstream lists it, for [`GateConfig::check_against`].
+#[derive(Debug, Clone, Copy)]
+pub struct ToolView<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its `inputSchema`.
+    pub input_schema: &'a Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -95,69 +159,137 @@ impl GateConfig {
     /// Reads `gate.toml` at `path`.
     pub fn load(path: &Path) -> Result<GateConfig, ConfigError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
-            origin: origin.clone(),
-            line: None,
-            reason: format!("cannot be read: {error}"),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigError::one(&origin, None, format!("cannot be read: {error}")))?;
         GateConfig::parse(&text, &origin)
     }
 
-    /// Reads a configuration from its text; `origin` names it in errors (a path).
+    /// Reads a configuration from its text; `origin` names it in errors (a path). Every bad
+    /// entry is reported, not only the first.
     pub fn parse(text: &str, origin: &str) -> Result<GateConfig, ConfigError> {
-        let fail = |span: Option<Range<usize>>, reason: String| ConfigError {
-            origin: origin.to_owned(),
-            line: span.map(|span| line_of(text, span.start)),
-            reason,
+        let mut problems = Vec::new();
+        let mut fail = |span: Option<Range<usize>>, reason: String| {
+            problems.push(Problem {
+                origin: origin.to_owned(),
+                line: span.map(|span| line_of(text, span.start)),
+                reason,
+            });
         };
-        let file: File = toml::from_str(text)
-            .map_err(|error| fail(error.span(), error.message().trim_end().to_owned()))?;
+        let file: File = match toml::from_str(text) {
+            Ok(file) => file,
+            Err(error) => {
+                fail(error.span(), error.message().trim_end().to_owned());
+                return Err(ConfigError { problems });
+            }
+        };
         let mut config = GateConfig {
             name: None,
             gate_destructive: file.gate_destructive,
             timeout: None,
             rules: Vec::new(),
+            origin: origin.to_owned(),
         };
         if let Some(name) = file.name {
             if name.get_ref().trim().is_empty() {
-                return Err(fail(Some(name.span()), "`name` is empty".into()));
+                fail(Some(name.span()), "`name` is empty".into());
             }
             config.name = Some(name.into_inner());
         }
-        config.timeout = file
-            .timeout
-            .map(|t| seconds(*t.get_ref(), Some(t.span()), &fail))
-            .transpose()?;
+        if let Some(timeout) = file.timeout {
+            config.timeout = seconds(*timeout.get_ref(), Some(timeout.span()), &mut fail);
+        }
         // Each entry is read on its own, so an error names the entry's line.
         for (pattern, value) in file.tools {
             let at = find_key(text, &pattern);
-            let entry: ToolEntry = ToolEntry::deserialize(value).map_err(|error| {
-                fail(
-                    at.clone(),
-                    format!("[tools.\"{pattern}\"]: {}", error.message()),
-                )
-            })?;
-            let glob = glob::Pattern::new(&pattern)
-                .map_err(|error| fail(at.clone(), format!("`{pattern}` is not a glob: {error}")))?;
-            let mut rule = ToolRule::named(glob);
+            let entry = match ToolEntry::deserialize(value) {
+                Ok(entry) => entry,
+                Err(error) => {
+                    fail(at, format!("[tools.\"{pattern}\"]: {}", error.message()));
+                    continue;
+                }
+            };
+            let glob = match glob::Pattern::new(&pattern) {
+                Ok(glob) => glob,
+                Err(error) => {
+                    fail(at, format!("`{pattern}` is not a glob: {error}"));
+                    continue;
+                }
+            };
+            let mut rule = ToolRule::named(glob, at.clone().map(|at| line_of(text, at.start)));
             if let Some(value) = entry.risk {
-                if !(0.0..=1.0).contains(&value) {
-                    return Err(fail(
+                if (0.0..=1.0).contains(&value) {
+                    rule.risk = Some(value);
+                } else {
+                    fail(
                         at.clone(),
                         format!("[tools.\"{pattern}\"]: risk {value} is outside 0.0..=1.0"),
-                    ));
+                    );
                 }
-                rule.risk = Some(value);
             }
             rule.summary = entry.summary;
             rule.readonly = entry.readonly;
-            rule.timeout = entry
-                .timeout
-                .map(|t| seconds(t, at.clone(), &fail))
-                .transpose()?;
+            if let Some(timeout) = entry.timeout {
+                rule.timeout = seconds(timeout, at.clone(), &mut fail);
+            }
             config.rules.push(rule);
         }
-        Ok(config)
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Checks the configuration against the tools the upstream lists: every name or glob must
+    /// match a tool (else the nearest names are suggested), and every `{placeholder}` of a
+    /// summary must name a property of the tool's `inputSchema`. Every mistake is reported.
+    pub fn check_against(&self, tools: &[ToolView<'_>]) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            let mut fail = |reason: String| {
+                problems.push(Problem {
+                    origin: match rule.line {
+                        Some(_) => self.origin.clone(),
+                        None => "--gate".to_owned(),
+                    },
+                    line: rule.line,
+                    reason,
+                });
+            };
+            let matched: Vec<&ToolView<'_>> = tools
+                .iter()
+                .filter(|tool| rule.pattern.matches(tool.name))
+                .collect();
+            if matched.is_empty() {
+                fail(format!(
+                    "`{}` matches no tool of the server{}",
+                    rule.pattern(),
+                    nearest(rule.pattern(), tools)
+                ));
+                continue;
+            }
+            let Some(template) = &rule.summary else {
+                continue;
+            };
+            for placeholder in crate::summary::placeholders(template) {
+                let missing: Vec<&str> = matched
+                    .iter()
+                    .filter(|tool| !has_property(tool.input_schema, placeholder))
+                    .map(|tool| tool.name)
+                    .collect();
+                if !missing.is_empty() {
+                    fail(format!(
+                        "the summary's `{{{placeholder}}}` names no argument of {} (its inputSchema has no property `{placeholder}`)",
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
     }
 
     /// Gates `pattern` (a name or glob) with no other setting, as `--gate` does; a pattern
@@ -166,12 +298,14 @@ impl GateConfig {
         if self.rules.iter().any(|rule| rule.pattern() == pattern) {
             return Ok(());
         }
-        let glob = glob::Pattern::new(pattern).map_err(|error| ConfigError {
-            origin: "--gate".into(),
-            line: None,
-            reason: format!("`{pattern}` is not a glob: {error}"),
+        let glob = glob::Pattern::new(pattern).map_err(|error| {
+            ConfigError::one(
+                "--gate",
+                None,
+                format!("`{pattern}` is not a glob: {error}"),
+            )
         })?;
-        self.rules.push(ToolRule::named(glob));
+        self.rules.push(ToolRule::named(glob, None));
         Ok(())
     }
 
@@ -189,16 +323,46 @@ impl GateConfig {
     }
 }
 
-/// A whole number of seconds, more than zero.
+/// A whole number of seconds, more than zero; `None` (and a problem told) for zero.
 fn seconds(
     value: u64,
     span: Option<Range<usize>>,
-    fail: &impl Fn(Option<Range<usize>>, String) -> ConfigError,
-) -> Result<Duration, ConfigError> {
+    fail: &mut impl FnMut(Option<Range<usize>>, String),
+) -> Option<Duration> {
     match value {
-        0 => Err(fail(span, "a timeout must be more than 0 seconds".into())),
-        secs => Ok(Duration::from_secs(secs)),
+        0 => {
+            fail(span, "a timeout must be more than 0 seconds".into());
+            None
+        }
+        secs => Some(Duration::from_secs(secs)),
     }
+}
+
+/// ` (did you mean `a`, `b`?)`: the tool names nearest to `pattern`, or nothing.
+fn nearest(pattern: &str, tools: &[ToolView<'_>]) -> String {
+    let mut scored: Vec<(f64, &str)> = tools
+        .iter()
+        .map(|tool| (strsim::jaro_winkler(pattern, tool.name), tool.name))
+        .filter(|(score, _)| *score > 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let names: Vec<String> = scored
+        .into_iter()
+        .take(3)
+        .map(|(_, name)| format!("`{name}`"))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        names => format!(" (did you mean {}?)", names.join(", ")),
+    }
+}
+
+/// True when `schema`'s `properties` has `name`.
+fn has_property(schema: &Map<String, Value>, name: &str) -> bool {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|properties| properties.contains_key(name))
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -269,6 +433,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.starts_with("g.toml:1: "), "{error}");
+    }
+
+    #[test]
+    fn every_bad_entry_is_reported_at_once() {
+        let error = GateConfig::parse(
+            "timeout = 0\n[tools.a]\nrisk = 2.0\n[tools.b]\nrisky = 1\n[tools.c]\ntimeout = 0\n",
+            "g.toml",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = error.problems().iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(1), Some(2), Some(4), Some(6)], "{error}");
+    }
+
+    #[test]
+    fn a_name_or_placeholder_naming_nothing_is_refused_with_the_nearest_names() {
+        let schema = |keys: &[&str]| {
+            let properties: Map<String, Value> = keys
+                .iter()
+                .map(|k| ((*k).to_owned(), Value::Bool(true)))
+                .collect();
+            Map::from_iter([("properties".to_owned(), Value::Object(properties))])
+        };
+        let (write, read) = (schema(&["path", "content"]), schema(&["path"]));
+        let tools = [
+            ToolView {
+                name: "write_file",
+                input_schema: &write,
+            },
+            ToolView {
+                name: "read_file",
+                input_schema: &read,
+            },
+        ];
+        let mut config = GateConfig::parse(
+            "[tools.write_file]\nsummary = \"Write {pathh}\"\n[tools.\"*_file\"]\nsummary = \"{path}\"\n",
+            "g.toml",
+        )
+        .unwrap();
+        config.gate("write_flie").unwrap();
+        config.gate("delete_*").unwrap();
+        let error = config.check_against(&tools).unwrap_err();
+        let said: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(said.len(), 3, "{error}");
+        assert!(
+            said[0]
+                .starts_with("g.toml:1: the summary's `{pathh}` names no argument of write_file"),
+            "{error}"
+        );
+        assert!(
+            said[1].starts_with(
+                "--gate: `write_flie` matches no tool of the server (did you mean `write_file`"
+            ),
+            "{error}"
+        );
+        assert!(said[2].contains("`delete_*` matches no tool"), "{error}");
+        let fine = GateConfig::parse("[tools.\"*_file\"]\nsummary = \"{path}\"\n", "g").unwrap();
+        assert!(fine.check_against(&tools).is_ok());
     }
 
     #[test]

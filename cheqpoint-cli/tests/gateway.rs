@@ -20,6 +20,7 @@ fn main() -> std::process::ExitCode {
         an_ungated_call_is_forwarded_with_no_request,
         an_approved_call_runs_once_per_approval,
         a_rejected_call_made_again_is_asked_again,
+        a_configuration_naming_nothing_refuses_to_start,
         an_edit_runs_as_approved_and_the_model_reads_what_changed,
         edits_the_schema_refuses_run_nothing,
         a_changed_readonly_key_runs_nothing,
@@ -189,6 +190,39 @@ async fn a_rejected_call_made_again_is_asked_again() -> Result<(), String> {
         world.runs_of("delete_file") == 1 && world.emulator.created_count() == 2,
         "runs {:?}",
         world.runs()
+    );
+    Ok(())
+}
+
+async fn a_configuration_naming_nothing_refuses_to_start() -> Result<(), String> {
+    let world = World::new().await;
+    let mut command = world.gateway_command(
+        "[tools.delete_fiel]\n[tools.transfer]\nsummary = \"Pay {amount} to {acount}\"\n",
+    )?;
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+        .await
+        .map_err(|_| "the gateway did not stop")?
+        .map_err(|error| error.to_string())?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    ensure!(!output.status.success(), "it started: {said}");
+    ensure!(
+        said.contains(
+            "gate.toml:1: `delete_fiel` matches no tool of the server (did you mean `delete_file`"
+        ),
+        "{said}"
+    );
+    ensure!(
+        said.contains("gate.toml:2: the summary's `{acount}` names no argument of transfer"),
+        "{said}"
+    );
+    ensure!(
+        world.runs().is_empty() && world.emulator.created_count() == 0,
+        "something ran"
     );
     Ok(())
 }

@@ -29,6 +29,7 @@ use super::{
     upstream::{self, Downstream, Upstream},
 };
 use crate::{
+    config::ToolView,
     gate::{Ask, EditRefusal},
     schema, summary,
 };
@@ -70,11 +71,39 @@ impl Gateway {
         Ok(gateway)
     }
 
+    /// The upstream, reached (and its tools checked against the configuration) on first use.
     async fn upstream(&self) -> Result<&Upstream, String> {
         self.inner
             .upstream
-            .get_or_try_init(|| {
-                upstream::connect(&self.inner.settings.upstream, self.inner.downstream.clone())
+            .get_or_try_init(|| async {
+                let upstream =
+                    upstream::connect(&self.inner.settings.upstream, self.inner.downstream.clone())
+                        .await?;
+                let tools = upstream
+                    .peer()
+                    .list_all_tools()
+                    .await
+                    .map_err(|error| format!("the server did not list its tools: {error}"))?;
+                let views: Vec<ToolView<'_>> = tools
+                    .iter()
+                    .map(|tool| ToolView {
+                        name: &tool.name,
+                        input_schema: &tool.input_schema,
+                    })
+                    .collect();
+                self.inner
+                    .settings
+                    .config
+                    .check_against(&views)
+                    .map_err(|error| {
+                        format!("the configuration does not fit the server:\n{error}")
+                    })?;
+                self.inner
+                    .tools
+                    .lock()
+                    .await
+                    .extend(tools.into_iter().map(|tool| (tool.name.to_string(), tool)));
+                Ok(upstream)
             })
             .await
     }
