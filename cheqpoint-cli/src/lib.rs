@@ -5,12 +5,12 @@
 //!   upstream only with the approved arguments (an edit validated against the tool's own
 //!   `inputSchema`), at most once across restarts; every other outcome is an `isError` tool
 //!   result the model can read.
-//! - [`hook`]: `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook, the same gate for
-//!   its own tools (Bash, Write, Edit, MCP tools).
+//! - [`hooks`]: `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini
+//!   CLI, Cursor, GitHub Copilot), the same gate for their own tools.
 //! - [`setup`]: the client and journal both start from.
 //!
 //! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its flags.
 
 pub mod gateway;
-pub mod hook;
+pub mod hooks;
 pub mod setup;

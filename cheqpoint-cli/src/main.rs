@@ -1,5 +1,5 @@
 //! `cheqpoint`: the command line. `cheqpoint mcp … -- CMD ARGS` runs the gateway;
-//! `cheqpoint hook claude-code` answers one Claude Code `PreToolUse` event.
+//! `cheqpoint hook AGENT` answers one event of a coding agent's hook.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
@@ -8,7 +8,7 @@ use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
     gateway::{DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, GatewaySettings, UpstreamSpec},
-    hook::{self, Decision, OnTimeout},
+    hooks::{self, Agent, OnTimeout, Reply},
     setup,
 };
 
@@ -27,9 +27,8 @@ struct Cli {
 enum Command {
     /// A gateway in front of an MCP server: gated tool calls run only once a person approves.
     Mcp(McpArgs),
-    /// Agent hooks.
-    #[command(subcommand)]
-    Hook(HookCommand),
+    /// A coding agent's hook: its event on stdin, the answer on stdout as that agent reads it.
+    Hook(HookArgs),
 }
 
 #[derive(clap::Args)]
@@ -63,14 +62,11 @@ struct McpArgs {
     command: Vec<String>,
 }
 
-#[derive(Subcommand)]
-enum HookCommand {
-    /// Claude Code's PreToolUse hook: the event on stdin, the decision on stdout.
-    ClaudeCode(HookArgs),
-}
-
 #[derive(clap::Args)]
 struct HookArgs {
+    /// The agent whose event this is.
+    #[arg(value_enum)]
+    agent: AgentName,
     /// gate.toml: per-tool risk, read-only keys and timeout.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -80,6 +76,28 @@ struct HookArgs {
     /// What to answer when no decision comes in time.
     #[arg(long, value_enum, default_value = "deny")]
     on_timeout: TimeoutAnswer,
+}
+
+/// The agents, as the command line names them.
+#[derive(Clone, Copy, ValueEnum)]
+enum AgentName {
+    ClaudeCode,
+    Codex,
+    Gemini,
+    Cursor,
+    Copilot,
+}
+
+impl From<AgentName> for Agent {
+    fn from(name: AgentName) -> Agent {
+        match name {
+            AgentName::ClaudeCode => Agent::ClaudeCode,
+            AgentName::Codex => Agent::Codex,
+            AgentName::Gemini => Agent::Gemini,
+            AgentName::Cursor => Agent::Cursor,
+            AgentName::Copilot => Agent::Copilot,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,10 +123,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Hook(HookCommand::ClaudeCode(args)) => {
-            let decision = runtime.block_on(claude_code(args));
-            println!("{}", decision.to_json());
-            ExitCode::SUCCESS
+        Command::Hook(args) => {
+            let reply = runtime.block_on(hook(args));
+            if !reply.stdout.is_empty() {
+                println!("{}", reply.stdout);
+            }
+            if !reply.stderr.is_empty() {
+                eprintln!("{}", reply.stderr);
+            }
+            ExitCode::from(reply.code)
         }
     }
 }
@@ -164,38 +187,32 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
 /// The most of stdin a hook reads: an event is far smaller.
 const MAX_EVENT_BYTES: u64 = 16 * 1024 * 1024;
 
-async fn claude_code(args: HookArgs) -> Decision {
-    let refuse =
-        |reason: String| Decision::Deny(format!("cheqpoint: {reason}; the tool call is refused"));
+/// One hook event answered; every failure, a panic included, is the agent's deny.
+async fn hook(args: HookArgs) -> Reply {
+    let agent = Agent::from(args.agent);
     let mut input = String::new();
     if let Err(error) = tokio::io::stdin()
         .take(MAX_EVENT_BYTES)
         .read_to_string(&mut input)
         .await
     {
-        return refuse(format!("the event could not be read: {error}"));
+        return agent.refuse_unread(&format!("stdin could not be read: {error}"));
     }
-    let config = match config(args.config.as_ref()) {
-        Ok(config) => config,
-        Err(error) => return refuse(error),
-    };
-    let journal = match setup::journal(args.journal.as_deref()).await {
-        Ok(journal) => journal,
-        Err(error) => return refuse(error),
-    };
-    let client = match setup::client(journal.clone()) {
-        Ok((client, _)) => client,
-        Err(error) => return refuse(error),
-    };
     let on_timeout = match args.on_timeout {
         TimeoutAnswer::Deny => OnTimeout::Deny,
         TimeoutAnswer::Ask => OnTimeout::Ask,
     };
-    hook::decide(
-        &input,
-        &Gate::new(client, Some(journal)),
-        &config,
-        on_timeout,
-    )
-    .await
+    let event = input.clone();
+    let decided = tokio::spawn(async move {
+        let config = config(args.config.as_ref())?;
+        let journal = setup::journal(args.journal.as_deref()).await?;
+        let (client, _) = setup::client(journal.clone())?;
+        let gate = Gate::new(client, Some(journal));
+        Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
+    });
+    match decided.await {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(reason)) => hooks::refuse(agent, &input, &reason),
+        Err(failure) => hooks::refuse(agent, &input, &format!("the hook failed ({failure})")),
+    }
 }

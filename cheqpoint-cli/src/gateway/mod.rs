@@ -27,6 +27,7 @@ pub use config::{ConfigError, GateConfig, ToolRule};
 pub use gate::{Ask, Gate, Verdict, call_key, into_result};
 pub use outcome::{error_result, refused};
 pub use proxy::{DEFAULT_PROGRESS_INTERVAL, Gateway};
+pub(crate) use schema::check_edit;
 pub use serve::{serve_http, serve_stdio};
 pub use upstream::UpstreamSpec;
 
