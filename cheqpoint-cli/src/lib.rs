@@ -7,10 +7,13 @@
 //!   result the model can read.
 //! - [`hooks`]: `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini
 //!   CLI, Cursor, GitHub Copilot), the same gate for their own tools.
+//! - [`install`]: `cheqpoint install AGENT` and `uninstall`, the hook written into each agent's
+//!   own configuration.
 //! - [`setup`]: the client and journal both start from.
 //!
 //! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its flags.
 
 pub mod gateway;
 pub mod hooks;
+pub mod install;
 pub mod setup;

@@ -9,6 +9,7 @@ use tokio::io::AsyncReadExt;
 use cheqpoint_cli::{
     gateway::{DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, GatewaySettings, UpstreamSpec},
     hooks::{self, Agent, OnTimeout, Reply},
+    install::{self, Scope, Setup},
     setup,
 };
 
@@ -29,6 +30,32 @@ enum Command {
     Mcp(McpArgs),
     /// A coding agent's hook: its event on stdin, the answer on stdout as that agent reads it.
     Hook(HookArgs),
+    /// Writes cheqpoint's hook into a coding agent's configuration (the diff is shown first).
+    Install(InstallArgs),
+    /// Removes cheqpoint's hook from a coding agent's configuration.
+    Uninstall(InstallArgs),
+}
+
+#[derive(clap::Args)]
+struct InstallArgs {
+    /// The agent to configure.
+    #[arg(value_enum)]
+    agent: AgentName,
+    /// The project's configuration, under the current folder (the default).
+    #[arg(long, conflicts_with = "user")]
+    project: bool,
+    /// The user's configuration, under the home folder.
+    #[arg(long)]
+    user: bool,
+    /// Show the change without writing it.
+    #[arg(long)]
+    dry_run: bool,
+    /// gate.toml: the tools to gate (the hook's matcher) and the time to wait.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The journal the hook uses: a SQLite file, or a postgres:// URL.
+    #[arg(long)]
+    journal: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -123,6 +150,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Install(args) => report(configure(args, true)),
+        Command::Uninstall(args) => report(configure(args, false)),
         Command::Hook(args) => {
             let reply = runtime.block_on(hook(args));
             if !reply.stdout.is_empty() {
@@ -134,6 +163,87 @@ fn main() -> ExitCode {
             ExitCode::from(reply.code)
         }
     }
+}
+
+fn report(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cheqpoint: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// How much longer than the hook's own deadline the agent is told to wait for it.
+const AGENT_MARGIN: Duration = Duration::from_secs(10);
+
+/// `cheqpoint install` (`add`) or `uninstall`: the change shown, then written unless
+/// `--dry-run`.
+fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
+    let agent = Agent::from(args.agent);
+    let home = std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .ok_or("HOME is unset")?;
+    let project = std::env::current_dir().map_err(|error| error.to_string())?;
+    let mut hook_args = Vec::new();
+    let (gate, tools) = match &args.config {
+        Some(path) => {
+            let path = std::path::absolute(path).map_err(|error| error.to_string())?;
+            let gate = GateConfig::load(&path).map_err(|error| error.to_string())?;
+            let text = std::fs::read_to_string(&path).map_err(|error| error.to_string())?;
+            hook_args.extend(["--config".to_owned(), path.display().to_string()]);
+            (gate, install::gated_tools(&text))
+        }
+        None => (GateConfig::default(), Vec::new()),
+    };
+    if let Some(journal) = args.journal {
+        hook_args.extend(["--journal".to_owned(), journal]);
+    }
+    let longest = tools
+        .iter()
+        .map(|tool| hooks::wait(&gate, tool))
+        .chain([hooks::wait(&gate, "")])
+        .max()
+        .unwrap_or(hooks::DEFAULT_HOOK_TIMEOUT);
+    let setup = Setup {
+        scope: if args.user {
+            Scope::User
+        } else {
+            Scope::Project
+        },
+        home,
+        project,
+        hook_args,
+        tools,
+        timeout: longest + hooks::GRACE + AGENT_MARGIN,
+    };
+    let change = if add {
+        install::install(agent, &setup)
+    } else {
+        install::uninstall(agent, &setup)
+    }
+    .map_err(|error| error.to_string())?;
+    let name = agent.facts().name;
+    if change.is_empty() {
+        println!("{}: nothing to change for {name}", change.path.display());
+    } else {
+        print!("{}", change.diff());
+    }
+    for note in &change.notes {
+        eprintln!("note: {note}");
+    }
+    if args.dry_run || change.is_empty() {
+        return Ok(());
+    }
+    change.apply().map_err(|error| error.to_string())?;
+    println!(
+        "{} {name}'s hook in {}",
+        if add { "installed" } else { "removed" },
+        change.path.display()
+    );
+    Ok(())
 }
 
 fn config(path: Option<&PathBuf>) -> Result<GateConfig, String> {
