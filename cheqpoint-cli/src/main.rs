@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
-    gateway::{DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, GatewaySettings, UpstreamSpec},
+    config::GateConfig,
+    gate::Gate,
+    gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hooks::{self, Agent, OnTimeout, Reply},
     install::{self, Scope, Setup},
     setup,
@@ -279,10 +281,10 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .filter(|interval| !interval.is_zero())
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
-    let (client, review_url) = setup::client(journal.clone())?;
+    let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(GatewaySettings {
         config,
-        gate: Gate::new(client, Some(journal)),
+        gate: Gate::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -316,8 +318,8 @@ async fn hook(args: HookArgs) -> Reply {
     let decided = tokio::spawn(async move {
         let config = config(args.config.as_ref())?;
         let journal = setup::journal(args.journal.as_deref()).await?;
-        let (client, _) = setup::client(journal.clone())?;
-        let gate = Gate::new(client, Some(journal));
+        let (client, _) = setup::client(journal)?;
+        let gate = Gate::new(client);
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });
     match decided.await {

@@ -389,12 +389,14 @@ async fn a_claude_code_edit_fits_the_tools_own_schema() {
         (
             event("Bash", json!({"command": "ls"})),
             json!({"command": "ls", "timeout": "soon"}),
-            Some("Bash does not take it: at /timeout"),
+            Some("`/timeout`: Bash does not take it: \"soon\" is not of type \"number\""),
         ),
         (
             event("mcp__db__query", json!({"sql": "select 1"})),
             json!({"sql": "select 1", "limit": 5}),
-            Some("it added `limit`; cheqpoint has no input schema for mcp__db__query"),
+            Some(
+                "`/limit`: the edit added `limit`; cheqpoint has no input schema for mcp__db__query",
+            ),
         ),
     ];
     for (sent, edit, refused) in cases {
@@ -439,4 +441,29 @@ async fn a_retry_with_a_new_tool_use_id_reattaches() {
     let (seen, ()) = tokio::join!(decided, reviewer);
     assert_eq!(seen.decision, "allow", "{}", seen.raw);
     assert_eq!(hooks.emulator.created_count(), 1);
+}
+
+/// The same call made again once the first has ended (approved and allowed) is a new call:
+/// asked anew, the reviewer told what became of the first, and allowed again on approval.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_call_again_later_is_asked_anew() {
+    let hooks = Hooks::new("repeat", "").await;
+    let event = fixture("claude-code", "PreToolUse.json");
+    for (round, tool_use) in ["toolu_01ABC123", "toolu_09XYZ"].into_iter().enumerate() {
+        let sent = event.replace("toolu_01ABC123", tool_use);
+        let decided = hooks.run("claude-code", "PreToolUse.json", &sent, &[]);
+        let reviewer = async {
+            let request = hooks.next_pending().await;
+            let why = request.justification.clone().unwrap_or_default();
+            assert_eq!(
+                round == 1,
+                why.contains("Asked before: approved and ran"),
+                "{why}"
+            );
+            hooks.emulator.approve(&request.id).unwrap();
+        };
+        let (seen, ()) = tokio::join!(decided, reviewer);
+        assert_eq!(seen.decision, "allow", "{}", seen.raw);
+    }
+    assert_eq!(hooks.emulator.created_count(), 2);
 }

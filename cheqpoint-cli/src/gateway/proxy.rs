@@ -25,8 +25,12 @@ use rmcp::{
 use tokio::sync::{Mutex, OnceCell};
 
 use super::{
-    Ask, GatewaySettings, call_key, gate, outcome, schema, summary,
+    GatewaySettings, outcome,
     upstream::{self, Downstream, Upstream},
+};
+use crate::{
+    gate::{Ask, EditRefusal},
+    schema, summary,
 };
 
 /// The gateway: one per client session (with `--listen`, one per HTTP session), each with its
@@ -164,7 +168,8 @@ impl Gateway {
             traceparent: context.meta.get_traceparent().map(str::to_owned),
             timeout: rule.and_then(|r| r.timeout).or(settings.config.timeout),
             readonly: rule.map(|r| r.readonly.clone()).unwrap_or_default(),
-            key: call_key("mcp", &server, &name, &arguments),
+            scope: None,
+            watch: Default::default(),
             action,
         };
         if self.live_upstream().is_none() {
@@ -172,10 +177,11 @@ impl Gateway {
         }
         let input_schema = tool.map(|tool| tool.input_schema);
         let check = |edit: &JsonObject| match &input_schema {
-            Some(schema) => schema::check_edit(schema, &serde_json::Value::Object(edit.clone())),
-            None => {
-                Err("the tool's inputSchema is not known, so the edit cannot be checked".into())
-            }
+            Some(schema) => schema::check_edit(schema, edit),
+            None => Err(EditRefusal {
+                path: "/".into(),
+                reason: "the tool's inputSchema is not known, so the edit cannot be checked".into(),
+            }),
         };
         let token = context.meta.get_progress_token();
         let run = |approved: JsonObject| {
@@ -195,7 +201,7 @@ impl Gateway {
         let decided = settings.gate.decide(&ask, &arguments, check, run);
         let waiting = self.report_waiting(&ask, token.as_ref(), &context.peer);
         tokio::select! {
-            verdict = decided => gate::into_result(&ask, verdict),
+            verdict = decided => outcome::into_result(settings.gate.words(&ask.action), &ask.action, verdict),
             () = context.ct.cancelled() => outcome::error_result(outcome::cancelled(&ask.action)),
             never = waiting => match never {},
         }
@@ -217,18 +223,9 @@ impl Gateway {
         loop {
             tokio::time::sleep(settings.progress_interval).await;
             reports += 1;
-            let id = match settings.gate.journal() {
-                Some(journal) => journal.unfinished().await.ok().and_then(|entries| {
-                    entries
-                        .into_iter()
-                        .find(|entry| entry.key.as_deref() == Some(ask.key.as_str()))
-                        .and_then(|entry| entry.approval_id)
-                }),
-                None => None,
-            };
             let message = format!(
                 "waiting for approval {} of {} — review at {}",
-                id.as_deref().unwrap_or("(being created)"),
+                ask.watch.approval_id().unwrap_or("(being created)"),
                 ask.action,
                 settings.review_url
             );

@@ -1,14 +1,20 @@
-//! The one call from a hook into the gate: the action (`AGENT.TOOL`), the call's identity, the
-//! edit check (the tool's schema where the adapter knows it, else the same keys), the time the
-//! gate waits and the hook's own deadline, and the verdict as an `Outcome`. Nothing else in
-//! `hooks/` calls the gate.
+//! The one call from a hook into the gate: the action (`AGENT.TOOL`), the scope of the call's
+//! identity (the agent's session: the library keys a call by its action and canonical input
+//! within it, never by the agent's id for the tool use, which Claude Code makes anew for a
+//! retry), the edit check (the tool's schema where the adapter knows it, else the same keys), the
+//! time the gate waits and the hook's own deadline, and the verdict as an `Outcome` in the
+//! library's words. Nothing else in `hooks/` calls the gate.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::{agent::Agent, answer::Outcome, event::Event};
-use crate::gateway::{Ask, Gate, GateConfig, Verdict, call_key, check_edit, refused};
+use crate::{
+    config::GateConfig,
+    gate::{Ask, EditRefusal, Gate, Verdict},
+    schema::check_edit,
+};
 
 /// The most a hook waits for a decision unless `gate.toml` says otherwise. `cheqpoint install`
 /// gives the agent a hook timeout longer than this wait and the hook's grace together.
@@ -48,7 +54,11 @@ pub(super) async fn decide(
         traceparent: None,
         timeout: Some(wait),
         readonly: rule.map(|rule| rule.readonly.clone()).unwrap_or_default(),
-        key: identity(agent, event),
+        scope: Some(format!(
+            "{name}/{}",
+            event.session.as_deref().unwrap_or("no-session")
+        )),
+        watch: Default::default(),
     };
     let check = |edit: &Map<String, Value>| check(event, edit);
     let asked = gate.decide(
@@ -67,64 +77,39 @@ pub(super) async fn decide(
             ));
         }
     };
+    let words = gate.words(&ask.action);
     match verdict {
         Verdict::Ran {
             approval_id,
             output,
-            changed: Some(changed),
-        } => Outcome::Allow {
-            input: output,
-            edited: true,
-            reason: format!("Approved in cheqpoint ({approval_id}). {changed}."),
+            changes,
+        } => match words.ran_with_edit(&changes) {
+            Some(changed) => Outcome::Allow {
+                input: output,
+                edited: true,
+                reason: format!("Approved in cheqpoint ({approval_id}). {changed}"),
+            },
+            None => Outcome::Allow {
+                input: output,
+                edited: false,
+                reason: format!("Approved in cheqpoint ({approval_id})."),
+            },
         },
-        Verdict::Ran {
-            approval_id,
-            output,
-            changed: None,
-        } => Outcome::Allow {
-            input: output,
-            edited: false,
-            reason: format!("Approved in cheqpoint ({approval_id})."),
-        },
-        Verdict::EditRefused {
-            approval_id,
-            reason,
-        } => Outcome::Deny(format!(
-            "The reviewer approved {} ({approval_id}) with an edit that cannot be used: {reason}. \
-             The tool call is refused; making it again asks the reviewer again.",
-            ask.action
-        )),
         Verdict::Refused(error @ cheqpoint::Error::Timeout { .. }) => {
-            Outcome::Undecided(refused(&ask.action, &error))
+            Outcome::Undecided(words.not_run(&error))
         }
-        Verdict::Refused(error) => Outcome::Deny(refused(&ask.action, &error)),
+        Verdict::Refused(error) => Outcome::Deny(words.not_run(&error)),
     }
-}
-
-/// The call's identity: the agent, its session, the tool and the canonical input. Not the
-/// agent's id for the tool use, which Claude Code makes anew for a retry: a retry after a
-/// timeout re-attaches to the request still pending.
-fn identity(agent: Agent, event: &Event) -> String {
-    let session = event.session.as_deref().unwrap_or("-");
-    call_key(
-        "hook",
-        &format!("{}/{session}", agent.facts().name),
-        &event.tool,
-        &event.input,
-    )
 }
 
 /// An edit runs only when it fits the tool: its input schema where the adapter knows it, else
 /// the call's own keys (none added, none removed).
-fn check(event: &Event, edit: &Map<String, Value>) -> Result<(), String> {
-    match event.schema {
-        Some(schema) => {
-            let schema = schema
-                .as_object()
-                .ok_or("the tool's schema is not an object")?;
-            check_edit(schema, &Value::Object(edit.clone()))
-                .map_err(|error| format!("{} does not take it: {error}", event.tool))
-        }
+fn check(event: &Event, edit: &Map<String, Value>) -> Result<(), EditRefusal> {
+    match event.schema.and_then(Value::as_object) {
+        Some(schema) => check_edit(schema, edit).map_err(|refusal| EditRefusal {
+            reason: format!("{} does not take it: {}", event.tool, refusal.reason),
+            ..refusal
+        }),
         None => same_keys(&event.tool, &event.input, edit),
     }
 }
@@ -134,15 +119,18 @@ fn same_keys(
     tool: &str,
     input: &Map<String, Value>,
     edit: &Map<String, Value>,
-) -> Result<(), String> {
-    let rule = format!(
-        "cheqpoint has no input schema for {tool}, so an edit must keep the keys the call had"
-    );
+) -> Result<(), EditRefusal> {
+    let refusal = |key: &str, what: &str| EditRefusal {
+        path: format!("/{key}"),
+        reason: format!(
+            "the edit {what} `{key}`; cheqpoint has no input schema for {tool}, so an edit must keep the keys the call had"
+        ),
+    };
     if let Some(key) = input.keys().find(|key| !edit.contains_key(*key)) {
-        return Err(format!("it removed `{key}`; {rule}"));
+        return Err(refusal(key, "removed"));
     }
     if let Some(key) = edit.keys().find(|key| !input.contains_key(*key)) {
-        return Err(format!("it added `{key}`; {rule}"));
+        return Err(refusal(key, "added"));
     }
     Ok(())
 }
@@ -177,13 +165,17 @@ mod tests {
         let call = event("mcp__x__y", json!({"a": 1, "b": 2}), None);
         assert!(check(&call, &map(json!({"a": 3, "b": 2}))).is_ok());
         let removed = check(&call, &map(json!({"a": 1}))).unwrap_err();
-        assert!(removed.starts_with("it removed `b`"), "{removed}");
+        assert_eq!(removed.path, "/b");
         assert!(
-            removed.contains("no input schema for mcp__x__y"),
-            "{removed}"
+            removed.reason.starts_with("the edit removed `b`"),
+            "{removed:?}"
+        );
+        assert!(
+            removed.reason.contains("no input schema for mcp__x__y"),
+            "{removed:?}"
         );
         let added = check(&call, &map(json!({"a": 1, "b": 2, "c": 3}))).unwrap_err();
-        assert!(added.starts_with("it added `c`"), "{added}");
+        assert!(added.reason.starts_with("the edit added `c`"), "{added:?}");
     }
 
     #[test]
@@ -192,26 +184,10 @@ mod tests {
         let call = event("Bash", json!({"command": "ls"}), schema);
         assert!(check(&call, &map(json!({"command": "ls -l", "timeout": 5000}))).is_ok());
         let wrong = check(&call, &map(json!({"command": "ls", "timeout": "5"}))).unwrap_err();
+        assert_eq!(wrong.path, "/timeout");
         assert!(
-            wrong.starts_with("Bash does not take it: at /timeout"),
-            "{wrong}"
-        );
-    }
-
-    #[test]
-    fn the_identity_is_the_session_the_tool_and_the_input() {
-        let a = event("Bash", json!({"command": "ls", "description": "x"}), None);
-        let b = event("Bash", json!({"description": "x", "command": "ls"}), None);
-        assert_eq!(
-            identity(Agent::ClaudeCode, &a),
-            identity(Agent::ClaudeCode, &b)
-        );
-        assert_ne!(identity(Agent::ClaudeCode, &a), identity(Agent::Codex, &a));
-        let mut other_session = a.clone();
-        other_session.session = Some("s2".into());
-        assert_ne!(
-            identity(Agent::ClaudeCode, &a),
-            identity(Agent::ClaudeCode, &other_session)
+            wrong.reason.starts_with("Bash does not take it"),
+            "{wrong:?}"
         );
     }
 }

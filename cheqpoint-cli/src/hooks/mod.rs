@@ -31,7 +31,7 @@ pub use answer::OnTimeout;
 pub use ask::{DEFAULT_HOOK_TIMEOUT, GRACE, wait};
 pub use event::{Answer, Edits, Event, Facts, Powers, Reply};
 
-use crate::gateway::{Gate, GateConfig};
+use crate::{config::GateConfig, gate::Gate};
 
 /// Answers one event of `agent` (`input`, as read from stdin) through `gate`.
 pub async fn answer(

@@ -43,7 +43,7 @@ pub(super) fn write(path: &str, content: &str) -> String {
 
 /// Any other tool: its name and its input in brief.
 pub(super) fn other(tool: &str, input: &Map<String, Value>) -> String {
-    crate::gateway::summary_of(tool, input)
+    crate::summary::render(None, tool, input)
 }
 
 /// The summary of a tool whose input has the usual names: `command` (and `description`) for a
