@@ -12,7 +12,7 @@ use std::time::Duration;
 use cheqpoint::Client;
 use cheqpoint_cli::{
     config::GateConfig,
-    gate::Gate,
+    gate::Gatekeeper,
     hooks::{self, Agent, OnTimeout},
 };
 use cheqpoint_emulator::Emulator;
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("reviewer: {error}");
         }
     };
-    let gate = Gate::new(client);
+    let gate = Gatekeeper::new(client);
     let (reply, ()) = tokio::join!(
         hooks::answer(Agent::ClaudeCode, &event, &gate, &config, OnTimeout::Deny),
         reviewer

@@ -57,7 +57,7 @@ pub struct EditRefusal {
 
 /// How a gated call ended.
 #[derive(Debug)]
-pub enum Verdict<T> {
+pub enum Outcome<T> {
     /// Approved and run with the approved arguments.
     Ran {
         /// The approval.
@@ -73,14 +73,14 @@ pub enum Verdict<T> {
 
 /// The gate: a client, with its journal when it has one.
 #[derive(Debug, Clone)]
-pub struct Gate {
+pub struct Gatekeeper {
     client: Client,
 }
 
-impl Gate {
+impl Gatekeeper {
     /// A gate asking through `client`.
-    pub fn new(client: Client) -> Gate {
-        Gate { client }
+    pub fn new(client: Client) -> Gatekeeper {
+        Gatekeeper { client }
     }
 
     /// The client's journal, when it has one.
@@ -102,7 +102,7 @@ impl Gate {
         arguments: &Map<String, Value>,
         check: C,
         run: F,
-    ) -> Verdict<T>
+    ) -> Outcome<T>
     where
         C: FnOnce(&Map<String, Value>) -> Result<(), EditRefusal>,
         F: FnOnce(Map<String, Value>) -> Fut,
@@ -148,12 +148,12 @@ impl Gate {
             })
             .await;
         match outcome {
-            Ok((approval_id, output, changes)) => Verdict::Ran {
+            Ok((approval_id, output, changes)) => Outcome::Ran {
                 approval_id,
                 output,
                 changes,
             },
-            Err(error) => Verdict::Refused(error),
+            Err(error) => Outcome::Refused(error),
         }
     }
 }

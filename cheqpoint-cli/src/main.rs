@@ -8,7 +8,7 @@ use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
     config::GateConfig,
-    gate::Gate,
+    gate::Gatekeeper,
     gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hooks::{self, Agent, OnTimeout, Reply},
     install::{self, Scope, Setup},
@@ -284,7 +284,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
     let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(GatewaySettings {
         config,
-        gate: Gate::new(client),
+        gate: Gatekeeper::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -319,7 +319,7 @@ async fn hook(args: HookArgs) -> Reply {
         let config = config(args.config.as_ref())?;
         let journal = setup::journal(args.journal.as_deref()).await?;
         let (client, _) = setup::client(journal)?;
-        let gate = Gate::new(client);
+        let gate = Gatekeeper::new(client);
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });
     match decided.await {

@@ -15,7 +15,7 @@ mod upstream;
 
 use std::time::Duration;
 
-use crate::{config::GateConfig, gate::Gate};
+use crate::{config::GateConfig, gate::Gatekeeper};
 
 pub use outcome::{error_result, into_result};
 pub use proxy::{DEFAULT_PROGRESS_INTERVAL, Gateway};
@@ -28,7 +28,7 @@ pub struct GatewaySettings {
     /// Which tools are gated, and how.
     pub config: GateConfig,
     /// The client that asks, with its journal.
-    pub gate: Gate,
+    pub gate: Gatekeeper,
     /// The upstream server.
     pub upstream: UpstreamSpec,
     /// The agent id sent with each request; default: the client's name from `initialize`.

@@ -7,7 +7,7 @@
 use cheqpoint::policy::words::Words;
 use rmcp::model::{CallToolResult, ContentBlock};
 
-use crate::gate::Verdict;
+use crate::gate::Outcome;
 
 /// A tool result the model reads as a failure.
 pub fn error_result(text: String) -> CallToolResult {
@@ -18,10 +18,10 @@ pub fn error_result(text: String) -> CallToolResult {
 pub fn into_result(
     words: Words<'_>,
     action: &str,
-    verdict: Verdict<Result<CallToolResult, String>>,
+    verdict: Outcome<Result<CallToolResult, String>>,
 ) -> CallToolResult {
     match verdict {
-        Verdict::Ran {
+        Outcome::Ran {
             output: Ok(mut result),
             changes,
             ..
@@ -31,7 +31,7 @@ pub fn into_result(
             }
             result
         }
-        Verdict::Ran {
+        Outcome::Ran {
             output: Err(failure),
             changes,
             ..
@@ -43,7 +43,7 @@ pub fn into_result(
                 .unwrap_or_default(),
             upstream_failed_after_approval(action, &failure)
         )),
-        Verdict::Refused(error) => error_result(words.not_run(&error)),
+        Outcome::Refused(error) => error_result(words.not_run(&error)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The gateway's side facing the client: an rmcp server that answers as its upstream does.
 //! `tools/list`, resources, prompts, completions and logging are forwarded as they are; an
 //! ungated `tools/call` is forwarded with no request to the service; a gated one goes through
-//! the [`Gate`](super::Gate) first. Capabilities the gateway does not forward (tasks,
+//! the [`Gatekeeper`](crate::gate::Gatekeeper) first. Capabilities the gateway does not forward (tasks,
 //! extensions, experimental ones) are not advertised.
 
 // Logging is deprecated by the newest spec and still forwarded for the clients that use it.

@@ -1,4 +1,4 @@
-//! What the gate decided for a hook (`Outcome`), and `strongest`, the one function that turns
+//! What the gate decided for a hook (`Decided`), and `strongest`, the one function that turns
 //! it into the strongest answer the event's `Powers` (data each adapter gives) honour. A decision the agent cannot express is never
 //! turned into a wider one: an edit an agent cannot run, or an `ask` it does not honour, is a
 //! deny in words.
@@ -22,7 +22,7 @@ pub enum OnTimeout {
 
 /// How the gate ended for a hook's call.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Outcome {
+pub(super) enum Decided {
     /// Approved: run with `input` (`edited` when a reviewer changed it).
     Allow {
         /// The approved input.
@@ -42,12 +42,12 @@ pub(super) enum Outcome {
 pub(super) fn strongest(
     agent: Agent,
     event: &Event,
-    outcome: Outcome,
+    outcome: Decided,
     on_timeout: OnTimeout,
 ) -> Answer {
     let name = agent.facts().name;
     match outcome {
-        Outcome::Allow {
+        Decided::Allow {
             input,
             edited: true,
             reason,
@@ -76,7 +76,7 @@ pub(super) fn strongest(
                 reason,
             },
         },
-        Outcome::Allow {
+        Decided::Allow {
             input,
             edited: false,
             reason,
@@ -85,11 +85,11 @@ pub(super) fn strongest(
             edited: false,
             reason,
         },
-        Outcome::Deny(reason) => Answer::Deny(reason),
-        Outcome::Undecided(reason) if on_timeout == OnTimeout::Ask && event.powers.ask => {
+        Decided::Deny(reason) => Answer::Deny(reason),
+        Decided::Undecided(reason) if on_timeout == OnTimeout::Ask && event.powers.ask => {
             Answer::Ask(reason)
         }
-        Outcome::Undecided(reason) => Answer::Deny(reason),
+        Decided::Undecided(reason) => Answer::Deny(reason),
     }
 }
 
@@ -114,8 +114,8 @@ mod tests {
         }
     }
 
-    fn allow(input: Value, edited: bool) -> Outcome {
-        Outcome::Allow {
+    fn allow(input: Value, edited: bool) -> Decided {
+        Decided::Allow {
             input: input.as_object().unwrap().clone(),
             edited,
             reason: "Approved (req_1).".into(),
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn no_decision_is_a_question_only_where_asked_for_and_honoured() {
-        let undecided = || Outcome::Undecided("no decision".into());
+        let undecided = || Decided::Undecided("no decision".into());
         let asks = event(ALL);
         assert_eq!(
             strongest(Agent::ClaudeCode, &asks, undecided(), OnTimeout::Ask),

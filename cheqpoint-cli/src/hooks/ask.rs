@@ -2,17 +2,17 @@
 //! identity (the agent's session: the library keys a call by its action and canonical input
 //! within it, never by the agent's id for the tool use, which Claude Code makes anew for a
 //! retry), the edit check (the tool's schema where the adapter knows it, else the same keys), the
-//! time the gate waits and the hook's own deadline, and the verdict as an `Outcome` in the
+//! time the gate waits and the hook's own deadline, and how it ended (`Decided`) in the
 //! library's words. Nothing else in `hooks/` calls the gate.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{agent::Agent, answer::Outcome, event::Event};
+use super::{agent::Agent, answer::Decided, event::Event};
 use crate::{
     config::GateConfig,
-    gate::{Ask, EditRefusal, Gate, Verdict},
+    gate::{Ask, EditRefusal, Gatekeeper, Outcome},
     schema::check_edit,
 };
 
@@ -37,9 +37,9 @@ pub fn wait(config: &GateConfig, tool: &str) -> Duration {
 pub(super) async fn decide(
     agent: Agent,
     event: &Event,
-    gate: &Gate,
+    gate: &Gatekeeper,
     config: &GateConfig,
-) -> Outcome {
+) -> Decided {
     let rule = config.rule(&event.tool);
     let wait = wait(config, &event.tool);
     let name = agent.facts().name;
@@ -70,7 +70,7 @@ pub(super) async fn decide(
     let verdict = match tokio::time::timeout(wait + GRACE, asked).await {
         Ok(verdict) => verdict,
         Err(_) => {
-            return Outcome::Undecided(format!(
+            return Decided::Undecided(format!(
                 "cheqpoint could not get a decision for {} within {} s; the tool call was not run",
                 ask.action,
                 (wait + GRACE).as_secs()
@@ -79,26 +79,26 @@ pub(super) async fn decide(
     };
     let words = gate.words(&ask.action);
     match verdict {
-        Verdict::Ran {
+        Outcome::Ran {
             approval_id,
             output,
             changes,
         } => match words.ran_with_edit(&changes) {
-            Some(changed) => Outcome::Allow {
+            Some(changed) => Decided::Allow {
                 input: output,
                 edited: true,
                 reason: format!("Approved in cheqpoint ({approval_id}). {changed}"),
             },
-            None => Outcome::Allow {
+            None => Decided::Allow {
                 input: output,
                 edited: false,
                 reason: format!("Approved in cheqpoint ({approval_id})."),
             },
         },
-        Verdict::Refused(error @ cheqpoint::Error::Timeout { .. }) => {
-            Outcome::Undecided(words.not_run(&error))
+        Outcome::Refused(error @ cheqpoint::Error::Timeout { .. }) => {
+            Decided::Undecided(words.not_run(&error))
         }
-        Verdict::Refused(error) => Outcome::Deny(words.not_run(&error)),
+        Outcome::Refused(error) => Decided::Deny(words.not_run(&error)),
     }
 }
 

@@ -31,13 +31,13 @@ pub use answer::OnTimeout;
 pub use ask::{DEFAULT_HOOK_TIMEOUT, GRACE, wait};
 pub use event::{Answer, Edits, Event, Facts, Powers, Reply};
 
-use crate::{config::GateConfig, gate::Gate};
+use crate::{config::GateConfig, gate::Gatekeeper};
 
 /// Answers one event of `agent` (`input`, as read from stdin) through `gate`.
 pub async fn answer(
     agent: Agent,
     input: &str,
-    gate: &Gate,
+    gate: &Gatekeeper,
     config: &GateConfig,
     on_timeout: OnTimeout,
 ) -> Reply {
