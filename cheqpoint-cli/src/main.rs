@@ -36,6 +36,15 @@ enum Command {
     Install(InstallArgs),
     /// Removes cheqpoint's hook from a coding agent's configuration.
     Uninstall(InstallArgs),
+    /// Checks each installed agent's wiring end to end, and says what to fix.
+    Doctor(DoctorArgs),
+}
+
+#[derive(clap::Args)]
+struct DoctorArgs {
+    /// The gate.toml the hooks run with (for the time they may take).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -154,6 +163,7 @@ fn main() -> ExitCode {
         },
         Command::Install(args) => report(configure(args, true)),
         Command::Uninstall(args) => report(configure(args, false)),
+        Command::Doctor(args) => runtime.block_on(doctor(args)),
         Command::Hook(args) => {
             let reply = runtime.block_on(hook(args));
             if !reply.stdout.is_empty() {
@@ -246,6 +256,46 @@ fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
         change.path.display()
     );
     Ok(())
+}
+
+async fn doctor(args: DoctorArgs) -> ExitCode {
+    let gate = match config(args.config.as_ref()) {
+        Ok(gate) => gate,
+        Err(error) => {
+            eprintln!("cheqpoint doctor: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let setup = Setup {
+        scope: Scope::Project,
+        home: std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        project: std::env::current_dir().unwrap_or_default(),
+        hook_args: Vec::new(),
+        tools: Vec::new(),
+        timeout: Duration::ZERO,
+    };
+    let findings = cheqpoint_cli::doctor::check(&setup, &gate).await;
+    let mut healthy = true;
+    for finding in &findings {
+        match &finding.fix {
+            None => println!("ok   {}", finding.check),
+            Some(fix) => {
+                healthy = false;
+                println!(
+                    "FIX  {}
+     → {fix}",
+                    finding.check
+                );
+            }
+        }
+    }
+    if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn config(path: Option<&PathBuf>) -> Result<GateConfig, String> {
