@@ -6,8 +6,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    RuleRef, Rules,
     arguments::{self, ArgPath},
+    decide::{RuleRef, Rules},
     paths::DEFAULT_KEYS,
 };
 

@@ -236,7 +236,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::policy::rules::Rules;
+    use crate::policy::rules::decide::Rules;
 
     fn refused(rule: serde_json::Value) -> String {
         serde_json::from_value::<Rules>(json!({ "rule": [rule] }))
