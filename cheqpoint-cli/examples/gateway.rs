@@ -1,5 +1,5 @@
 //! `cheqpoint mcp` as a library, end to end on this machine: a small MCP server with a
-//! dangerous tool, the gateway in front of it, and an MCP client calling through the gateway,
+//! dangerous tool, the gateway in front of it, and an MCP client calling through it,
 //! against the embedded emulator. Decide in the printed inbox, or pass `-- --auto
 //! approve|reject|edit` to decide without a person.
 //!
@@ -10,8 +10,9 @@
 use std::{sync::Arc, time::Duration};
 
 use cheqpoint::Client;
-use cheqpoint_cli::gateway::{
-    DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, Gateway, GatewaySettings, UpstreamSpec,
+use cheqpoint_cli::{
+    gateway::{Gate, GateConfig},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
 };
 use cheqpoint_emulator::Emulator;
 use rmcp::{
@@ -106,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .api_key("cq_test_example")
         .base_url(emulator.url())
         .build()?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gate::new(client, None),
         upstream: UpstreamSpec::Url(upstream),
@@ -114,13 +115,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         progress_interval: DEFAULT_PROGRESS_INTERVAL,
         review_url: emulator.inbox_url(),
     });
-    let gateway = Gateway::connect(settings).await?;
     let (to_gateway, to_agent) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        if let Ok(running) = gateway.serve(to_gateway).await {
-            let _ = running.waiting().await;
-        }
-    });
+    let (input, output) = tokio::io::split(to_gateway);
+    tokio::spawn(relay::serve(settings, input, output));
 
     // The agent's side: any MCP client.
     let agent = ().serve(to_agent).await?;

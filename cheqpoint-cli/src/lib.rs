@@ -1,10 +1,11 @@
 //! The cheqpoint gate for agents not written in Rust.
 //!
-//! - [`gateway`]: `cheqpoint mcp`, a gateway in front of any MCP server. Tools/list is answered
-//!   as the upstream answers it; a gated tool call becomes one approval request and runs
-//!   upstream only with the approved arguments (an edit validated against the tool's own
-//!   `inputSchema`), at most once across restarts; every other outcome is an `isError` tool
-//!   result the model can read.
+//! - [`relay`]: `cheqpoint mcp`, a relay in front of any MCP server that passes every message as
+//!   it came and holds only a gated tool call: it becomes one approval request and runs upstream
+//!   only with the approved arguments (an edit validated against the tool's own `inputSchema`),
+//!   at most once across restarts; every other outcome is an `isError` tool result the model
+//!   can read.
+//! - [`gateway`]: the gate the relay and the hook share: which tools, the request, the words.
 //! - [`hook`]: `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook, the same gate for
 //!   its own tools (Bash, Write, Edit, MCP tools).
 //! - [`setup`]: the client and journal both start from.
@@ -13,4 +14,5 @@
 
 pub mod gateway;
 pub mod hook;
+pub mod relay;
 pub mod setup;

@@ -7,8 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
-    gateway::{DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, GatewaySettings, UpstreamSpec},
+    gateway::{Gate, GateConfig},
     hook::{self, Decision, OnTimeout},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
     setup,
 };
 
@@ -25,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// A gateway in front of an MCP server: gated tool calls run only once a person approves.
+    /// A relay in front of an MCP server: gated tool calls run only once a person approves.
     Mcp(McpArgs),
     /// Agent hooks.
     #[command(subcommand)]
@@ -147,7 +148,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal.clone())?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gate::new(client, Some(journal)),
         upstream,
@@ -156,8 +157,13 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         review_url,
     });
     match args.listen {
-        Some(addr) => cheqpoint_cli::gateway::serve_http(settings, addr).await,
-        None => cheqpoint_cli::gateway::serve_stdio(settings).await,
+        Some(addr) => relay::serve_http(settings, addr)
+            .await
+            .map_err(|error| error.to_string()),
+        None => {
+            relay::serve_stdio(settings).await;
+            Ok(())
+        }
     }
 }
 

@@ -101,10 +101,3 @@ pub(crate) fn upstream_gone(action: &str) -> String {
         "The server behind this gateway is gone, so the call to {action} was not asked for nor run. Tell the user the tool server stopped."
     )
 }
-
-/// A call the client cancelled while it waited.
-pub(crate) fn cancelled(action: &str) -> String {
-    format!(
-        "The call to {action} was cancelled while it waited for approval; it was not run. Its request stays open: the same call made again waits on it."
-    )
-}

@@ -1,0 +1,104 @@
+//! `cheqpoint mcp`: a relay in front of any MCP server.
+//!
+//! # Where a message may change: one place
+//!
+//! Every JSON-RPC message, in either direction, is passed on as the JSON value that came in:
+//! requests, responses, notifications, batches, methods and fields no SDK knows yet, `_meta`,
+//! any protocol version. The relay reads typed views of a message only to decide what to do
+//! with it ([`message`]); it never parses one into a type that would drop what it does not know.
+//!
+//! It steps in at three points, and changes a message at one of them:
+//!
+//! - it **reads**, never changes, the answers to the client's `initialize` (the server's name)
+//!   and `tools/list` (each tool's `inputSchema`, title and annotations);
+//! - it **asks** the upstream itself when it needs a tool it has not seen listed, with ids the
+//!   client's cannot collide with, and keeps those answers to itself;
+//! - it **holds** a `tools/call` of a gated tool (`gated`): a person is asked, and then either the
+//!   call goes upstream or the client gets an `isError` result saying why it did not. **This is
+//!   the one place a message changes**, and only in two ways: the forwarded request carries the
+//!   approved arguments (a reviewer may edit them; its id, `_meta` and every other field are the
+//!   client's), and, when the reviewer changed them, the upstream's result reaches the client
+//!   with one text block prepended saying what was changed. A model that reads a result must
+//!   know it ran with other arguments than it sent.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `message` | typed views of a JSON-RPC message, and the few messages the relay writes |
+//! | `session` | the one message loop: what passes, what is read, what is held |
+//! | `gated` | a held call through the gate, and the result the client reads |
+//! | `link` | a side of a session as two channels of JSON values |
+//! | `stdio` | newline-delimited JSON: this process's stdio, an upstream command's |
+//! | `http_client` | a streamable-HTTP upstream (`--upstream URL`) |
+//! | `http_server` | streamable HTTP towards clients (`--listen ADDR`), a session each |
+//! | `error` | what the relay answers when it cannot serve |
+
+mod error;
+mod gated;
+mod http_client;
+mod http_server;
+mod link;
+mod message;
+mod session;
+mod stdio;
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::gateway::{Gate, GateConfig};
+
+pub use error::RelayError;
+pub use http_server::serve_http;
+
+/// How long between progress reports while a call waits, unless told otherwise.
+pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Where the upstream server is.
+#[derive(Debug, Clone)]
+pub enum UpstreamSpec {
+    /// A program started by the relay, speaking MCP on its stdin and stdout.
+    Command {
+        /// The program.
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+    },
+    /// A streamable-HTTP MCP endpoint.
+    Url(String),
+}
+
+/// Everything a relay runs with.
+#[derive(Debug)]
+pub struct Settings {
+    /// Which tools are gated, and how.
+    pub config: GateConfig,
+    /// The client that asks, with its journal.
+    pub gate: Gate,
+    /// The upstream server.
+    pub upstream: UpstreamSpec,
+    /// The agent id sent with each request; default: the client's name from `initialize`.
+    pub agent: Option<String>,
+    /// How often a waiting call reports progress to a client that gave a progress token.
+    pub progress_interval: Duration,
+    /// Where a person decides, shown in progress messages.
+    pub review_url: String,
+}
+
+/// Starts the upstream, then relays between it and the client on this process's stdin and
+/// stdout until the client goes. An upstream that cannot start, or stops, is said to the
+/// client in the answer to each of its requests.
+pub async fn serve_stdio(settings: Arc<Settings>) {
+    serve(settings, tokio::io::stdin(), tokio::io::stdout()).await;
+}
+
+/// [`serve_stdio`] with the client on any stream: newline-delimited JSON read from `input`,
+/// written to `output`.
+pub async fn serve(
+    settings: Arc<Settings>,
+    input: impl AsyncRead + Unpin + Send + 'static,
+    output: impl AsyncWrite + Unpin + Send + 'static,
+) {
+    let upstream = link::connect(&settings.upstream);
+    let client = stdio::client(input, output);
+    session::run(settings, client, upstream).await;
+}
