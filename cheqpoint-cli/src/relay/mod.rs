@@ -5,7 +5,7 @@
 //! Every JSON-RPC message, in either direction, is passed on as the JSON value that came in:
 //! requests, responses, notifications, batches, methods and fields no SDK knows yet, `_meta`,
 //! any protocol version. The relay reads typed views of a message only to decide what to do
-//! with it ([`message`]); it never parses one into a type that would drop what it does not know.
+//! with it (`message`); it never parses one into a type that would drop what it does not know.
 //!
 //! It steps in at three points, and changes a message at one of them:
 //!
