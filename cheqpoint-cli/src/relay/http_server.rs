@@ -1,9 +1,10 @@
 //! Streamable HTTP towards clients (`--listen ADDR`, the endpoint `/mcp`): each session (its
 //! `Mcp-Session-Id`, given in the answer to `initialize`) is a message loop of its own with its
 //! own upstream connection. A POST carrying requests is answered as a stream of server-sent
-//! events carrying their answers and the progress on their tokens; what the upstream sends
-//! unasked goes on the GET stream when the client keeps one open, else on an open POST stream,
-//! else waits for one. DELETE ends a session. On a loopback address, requests naming another
+//! events carrying their answers and the progress on their tokens. What the upstream sends
+//! unasked (a request for sampling during a call, a notification) goes on the stream of the
+//! latest request still unanswered, as a server speaking HTTP itself would send what relates
+//! to a request; else on the GET stream when the client keeps one open; else it waits for one. DELETE ends a session. On a loopback address, requests naming another
 //! host or coming from another origin are refused (DNS rebinding, pages in a browser).
 
 use std::{
@@ -81,9 +82,11 @@ type Refusal = (StatusCode, &'static str);
 /// Where each message to the client goes.
 #[derive(Debug, Default)]
 struct Routes {
-    /// The POST stream each request's answer goes on, by the request's id; and its progress
-    /// token's key, if it gave one.
-    answers: HashMap<String, (Stream, Option<String>)>,
+    /// The POST stream each request's answer goes on, by the request's id; its progress
+    /// token's key, if it gave one; and the request's rank, in the order they came.
+    answers: HashMap<String, (Stream, Option<String>, u64)>,
+    /// Requests so far.
+    ranked: u64,
     /// The POST stream each progress token's reports go on.
     progress: HashMap<String, Stream>,
     /// The GET stream, while open.
@@ -106,7 +109,7 @@ impl Routes {
             .unwrap_or(Value::Null);
         match message::kind(&first) {
             Kind::Response { id } => {
-                if let Some((stream, token)) = self.answers.remove(&message::id_key(id)) {
+                if let Some((stream, token, _)) = self.answers.remove(&message::id_key(id)) {
                     if let Some(token) = token {
                         self.progress.remove(&token);
                     }
@@ -128,9 +131,21 @@ impl Routes {
         self.unasked(message);
     }
 
-    /// A message no request is waiting for: the GET stream, else an open POST stream, else
-    /// the queue.
+    /// A message no request is waiting for: the stream of the latest request still
+    /// unanswered, else the GET stream, else the queue.
     fn unasked(&mut self, message: Value) {
+        let latest = self
+            .answers
+            .values()
+            .filter(|(stream, ..)| !stream.is_closed())
+            .max_by_key(|(.., rank)| *rank);
+        let message = match latest {
+            Some((stream, ..)) => match stream.send(message) {
+                Ok(()) => return,
+                Err(unsent) => unsent.0,
+            },
+            None => message,
+        };
         let message = match &self.listening {
             Some(stream) => match stream.send(message) {
                 Ok(()) => return,
@@ -141,16 +156,7 @@ impl Routes {
             },
             None => message,
         };
-        let open = self
-            .answers
-            .values()
-            .find(|(stream, _)| !stream.is_closed());
-        match open {
-            Some((stream, _)) => {
-                let _ = stream.send(message);
-            }
-            None => self.queued.push(message),
-        }
+        self.queued.push(message);
     }
 }
 
@@ -263,7 +269,11 @@ async fn post(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bytes
             if let Some(token) = &token {
                 routes.progress.insert(token.clone(), stream.clone());
             }
-            routes.answers.insert(request, (stream.clone(), token));
+            routes.ranked += 1;
+            let rank = routes.ranked;
+            routes
+                .answers
+                .insert(request, (stream.clone(), token, rank));
         }
         for queued in std::mem::take(&mut routes.queued) {
             let _ = stream.send(queued);
