@@ -35,7 +35,7 @@ enum Wire {
     Stdio {
         stdin: ChildStdin,
         lines: Lines<BufReader<ChildStdout>>,
-        _child: Child,
+        _child: Box<Child>,
     },
     Http {
         http: reqwest::Client,
@@ -57,7 +57,7 @@ impl Wire {
         Ok(Wire::Stdio {
             stdin: child.stdin.take().ok_or("no stdin")?,
             lines: BufReader::new(child.stdout.take().ok_or("no stdout")?).lines(),
-            _child: child,
+            _child: Box::new(child),
         })
     }
 
