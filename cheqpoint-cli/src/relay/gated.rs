@@ -5,21 +5,41 @@
 //! arguments (every other field as the client sent it, its id and progress token included), and
 //! the upstream's result gains one text block in front saying what the reviewer changed.
 
-use std::convert::Infallible;
+use std::{convert::Infallible, future::Future};
 
 use serde_json::{Map, Value};
 
-use crate::gateway::{self, Ask, Verdict, call_key, check_edit, into_result, render_summary};
+use crate::gateway::{
+    self, Ask, Verdict, call_key, check_edit, into_result, render_summary, upstream_gone,
+};
 
-use super::{message, session::Session};
+use super::{RelayError, Settings, message};
 
-/// Why a call was not asked for: the upstream is gone.
-pub(super) use crate::gateway::upstream_gone;
+/// What a held call needs of the session it came in.
+pub(super) trait Holder: Sync {
+    /// What the relay runs with.
+    fn settings(&self) -> &Settings;
+    /// Why the upstream is gone, if it is.
+    fn gone(&self) -> Option<String>;
+    /// The server's name in actions.
+    fn server_name(&self) -> String;
+    /// The client's name from its `initialize`.
+    fn client_name(&self) -> Option<String>;
+    /// The tool as the upstream lists it.
+    fn tool(&self, name: &str) -> impl Future<Output = Option<Value>> + Send;
+    /// Sends `request` upstream; its answer, kept from the client.
+    fn send_claimed(
+        &self,
+        request: Value,
+    ) -> impl Future<Output = Result<Value, RelayError>> + Send;
+    /// Sends a message to the client.
+    fn send_client(&self, message: Value) -> impl Future<Output = ()> + Send;
+}
 
 /// The result the client reads for the held call `request`.
-pub(super) async fn answer(session: &Session, request: &Value) -> Value {
-    let name = super::session::tool_name(request);
-    let action = session.action(name);
+pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
+    let name = message::tool_name(request);
+    let action = format!("{}.{name}", session.server_name());
     if session.gone().is_some() {
         return message::tool_error(upstream_gone(&action));
     }
@@ -30,7 +50,7 @@ pub(super) async fn answer(session: &Session, request: &Value) -> Value {
         .cloned()
         .unwrap_or_default();
     let meta = params.and_then(|p| p.get("_meta"));
-    let settings = &session.settings;
+    let settings = session.settings();
     let rule = settings.config.rule(name);
     let title = tool
         .as_ref()
@@ -67,7 +87,7 @@ pub(super) async fn answer(session: &Session, request: &Value) -> Value {
 /// result as the upstream sent it (with a line in front when the reviewer changed the
 /// arguments), or an `isError` result in the gate's words.
 async fn decide(
-    session: &Session,
+    session: &impl Holder,
     ask: &Ask,
     request: &Value,
     arguments: &Map<String, Value>,
@@ -79,7 +99,7 @@ async fn decide(
     };
     let run = |approved: Map<String, Value>| send_approved(session, request, arguments, approved);
     let verdict = session
-        .settings
+        .settings()
         .gate
         .decide(ask, arguments, check, run)
         .await;
@@ -146,7 +166,7 @@ fn with_words_in_front(mut result: Value, words: &Value) -> Value {
 /// the client's own id (held, so no other request of the client's has it); its result, or why
 /// there is none.
 async fn send_approved(
-    session: &Session,
+    session: &impl Holder,
     request: &Value,
     sent: &Map<String, Value>,
     approved: Map<String, Value>,
@@ -172,11 +192,11 @@ async fn send_approved(
 
 /// Sends `notifications/progress` on the client's own token every interval while a call
 /// waits, when the client gave one; never ends.
-async fn report_waiting(session: &Session, ask: &Ask, token: Option<&Value>) -> Infallible {
+async fn report_waiting(session: &impl Holder, ask: &Ask, token: Option<&Value>) -> Infallible {
     let Some(token) = token else {
         return std::future::pending().await;
     };
-    let settings = &session.settings;
+    let settings = session.settings();
     let mut reports = 0u32;
     loop {
         tokio::time::sleep(settings.progress_interval).await;

@@ -30,9 +30,9 @@ use tokio::sync::mpsc;
 
 use super::{
     RelayError, Settings,
-    link::{self, Event, Link},
+    link::{Event, Link},
     message::{self, Kind},
-    session,
+    session, upstream,
 };
 
 const SESSION_ID: &str = "mcp-session-id";
@@ -219,7 +219,7 @@ fn open(server: &Server) -> Result<(String, ClientSide), Refusal> {
             lock(&dispatch).route(message);
         }
     });
-    let upstream = link::connect(&server.settings.upstream);
+    let upstream = upstream::connect(&server.settings.upstream);
     tokio::spawn(session::run(server.settings.clone(), client, upstream));
     let id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
     let side = ClientSide { incoming, routes };

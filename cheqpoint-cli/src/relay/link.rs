@@ -4,8 +4,6 @@
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::{UpstreamSpec, http_client, stdio};
-
 /// How many messages wait in a channel before the sender waits.
 pub(super) const DEPTH: usize = 256;
 
@@ -33,13 +31,5 @@ impl Link {
         let (outbox, outgoing) = mpsc::channel(DEPTH);
         let (incoming, inbox) = mpsc::channel(DEPTH);
         (Link { outbox, inbox }, outgoing, incoming)
-    }
-}
-
-/// Starts (or reaches) the upstream. A failure to start comes as the link's end, with why.
-pub(super) fn connect(spec: &UpstreamSpec) -> Link {
-    match spec {
-        UpstreamSpec::Command { program, args } => stdio::command(program, args),
-        UpstreamSpec::Url(url) => http_client::connect(url),
     }
 }

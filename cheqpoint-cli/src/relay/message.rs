@@ -74,6 +74,13 @@ pub(super) fn progress_token(message: &Value) -> Option<&Value> {
     params(message)?.get("_meta")?.get("progressToken")
 }
 
+/// The tool a `tools/call` names (`""` when it names none).
+pub(super) fn tool_name(request: &Value) -> &str {
+    params(request)
+        .and_then(|params| params.get("name")?.as_str())
+        .unwrap_or_default()
+}
+
 /// A JSON-RPC error answering the request `id`.
 pub(super) fn error_response(id: &Value, code: i64, message: String) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})

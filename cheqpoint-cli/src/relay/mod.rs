@@ -27,6 +27,8 @@
 //! | `session` | the one message loop: what passes, what is read, what is held |
 //! | `gated` | a held call through the gate, and the result the client reads |
 //! | `link` | a side of a session as two channels of JSON values |
+//! | `upstream` | the upstream reached by its command or its URL |
+//! | `settings` | what a relay runs with |
 //! | `stdio` | newline-delimited JSON: this process's stdio, an upstream command's |
 //! | `http_client` | a streamable-HTTP upstream (`--upstream URL`) |
 //! | `http_server` | streamable HTTP towards clients (`--listen ADDR`), a session each |
@@ -39,50 +41,17 @@ mod http_server;
 mod link;
 mod message;
 mod session;
+mod settings;
 mod stdio;
+mod upstream;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::gateway::{Gate, GateConfig};
-
 pub use error::RelayError;
 pub use http_server::serve_http;
-
-/// How long between progress reports while a call waits, unless told otherwise.
-pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
-
-/// Where the upstream server is.
-#[derive(Debug, Clone)]
-pub enum UpstreamSpec {
-    /// A program started by the relay, speaking MCP on its stdin and stdout.
-    Command {
-        /// The program.
-        program: String,
-        /// Its arguments.
-        args: Vec<String>,
-    },
-    /// A streamable-HTTP MCP endpoint.
-    Url(String),
-}
-
-/// Everything a relay runs with.
-#[derive(Debug)]
-pub struct Settings {
-    /// Which tools are gated, and how.
-    pub config: GateConfig,
-    /// The client that asks, with its journal.
-    pub gate: Gate,
-    /// The upstream server.
-    pub upstream: UpstreamSpec,
-    /// The agent id sent with each request; default: the client's name from `initialize`.
-    pub agent: Option<String>,
-    /// How often a waiting call reports progress to a client that gave a progress token.
-    pub progress_interval: Duration,
-    /// Where a person decides, shown in progress messages.
-    pub review_url: String,
-}
+pub use settings::{DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec};
 
 /// Starts the upstream, then relays between it and the client on this process's stdin and
 /// stdout until the client goes. An upstream that cannot start, or stops, is said to the
@@ -98,7 +67,7 @@ pub async fn serve(
     input: impl AsyncRead + Unpin + Send + 'static,
     output: impl AsyncWrite + Unpin + Send + 'static,
 ) {
-    let upstream = link::connect(&settings.upstream);
+    let upstream = upstream::connect(&settings.upstream);
     let client = stdio::client(input, output);
     session::run(settings, client, upstream).await;
 }

@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
@@ -15,10 +16,13 @@ use tokio::{
     task::AbortHandle,
 };
 
+use crate::gateway::upstream_gone;
+
 use super::{
-    RelayError, Settings, gated,
+    RelayError, Settings,
+    gated::{self, Holder},
     link::{Event, Link},
-    message::{self, Kind},
+    message::{self, Kind, tool_name},
 };
 
 /// How long the relay waits for the answer to a request of its own.
@@ -81,8 +85,8 @@ fn nonce() -> String {
 
 /// A session's state, shared by the loop and its held calls.
 #[derive(Debug)]
-pub(super) struct Session {
-    pub(super) settings: Arc<Settings>,
+struct Session {
+    settings: Arc<Settings>,
     to_client: mpsc::Sender<Value>,
     to_upstream: mpsc::Sender<Value>,
     nonce: String,
@@ -164,9 +168,7 @@ impl Session {
                     let answer = match method {
                         "tools/call" => message::result_response(
                             id,
-                            message::tool_error(gated::upstream_gone(
-                                &self.action(tool_name(message)),
-                            )),
+                            message::tool_error(upstream_gone(&self.action(tool_name(message)))),
                         ),
                         _ => message::error_response(id, message::RELAY_ERROR, reason),
                     };
@@ -263,7 +265,7 @@ impl Session {
         let task = tokio::spawn({
             let key = key.clone();
             async move {
-                let result = gated::answer(&session, &request).await;
+                let result = gated::answer(&*session, &request).await;
                 session.lock().held.remove(&key);
                 session
                     .send_client(message::result_response(&id, result))
@@ -338,7 +340,7 @@ impl Session {
         }
     }
 
-    pub(super) async fn send_client(&self, message: Value) {
+    async fn send_client(&self, message: Value) {
         let _ = self.to_client.send(message).await;
     }
 
@@ -348,34 +350,14 @@ impl Session {
         }
     }
 
-    /// Why the upstream is gone, if it is.
-    pub(super) fn gone(&self) -> Option<String> {
-        self.lock().gone.clone()
-    }
-
-    /// The server's name in actions: `--name`/`name =`, else the upstream's own.
-    pub(super) fn server_name(&self) -> String {
-        self.settings.config.name.clone().unwrap_or_else(|| {
-            self.lock()
-                .server_name
-                .clone()
-                .unwrap_or_else(|| "mcp".to_owned())
-        })
-    }
-
     /// `SERVER.TOOL`.
-    pub(super) fn action(&self, tool: &str) -> String {
+    fn action(&self, tool: &str) -> String {
         format!("{}.{tool}", self.server_name())
-    }
-
-    /// The client's name from its `initialize`.
-    pub(super) fn client_name(&self) -> Option<String> {
-        self.lock().client_name.clone()
     }
 
     /// Sends `request` upstream under its own id, to be answered to the caller instead of the
     /// client; the answer as it came.
-    pub(super) async fn send_claimed(&self, request: Value) -> Result<Value, RelayError> {
+    async fn send_claimed(&self, request: Value) -> Result<Value, RelayError> {
         let (claim, answer) = oneshot::channel();
         {
             let mut state = self.lock();
@@ -423,7 +405,7 @@ impl Session {
     }
 
     /// The tool as the upstream lists it; the list is read again when the tool is not in it.
-    pub(super) async fn tool(&self, name: &str) -> Option<Value> {
+    async fn tool(&self, name: &str) -> Option<Value> {
         if let Some(tool) = self.lock().tools.get(name) {
             return Some(tool.clone());
         }
@@ -444,6 +426,45 @@ impl Session {
     }
 }
 
+impl Holder for Session {
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn gone(&self) -> Option<String> {
+        self.lock().gone.clone()
+    }
+
+    /// `--name`/`name =`, else the upstream's own.
+    fn server_name(&self) -> String {
+        self.settings.config.name.clone().unwrap_or_else(|| {
+            self.lock()
+                .server_name
+                .clone()
+                .unwrap_or_else(|| "mcp".to_owned())
+        })
+    }
+
+    fn client_name(&self) -> Option<String> {
+        self.lock().client_name.clone()
+    }
+
+    fn tool(&self, name: &str) -> impl Future<Output = Option<Value>> + Send {
+        Session::tool(self, name)
+    }
+
+    fn send_claimed(
+        &self,
+        request: Value,
+    ) -> impl Future<Output = Result<Value, RelayError>> + Send {
+        Session::send_claimed(self, request)
+    }
+
+    fn send_client(&self, message: Value) -> impl Future<Output = ()> + Send {
+        Session::send_client(self, message)
+    }
+}
+
 /// The tools of a `tools/list` result, kept by name.
 fn learn(state: &mut State, result: &Value) {
     let tools = result.get("tools").and_then(Value::as_array);
@@ -452,13 +473,6 @@ fn learn(state: &mut State, result: &Value) {
             state.tools.insert(name.to_owned(), tool.clone());
         }
     }
-}
-
-/// The tool a `tools/call` names (`""` when it names none).
-pub(super) fn tool_name(request: &Value) -> &str {
-    message::params(request)
-        .and_then(|params| params.get("name")?.as_str())
-        .unwrap_or_default()
 }
 
 /// Whether a listed tool's annotations say `destructiveHint: true`.
