@@ -11,7 +11,8 @@ use std::{sync::Arc, time::Duration};
 
 use cheqpoint::Client;
 use cheqpoint_cli::{
-    gateway::{Gate, GateConfig},
+    config::GateConfig,
+    gate::Gatekeeper,
     relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
 };
 use cheqpoint_emulator::Emulator;
@@ -109,7 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let settings = Arc::new(Settings {
         config,
-        gate: Gate::new(client, None),
+        gate: Gatekeeper::new(client),
         upstream: UpstreamSpec::Url(upstream),
         agent: Some("example-agent".into()),
         progress_interval: DEFAULT_PROGRESS_INTERVAL,
@@ -117,7 +118,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let (to_gateway, to_agent) = tokio::io::duplex(64 * 1024);
     let (input, output) = tokio::io::split(to_gateway);
-    tokio::spawn(relay::serve(settings, input, output));
+    tokio::spawn(async move {
+        if let Err(error) = relay::serve(settings, input, output).await {
+            eprintln!("gateway: {error}");
+        }
+    });
 
     // The agent's side: any MCP client.
     let agent = ().serve(to_agent).await?;

@@ -1,4 +1,4 @@
-//! `cheqpoint hook claude-code`'s decision, in process: a recorded `PreToolUse` event for
+//! `cheqpoint hook claude-code`'s answer, in process: a recorded `PreToolUse` event for
 //! Claude Code's Bash tool, asked for at the embedded emulator, and the JSON Claude Code would
 //! read on the hook's stdout. Decide in the printed inbox, or pass `-- --auto
 //! approve|reject|edit`.
@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use cheqpoint::Client;
 use cheqpoint_cli::{
-    gateway::{Gate, GateConfig},
-    hook::{self, OnTimeout},
+    config::GateConfig,
+    gate::Gatekeeper,
+    hooks::{self, Agent, OnTimeout},
 };
 use cheqpoint_emulator::Emulator;
 use serde_json::json;
@@ -52,11 +53,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("reviewer: {error}");
         }
     };
-    let gate = Gate::new(client, None);
-    let (decision, ()) = tokio::join!(
-        hook::decide(&event, &gate, &config, OnTimeout::Deny),
+    let gate = Gatekeeper::new(client);
+    let (reply, ()) = tokio::join!(
+        hooks::answer(Agent::ClaudeCode, &event, &gate, &config, OnTimeout::Deny),
         reviewer
     );
-    println!("hook stdout: {}", decision.to_json());
+    println!("hook stdout: {}", reply.stdout);
     Ok(())
 }

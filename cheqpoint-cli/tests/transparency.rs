@@ -394,6 +394,19 @@ async fn a_gated_call_reaches_the_server_changed_in_its_arguments_alone() -> Res
             // What the server saw: the same, but for the call's arguments.
             let mut seen = t["result"]["seen"].clone();
             let calls = seen.as_array_mut().ok_or("no seen")?;
+            // The relay's own `tools/list`, to check its configuration against the tools: an
+            // id no client has, its answer kept from the client.
+            let own = |m: &Value| {
+                m["id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("cheqpoint-"))
+            };
+            let asked: Vec<Value> = calls.iter().filter(|m| own(m)).cloned().collect();
+            ensure!(
+                asked.len() == 1 && asked[0]["method"] == "tools/list",
+                "the relay asked {asked:?}"
+            );
+            calls.retain(|m| !own(m));
             for message in calls.iter_mut().filter(|m| m["method"] == "tools/call") {
                 ensure!(
                     message["params"]["arguments"] == json!({"q": "why not"}),

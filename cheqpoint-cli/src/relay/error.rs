@@ -17,6 +17,10 @@ pub enum RelayError {
     /// The HTTP server stopped.
     #[error("the HTTP server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    /// The configuration does not fit the upstream's tools: a gate that names no tool, a
+    /// summary naming no argument; each problem said.
+    #[error("{0}")]
+    Configuration(String),
     /// The upstream server is gone; why, in words for the client.
     #[error("{0}")]
     UpstreamGone(String),

@@ -9,11 +9,16 @@ use std::{convert::Infallible, future::Future};
 
 use serde_json::{Map, Value};
 
-use crate::gateway::{
-    self, Ask, Verdict, call_key, check_edit, into_result, render_summary, upstream_gone,
+use crate::{
+    gate::{Ask, EditRefusal},
+    schema::check_edit,
+    summary,
 };
 
-use super::{RelayError, Settings, message};
+use super::{
+    RelayError, Settings, message,
+    outcome::{into_result, tool_error, upstream_gone},
+};
 
 /// What a held call needs of the session it came in.
 pub(super) trait Holder: Sync {
@@ -40,8 +45,8 @@ pub(super) trait Holder: Sync {
 pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
     let name = message::tool_name(request);
     let action = format!("{}.{name}", session.server_name());
-    if session.gone().is_some() {
-        return message::tool_error(upstream_gone(&action));
+    if let Some(why) = session.gone() {
+        return tool_error(upstream_gone(&action, &why));
     }
     let tool = session.tool(name).await;
     let params = message::params(request);
@@ -61,7 +66,7 @@ pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
         .and_then(Value::as_str)
         .unwrap_or(name);
     let ask = Ask {
-        summary: render_summary(rule.and_then(|r| r.summary.as_deref()), title, &arguments),
+        summary: summary::render(rule.and_then(|r| r.summary.as_deref()), title, &arguments),
         risk: rule.and_then(|r| r.risk),
         agent: settings.agent.clone().or_else(|| session.client_name()),
         traceparent: meta
@@ -69,7 +74,8 @@ pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
             .map(str::to_owned),
         timeout: rule.and_then(|r| r.timeout).or(settings.config.timeout),
         readonly: rule.map(|r| r.readonly.clone()).unwrap_or_default(),
-        key: call_key("mcp", &session.server_name(), name, &arguments),
+        scope: None,
+        watch: Default::default(),
         action,
     };
     let schema = tool
@@ -85,7 +91,7 @@ pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
 
 /// The gate's decision on one call, as the result the client reads: the approved call's
 /// result as the upstream sent it (with a line in front when the reviewer changed the
-/// arguments), or an `isError` result in the gate's words.
+/// arguments), or an `isError` result in the gate's words. The one function that calls the gate.
 async fn decide(
     session: &impl Holder,
     ask: &Ask,
@@ -94,72 +100,16 @@ async fn decide(
     schema: Option<&Map<String, Value>>,
 ) -> Value {
     let check = |edit: &Map<String, Value>| match schema {
-        Some(schema) => check_edit(schema, &Value::Object(edit.clone())),
-        None => Err("the tool's inputSchema is not known, so the edit cannot be checked".into()),
+        Some(schema) => check_edit(schema, edit),
+        None => Err(EditRefusal {
+            path: "/".into(),
+            reason: "the tool's inputSchema is not known, so the edit cannot be checked".into(),
+        }),
     };
     let run = |approved: Map<String, Value>| send_approved(session, request, arguments, approved);
-    let verdict = session
-        .settings()
-        .gate
-        .decide(ask, arguments, check, run)
-        .await;
-    // The gate's words for the verdict; a run's result stays the upstream's own, with the
-    // words (what the reviewer changed, if anything) in front.
-    let (ran, verdict) = match verdict {
-        Verdict::Ran {
-            approval_id,
-            output: Ok(result),
-            changed,
-        } => (
-            Some(result),
-            Verdict::Ran {
-                approval_id,
-                output: Ok(rmcp::model::CallToolResult::success(Vec::new())),
-                changed,
-            },
-        ),
-        Verdict::Ran {
-            approval_id,
-            output: Err(failure),
-            changed,
-        } => (
-            None,
-            Verdict::Ran {
-                approval_id,
-                output: Err(failure),
-                changed,
-            },
-        ),
-        Verdict::EditRefused {
-            approval_id,
-            reason,
-        } => (
-            None,
-            Verdict::EditRefused {
-                approval_id,
-                reason,
-            },
-        ),
-        Verdict::Refused(error) => (None, Verdict::Refused(error)),
-    };
-    let words = serde_json::to_value(into_result(ask, verdict))
-        .unwrap_or_else(|error| message::tool_error(error.to_string()));
-    match ran {
-        Some(result) => with_words_in_front(result, &words),
-        None => words,
-    }
-}
-
-/// The upstream's `result` with the text blocks of `words` in front of its `content`.
-fn with_words_in_front(mut result: Value, words: &Value) -> Value {
-    let blocks = words.get("content").and_then(Value::as_array);
-    let Some(blocks) = blocks.filter(|blocks| !blocks.is_empty()) else {
-        return result;
-    };
-    if let Some(content) = result.get_mut("content").and_then(Value::as_array_mut) {
-        content.splice(0..0, blocks.iter().cloned());
-    }
-    result
+    let gate = &session.settings().gate;
+    let outcome = gate.decide(ask, arguments, check, run).await;
+    into_result(gate.words(&ask.action), &ask.action, outcome)
 }
 
 /// Sends the approved call upstream: the client's request with the approved arguments, under
@@ -201,10 +151,9 @@ async fn report_waiting(session: &impl Holder, ask: &Ask, token: Option<&Value>)
     loop {
         tokio::time::sleep(settings.progress_interval).await;
         reports += 1;
-        let id = waiting_request(&settings.gate, ask).await;
         let text = format!(
             "waiting for approval {} of {} — review at {}",
-            id.as_deref().unwrap_or("(being created)"),
+            ask.watch.approval_id().unwrap_or("(being created)"),
             ask.action,
             settings.review_url
         );
@@ -212,13 +161,4 @@ async fn report_waiting(session: &impl Holder, ask: &Ask, token: Option<&Value>)
             .send_client(message::progress(token, reports, text))
             .await;
     }
-}
-
-/// The id of the request a call waits on, from the journal.
-async fn waiting_request(gate: &gateway::Gate, ask: &Ask) -> Option<String> {
-    let entries = gate.journal()?.unfinished().await.ok()?;
-    entries
-        .into_iter()
-        .find(|entry| entry.key.as_deref() == Some(ask.key.as_str()))
-        .and_then(|entry| entry.approval_id)
 }

@@ -220,7 +220,12 @@ fn open(server: &Server) -> Result<(String, ClientSide), Refusal> {
         }
     });
     let upstream = upstream::connect(&server.settings.upstream);
-    tokio::spawn(session::run(server.settings.clone(), client, upstream));
+    let settings = server.settings.clone();
+    tokio::spawn(async move {
+        if let Err(error) = session::run(settings, client, upstream).await {
+            eprintln!("cheqpoint mcp: a session ended: {error}");
+        }
+    });
     let id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
     let side = ClientSide { incoming, routes };
     sessions.insert(id.clone(), side.clone());

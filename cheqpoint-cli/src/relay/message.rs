@@ -111,11 +111,6 @@ pub(super) fn progress(token: &Value, progress: u32, message: String) -> Value {
     })
 }
 
-/// A tool result the model reads as a failure.
-pub(super) fn tool_error(text: String) -> Value {
-    json!({"content": [{"type": "text", "text": text}], "isError": true})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,11 @@
 //!   and `tools/list` (each tool's `inputSchema`, title and annotations);
 //! - it **asks** the upstream itself when it needs a tool it has not seen listed, with ids the
 //!   client's cannot collide with, and keeps those answers to itself;
+//! - when something is gated, it **checks** the configuration against the tools the server lists
+//!   to this client before the client hears the server's answer to `initialize`: it says
+//!   `notifications/initialized` itself (the client's own is then not passed on, the server
+//!   having heard one) and lists the tools; a gate naming no tool answers the client's
+//!   `initialize` with the problems instead, and nothing is forwarded;
 //! - it **holds** a `tools/call` of a gated tool (`gated`): a person is asked, and then either the
 //!   call goes upstream or the client gets an `isError` result saying why it did not. **This is
 //!   the one place a message changes**, and only in two ways: the forwarded request carries the
@@ -25,7 +30,8 @@
 //! | --- | --- |
 //! | `message` | typed views of a JSON-RPC message, and the few messages the relay writes |
 //! | `session` | the one message loop: what passes, what is read, what is held |
-//! | `gated` | a held call through the gate, and the result the client reads |
+//! | `gated` | a held call through the gate |
+//! | `outcome` | the result the client reads for a held call |
 //! | `link` | a side of a session as two channels of JSON values |
 //! | `upstream` | the upstream reached by its command or its URL |
 //! | `settings` | what a relay runs with |
@@ -40,6 +46,7 @@ mod http_client;
 mod http_server;
 mod link;
 mod message;
+mod outcome;
 mod session;
 mod settings;
 mod stdio;
@@ -55,9 +62,10 @@ pub use settings::{DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec};
 
 /// Starts the upstream, then relays between it and the client on this process's stdin and
 /// stdout until the client goes. An upstream that cannot start, or stops, is said to the
-/// client in the answer to each of its requests.
-pub async fn serve_stdio(settings: Arc<Settings>) {
-    serve(settings, tokio::io::stdin(), tokio::io::stdout()).await;
+/// client in the answer to each of its requests. A configuration that names nothing the
+/// upstream lists ends it with the error, after answering the client's `initialize` with it.
+pub async fn serve_stdio(settings: Arc<Settings>) -> Result<(), RelayError> {
+    serve(settings, tokio::io::stdin(), tokio::io::stdout()).await
 }
 
 /// [`serve_stdio`] with the client on any stream: newline-delimited JSON read from `input`,
@@ -66,8 +74,14 @@ pub async fn serve(
     settings: Arc<Settings>,
     input: impl AsyncRead + Unpin + Send + 'static,
     output: impl AsyncWrite + Unpin + Send + 'static,
-) {
+) -> Result<(), RelayError> {
     let upstream = upstream::connect(&settings.upstream);
-    let client = stdio::client(input, output);
-    session::run(settings, client, upstream).await;
+    let (client, writing) = stdio::client(input, output);
+    let ended = session::run(settings, client, upstream).await;
+    // The last answers (a refused configuration's) reach the client before this returns.
+    let _ = tokio::time::timeout(LAST_WRITES, writing).await;
+    ended
 }
+
+/// How long the last messages to a client that is still there are given to be written.
+const LAST_WRITES: std::time::Duration = std::time::Duration::from_secs(2);

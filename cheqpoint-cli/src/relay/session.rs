@@ -10,19 +10,20 @@ use std::{
     time::Duration,
 };
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{Notify, mpsc, oneshot},
     task::AbortHandle,
 };
 
-use crate::gateway::upstream_gone;
+use crate::config::ToolView;
 
 use super::{
     RelayError, Settings,
     gated::{self, Holder},
     link::{Event, Link},
     message::{self, Kind, tool_name},
+    outcome::{tool_error, upstream_gone},
 };
 
 /// How long the relay waits for the answer to a request of its own.
@@ -32,8 +33,13 @@ const OWN_ANSWER_WAIT: Duration = Duration::from_secs(30);
 const MOST_PAGES: usize = 100;
 
 /// Relays between `client` and `upstream` until the client goes. When the upstream goes first,
-/// each request of the client is answered with why, until the client goes too.
-pub(super) async fn run(settings: Arc<Settings>, client: Link, upstream: Link) {
+/// each request of the client is answered with why, until the client goes too. A configuration
+/// that does not fit the upstream's tools ends the session with the error.
+pub(super) async fn run(
+    settings: Arc<Settings>,
+    client: Link,
+    upstream: Link,
+) -> Result<(), RelayError> {
     let Link {
         outbox: to_client,
         inbox: mut from_client,
@@ -48,10 +54,12 @@ pub(super) async fn run(settings: Arc<Settings>, client: Link, upstream: Link) {
         to_upstream,
         nonce: nonce(),
         state: Mutex::default(),
+        stop: Notify::new(),
     });
     let mut upstream_open = true;
     loop {
         tokio::select! {
+            () = session.stop.notified() => break,
             event = from_client.recv() => match event {
                 Some(Event::Message(message)) => session.on_client(message).await,
                 Some(Event::Ended(_)) | None => break,
@@ -72,8 +80,13 @@ pub(super) async fn run(settings: Arc<Settings>, client: Link, upstream: Link) {
         }
     }
     // The client is gone: its held calls stop waiting (their requests stay in the journal).
-    for (_, held) in session.lock().held.drain() {
+    let mut state = session.lock();
+    for (_, held) in state.held.drain() {
         held.abort();
+    }
+    match state.refused.take() {
+        Some(refusal) => Err(RelayError::Configuration(refusal)),
+        None => Ok(()),
     }
 }
 
@@ -91,6 +104,8 @@ struct Session {
     to_upstream: mpsc::Sender<Value>,
     nonce: String,
     state: Mutex<State>,
+    /// Told when the session must end (its configuration refused).
+    stop: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +127,10 @@ struct State {
     tools: HashMap<String, Value>,
     /// The relay's own requests so far.
     asked: u64,
+    /// Whether the relay said `notifications/initialized` to the upstream itself.
+    initialized_by_relay: bool,
+    /// Why the configuration was refused, once it is.
+    refused: Option<String>,
 }
 
 /// Which answers of the upstream the relay reads.
@@ -168,7 +187,7 @@ impl Session {
                     let answer = match method {
                         "tools/call" => message::result_response(
                             id,
-                            message::tool_error(upstream_gone(&self.action(tool_name(message)))),
+                            tool_error(upstream_gone(&self.action(tool_name(message)), &reason)),
                         ),
                         _ => message::error_response(id, message::RELAY_ERROR, reason),
                     };
@@ -203,6 +222,9 @@ impl Session {
                 }
                 true
             }
+            Kind::Notification {
+                method: "notifications/initialized",
+            } => !self.lock().initialized_by_relay,
             Kind::Notification { .. } | Kind::Response { .. } | Kind::Other => true,
         }
     }
@@ -275,7 +297,7 @@ impl Session {
         state.held.insert(key, task.abort_handle());
     }
 
-    async fn on_upstream(&self, message: Value) {
+    async fn on_upstream(self: &Arc<Self>, message: Value) {
         let passed = match &message {
             Value::Array(items) => {
                 let kept: Vec<Value> = items
@@ -297,7 +319,7 @@ impl Session {
     }
 
     /// Whether one message of the upstream's passes to the client as it is.
-    fn upstream_message(&self, message: &Value) -> bool {
+    fn upstream_message(self: &Arc<Self>, message: &Value) -> bool {
         let Kind::Response { id } = message::kind(message) else {
             return true;
         };
@@ -314,6 +336,10 @@ impl Session {
                     .get("serverInfo")
                     .and_then(|info| info.get("name")?.as_str())
                     .map(str::to_owned);
+                if !self.settings.config.is_empty() {
+                    tokio::spawn(self.clone().check_then_answer(message.clone()));
+                    return false;
+                }
             }
             (Some((_, Read::ToolsList)), Some(result)) => learn(&mut state, result),
             _ => {}
@@ -409,20 +435,76 @@ impl Session {
         if let Some(tool) = self.lock().tools.get(name) {
             return Some(tool.clone());
         }
+        self.list_tools().await.ok()?;
+        self.lock().tools.get(name).cloned()
+    }
+
+    /// Reads the upstream's whole `tools/list` into what the relay knows.
+    async fn list_tools(&self) -> Result<(), RelayError> {
         let mut cursor: Option<Value> = None;
         for _ in 0..MOST_PAGES {
             let params = match &cursor {
                 Some(cursor) => json!({"cursor": cursor}),
                 None => json!({}),
             };
-            let result = self.ask("tools/list", params).await.ok()?;
+            let result = self.ask("tools/list", params).await?;
             learn(&mut self.lock(), &result);
             cursor = result.get("nextCursor").filter(|c| !c.is_null()).cloned();
             if cursor.is_none() {
                 break;
             }
         }
-        self.lock().tools.get(name).cloned()
+        Ok(())
+    }
+
+    /// The upstream's answer to `initialize`, held while the configuration is checked against
+    /// the tools it lists: the relay says `notifications/initialized` itself (the client's is
+    /// then not passed on, the server having heard it), lists the tools, and passes the answer
+    /// on when every gate names a tool; else the client's `initialize` is answered with the
+    /// configuration's problems, and the session ends, nothing forwarded.
+    async fn check_then_answer(self: Arc<Self>, answer: Value) {
+        self.lock().initialized_by_relay = true;
+        self.send_upstream(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        let refusal = match self.list_tools().await {
+            Err(error) => Some(format!("the server did not list its tools: {error}")),
+            Ok(()) => {
+                let tools: Vec<Value> = self.lock().tools.values().cloned().collect();
+                let empty = Map::new();
+                let views: Vec<ToolView<'_>> = tools
+                    .iter()
+                    .map(|tool| ToolView {
+                        name: tool.get("name").and_then(Value::as_str).unwrap_or_default(),
+                        input_schema: tool
+                            .get("inputSchema")
+                            .and_then(Value::as_object)
+                            .unwrap_or(&empty),
+                    })
+                    .collect();
+                self.settings
+                    .config
+                    .check_against(&views)
+                    .err()
+                    .map(|error| format!("the configuration does not fit the server:\n{error}"))
+            }
+        };
+        let Some(refusal) = refusal else {
+            self.send_client(answer).await;
+            return;
+        };
+        let id = answer.get("id").cloned().unwrap_or(Value::Null);
+        self.send_client(message::error_response(
+            &id,
+            message::RELAY_ERROR,
+            refusal.clone(),
+        ))
+        .await;
+        {
+            let mut state = self.lock();
+            state.gone = Some(refusal.clone());
+            state.refused = Some(refusal);
+        }
+        self.stop.notify_one();
     }
 }
 

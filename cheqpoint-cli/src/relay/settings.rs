@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::gateway::{Gate, GateConfig};
+use crate::{config::GateConfig, gate::Gatekeeper};
 
 /// How long between progress reports while a call waits, unless told otherwise.
 pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
@@ -28,7 +28,7 @@ pub struct Settings {
     /// Which tools are gated, and how.
     pub config: GateConfig,
     /// The client that asks, with its journal.
-    pub gate: Gate,
+    pub gate: Gatekeeper,
     /// The upstream server.
     pub upstream: UpstreamSpec,
     /// The agent id sent with each request; default: the client's name from `initialize`.

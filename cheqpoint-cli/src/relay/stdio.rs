@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::{
     io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader},
     sync::mpsc,
+    task::JoinHandle,
 };
 
 use super::{
@@ -27,12 +28,13 @@ const STDERR_TAIL: usize = 10;
 /// How long an upstream whose stdout closed is given to exit, and its stderr to be read.
 const EXIT_WAIT: Duration = Duration::from_secs(5);
 
-/// The client reading `output` and writing `input`. A line that is not JSON is answered with a
+/// The client reading `input` and writing `output`, and the task writing (which ends once
+/// every message sent to the link is written). A line that is not JSON is answered with a
 /// parse error.
 pub(super) fn client(
     input: impl AsyncRead + Unpin + Send + 'static,
     output: impl AsyncWrite + Unpin + Send + 'static,
-) -> Link {
+) -> (Link, JoinHandle<()>) {
     let (link, outgoing, incoming) = Link::pair();
     let replies = link.outbox.clone();
     tokio::spawn(async move {
@@ -50,8 +52,8 @@ pub(super) fn client(
         .await;
         let _ = incoming.send(Event::Ended(ended)).await;
     });
-    tokio::spawn(write_lines(output, outgoing));
-    link
+    let writing = tokio::spawn(write_lines(output, outgoing));
+    (link, writing)
 }
 
 /// The upstream command `program args`, started now.
