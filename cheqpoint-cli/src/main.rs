@@ -9,9 +9,9 @@ use tokio::io::AsyncReadExt;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
-    gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hooks::{self, Agent, OnTimeout, Reply},
     install::{self, Scope, Setup},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
     setup,
 };
 
@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// A gateway in front of an MCP server: gated tool calls run only once a person approves.
+    /// A relay in front of an MCP server: gated tool calls run only once a person approves.
     Mcp(McpArgs),
     /// A coding agent's hook: its event on stdin, the answer on stdout as that agent reads it.
     Hook(HookArgs),
@@ -154,13 +154,19 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Mcp(args) => match runtime.block_on(mcp(args)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("cheqpoint mcp: {error}");
-                ExitCode::FAILURE
+        Command::Mcp(args) => {
+            let served = runtime.block_on(mcp(args));
+            // A read of stdin still pending must not keep the process: its tasks (and the
+            // upstream they hold) end here.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("cheqpoint mcp: {error}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Command::Install(args) => report(configure(args, true)),
         Command::Uninstall(args) => report(configure(args, false)),
         Command::Doctor(args) => runtime.block_on(doctor(args)),
@@ -332,7 +338,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal)?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gatekeeper::new(client),
         upstream,
@@ -341,9 +347,10 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         review_url,
     });
     match args.listen {
-        Some(addr) => cheqpoint_cli::gateway::serve_http(settings, addr).await,
-        None => cheqpoint_cli::gateway::serve_stdio(settings).await,
+        Some(addr) => relay::serve_http(settings, addr).await,
+        None => relay::serve_stdio(settings).await,
     }
+    .map_err(|error| error.to_string())
 }
 
 /// The most of stdin a hook reads: an event is far smaller.
