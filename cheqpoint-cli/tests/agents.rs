@@ -4,6 +4,14 @@
 //! edited command ran; rejected → nothing ran and the model read the note; the service down →
 //! nothing ran.
 //!
+//! - Claude Code 2.1.328: `claude -p`, the hook in the project's `.claude/settings.json`, a
+//!   stand-in Anthropic Messages API (streamed) asking for `Bash`.
+//! - Codex 0.169.0: `codex exec`, the hook in `~/.codex/config.toml` beside a model provider on a
+//!   stand-in Responses API asking for `exec_command`; run with
+//!   `--dangerously-bypass-hook-trust` (a new hook otherwise waits for a person to trust it in
+//!   `/hooks`) and without Codex's own sandbox and approvals, which this machine may not offer:
+//!   the hook is what gates.
+//!
 //! The agents are the versions `.ci/run` installs under `target/agents` (or `CHEQPOINT_AGENTS`);
 //! where one is missing its tests show as ignored with the line that installs it, and fail under
 //! `CI=true`.
@@ -28,8 +36,40 @@ use cheqpoint_emulator::Emulator;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::{Value, json};
 
-/// Claude Code as `.ci/run` installs it.
-const CLAUDE: &str = "npm install --prefix target/agents @anthropic-ai/claude-code@2.1.328";
+/// The agents driven here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    ClaudeCode,
+    Codex,
+}
+
+impl Kind {
+    /// As `cheqpoint hook` and `install` name it.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::ClaudeCode => "claude-code",
+            Kind::Codex => "codex",
+        }
+    }
+
+    fn program(self) -> PathBuf {
+        agent_bin(match self {
+            Kind::ClaudeCode => "claude",
+            Kind::Codex => "codex",
+        })
+    }
+
+    /// Why it cannot run here, with the line that installs it as `.ci/run` does.
+    fn missing(self) -> Option<String> {
+        let (what, package) = match self {
+            Kind::ClaudeCode => ("Claude Code", "@anthropic-ai/claude-code@2.1.328"),
+            Kind::Codex => ("Codex", "@openai/codex@0.169.0"),
+        };
+        (!self.program().is_file()).then(|| {
+            format!("{what} is not installed: npm install --prefix target/agents {package}")
+        })
+    }
+}
 
 /// The longest an agent's run lasts here.
 const RUN: Duration = Duration::from_secs(120);
@@ -37,16 +77,14 @@ const RUN: Duration = Duration::from_secs(120);
 fn main() -> std::process::ExitCode {
     let arguments = Arguments::from_args();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let missing =
-        (!agent_bin("claude").is_file()).then(|| format!("Claude Code is not installed: {CLAUDE}"));
-    let trial = |name: &'static str, body: fn(Scenario) -> Result<(), String>, scenario| {
-        let missing = missing.clone();
+    let trial = |name: &'static str, kind: Kind, scenario: Scenario| {
+        let missing = kind.missing();
         let listed_ignored = arguments.list && missing.is_some() && !ci;
         Trial::ignorable_test(name, move || match missing {
             Some(missing) if ci => Err(Failed::from(format!("{missing} (CI runs every test)"))),
             Some(missing) => Ok(Completion::ignored_with(missing)),
             None => {
-                body(scenario)?;
+                drive(kind, scenario)?;
                 Ok(Completion::Completed)
             }
         })
@@ -55,22 +93,38 @@ fn main() -> std::process::ExitCode {
     let trials = vec![
         trial(
             "claude_code_runs_an_approved_command",
-            claude_code,
+            Kind::ClaudeCode,
             Scenario::Approve,
         ),
         trial(
             "claude_code_runs_the_edited_command",
-            claude_code,
+            Kind::ClaudeCode,
             Scenario::Edit,
         ),
         trial(
             "claude_code_runs_nothing_rejected_and_reads_the_note",
-            claude_code,
+            Kind::ClaudeCode,
             Scenario::Reject,
         ),
         trial(
             "claude_code_runs_nothing_with_the_service_down",
-            claude_code,
+            Kind::ClaudeCode,
+            Scenario::Down,
+        ),
+        trial(
+            "codex_runs_an_approved_command",
+            Kind::Codex,
+            Scenario::Approve,
+        ),
+        trial("codex_runs_the_edited_command", Kind::Codex, Scenario::Edit),
+        trial(
+            "codex_runs_nothing_rejected_and_reads_the_note",
+            Kind::Codex,
+            Scenario::Reject,
+        ),
+        trial(
+            "codex_runs_nothing_with_the_service_down",
+            Kind::Codex,
             Scenario::Down,
         ),
     ];
@@ -174,6 +228,55 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
         ),
         ("message_stop", json!({"type": "message_stop"})),
     ];
+    sse(&events)
+}
+
+/// An OpenAI Responses API that answers a turn with no function output by calling Codex's
+/// `exec_command` with `command`, and a turn carrying one with a short text, streamed.
+async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Response {
+    let items = body["input"].as_array().cloned().unwrap_or_default();
+    let results: Vec<String> = items
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .map(|item| item["output"].to_string())
+        .collect();
+    let offers_exec = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|tool| tool["name"] == "exec_command");
+    let item = if results.is_empty() && offers_exec {
+        json!({"type": "function_call", "id": "fc_standin", "call_id": "call_standin",
+            "name": "exec_command", "arguments": json!({"cmd": model.command}).to_string()})
+    } else {
+        if let Ok(mut seen) = model.results.lock() {
+            seen.extend(results);
+        }
+        json!({"type": "message", "role": "assistant", "id": "msg_standin",
+            "content": [{"type": "output_text", "text": "done", "annotations": []}]})
+    };
+    let usage = json!({"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": 0}});
+    let events = [
+        (
+            "response.created",
+            json!({"type": "response.created", "response": {"id": "resp_standin"}}),
+        ),
+        (
+            "response.output_item.done",
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ),
+        (
+            "response.completed",
+            json!({"type": "response.completed", "response": {"id": "resp_standin", "usage": usage}}),
+        ),
+    ];
+    sse(&events)
+}
+
+/// Server-sent events, one a `(name, data)`.
+fn sse(events: &[(&str, Value)]) -> Response {
     let text: String = events
         .iter()
         .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
@@ -192,6 +295,7 @@ async fn serve_model(model: Model) -> Result<SocketAddr, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = Router::new()
         .route("/v1/messages", post(messages))
+        .route("/v1/responses", post(responses))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(model);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -207,17 +311,18 @@ impl Drop for Folder {
     }
 }
 
-fn claude_code(scenario: Scenario) -> Result<(), String> {
+fn drive(kind: Kind, scenario: Scenario) -> Result<(), String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?
-        .block_on(claude_code_run(scenario))
+        .block_on(run(kind, scenario))
 }
 
-async fn claude_code_run(scenario: Scenario) -> Result<(), String> {
+async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     let root = std::env::temp_dir().join(format!(
-        "cheqpoint-agent-claude-{scenario:?}-{}",
+        "cheqpoint-agent-{}-{scenario:?}-{}",
+        kind.name(),
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&root);
@@ -253,8 +358,28 @@ async fn claude_code_run(scenario: Scenario) -> Result<(), String> {
         )),
     )
     .map_err(|e| e.to_string())?;
+    let model = Model {
+        command: format!("touch {}", asked.display()),
+        results: Arc::default(),
+    };
+    let api = serve_model(model.clone()).await?;
+    if kind == Kind::Codex {
+        // A model provider on the stand-in; the hook is added to this file by install --user.
+        let codex = home.join(".codex");
+        std::fs::create_dir_all(&codex).map_err(|e| e.to_string())?;
+        let provider = format!(
+            "model = \"standin\"\nmodel_provider = \"standin\"\n\n[model_providers.standin]\n\
+             name = \"Stand-in\"\nbase_url = \"http://{api}/v1\"\nwire_api = \"responses\"\n\
+             env_key = \"STANDIN_KEY\"\n"
+        );
+        std::fs::write(codex.join("config.toml"), provider).map_err(|e| e.to_string())?;
+    }
+    let scope = match kind {
+        Kind::ClaudeCode => "--project",
+        Kind::Codex => "--user",
+    };
     let install = std::process::Command::new(&cheqpoint)
-        .args(["install", "claude-code", "--config", "gate.toml"])
+        .args(["install", kind.name(), scope, "--config", "gate.toml"])
         .current_dir(&project)
         .env("HOME", &home)
         .output()
@@ -262,18 +387,26 @@ async fn claude_code_run(scenario: Scenario) -> Result<(), String> {
     if !install.status.success() {
         return Err(format!("install failed: {install:?}"));
     }
-    let model = Model {
-        command: format!("touch {}", asked.display()),
-        results: Arc::default(),
+    let mut agent = tokio::process::Command::new(kind.program());
+    match kind {
+        Kind::ClaudeCode => agent.args(["-p", "Mark the folder.", "--output-format", "json"]),
+        // No sandbox of Codex's own (this machine may not offer one); the hook is what gates.
+        Kind::Codex => agent.args([
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--dangerously-bypass-hook-trust",
+            "Mark the folder.",
+        ]),
     };
-    let api = serve_model(model.clone()).await?;
-    let agent = tokio::process::Command::new(agent_bin("claude"))
-        .args(["-p", "Mark the folder.", "--output-format", "json"])
+    let agent = agent
         .current_dir(&project)
         .env("HOME", &home)
         .env("PATH", &path)
         .env("ANTHROPIC_BASE_URL", format!("http://{api}"))
         .env("ANTHROPIC_API_KEY", "sk-ant-standin")
+        .env("CODEX_HOME", home.join(".codex"))
+        .env("STANDIN_KEY", "standin")
         .env("CHEQPOINT_API_KEY", "cq_test_agents")
         .env("CHEQPOINT_BASE_URL", &service)
         .stdin(Stdio::null())
@@ -289,13 +422,22 @@ async fn claude_code_run(scenario: Scenario) -> Result<(), String> {
             .next_pending(RUN)
             .await
             .ok_or("no request reached the reviewer")?;
-        if request.action != "claude_code.Bash" || request.details["command"] != model.command {
+        let action = match kind {
+            Kind::ClaudeCode => "claude_code.Bash",
+            Kind::Codex => "codex.Bash",
+        };
+        if request.action != action || request.details["command"] != model.command {
             return Err(format!("asked for {} {}", request.action, request.details));
         }
         let decided = match scenario {
             Scenario::Edit => emulator.approve_with(
                 &request.id,
-                json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"}),
+                match kind {
+                    Kind::ClaudeCode => {
+                        json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"})
+                    }
+                    Kind::Codex => json!({"command": format!("touch {}", edited.display())}),
+                },
             ),
             Scenario::Reject => emulator.reject(&request.id, "not in this folder"),
             _ => emulator.approve(&request.id),
@@ -305,7 +447,7 @@ async fn claude_code_run(scenario: Scenario) -> Result<(), String> {
     let (output, reviewed) = tokio::join!(tokio::time::timeout(RUN, agent), reviewer);
     reviewed?;
     let output = output
-        .map_err(|_| "Claude Code did not finish in time".to_owned())?
+        .map_err(|_| format!("{} did not finish in time", kind.name()))?
         .map_err(|e| e.to_string())?;
     let said = format!(
         "{}{}",
