@@ -125,8 +125,12 @@ pub(crate) async fn connect(
                 .map_err(|error| format!("`{program}` did not answer `initialize`: {error}"))
         }
         UpstreamSpec::Url(url) => {
+            let http = cheqpoint::http_client_builder()
+                .map_err(|error| error.to_string())?
+                .build()
+                .map_err(|error| format!("the HTTP client could not be built: {error}"))?;
             let transport = StreamableHttpClientTransport::with_client(
-                reqwest::Client::new(),
+                http,
                 StreamableHttpClientTransportConfig::with_uri(url.as_str()),
             );
             relay
