@@ -234,7 +234,16 @@ impl World {
         .ok()
         .flatten()
         .ok_or("the gateway did not say where it serves")?;
-        let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url);
+        let http = cheqpoint::http_client_builder()
+            .map_err(|error| error.to_string())?
+            .build()
+            .map_err(|error| format!("the HTTP client could not be built: {error}"))?;
+        let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+            http,
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+                url,
+            ),
+        );
         let client = tokio::time::timeout(WAIT, ().serve(transport))
             .await
             .map_err(|_| "the gateway did not initialize in time".to_owned())?
