@@ -10,8 +10,10 @@
 use std::{sync::Arc, time::Duration};
 
 use cheqpoint::Client;
-use cheqpoint_cli::gateway::{
-    DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, Gateway, GatewaySettings, UpstreamSpec,
+use cheqpoint_cli::{
+    config::GateConfig,
+    gate::Gatekeeper,
+    gateway::{DEFAULT_PROGRESS_INTERVAL, Gateway, GatewaySettings, UpstreamSpec},
 };
 use cheqpoint_emulator::Emulator;
 use rmcp::{
@@ -108,7 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let settings = Arc::new(GatewaySettings {
         config,
-        gate: Gate::new(client, None),
+        gate: Gatekeeper::new(client),
         upstream: UpstreamSpec::Url(upstream),
         agent: Some("example-agent".into()),
         progress_interval: DEFAULT_PROGRESS_INTERVAL,

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use cheqpoint::Client;
 use cheqpoint_cli::{
-    gateway::{Gate, GateConfig},
+    config::GateConfig,
+    gate::Gatekeeper,
     hook::{self, OnTimeout},
 };
 use cheqpoint_emulator::Emulator;
@@ -52,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("reviewer: {error}");
         }
     };
-    let gate = Gate::new(client, None);
+    let gate = Gatekeeper::new(client);
     let (decision, ()) = tokio::join!(
         hook::decide(&event, &gate, &config, OnTimeout::Deny),
         reviewer

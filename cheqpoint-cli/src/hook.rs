@@ -10,7 +10,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::gateway::{Ask, Gate, GateConfig, Verdict, refused};
+use crate::{
+    config::GateConfig,
+    gate::{Ask, EditRefusal, Gatekeeper, Outcome},
+};
 
 /// The most a hook waits for a decision unless `gate.toml` says otherwise: it must end before
 /// the hook's own `timeout` in `settings.json` (60 s by default there).
@@ -72,14 +75,13 @@ struct Event {
     hook_event_name: Option<String>,
     tool_name: String,
     tool_input: Map<String, Value>,
-    tool_use_id: String,
     session_id: Option<String>,
 }
 
 /// Reads one event and decides it through `gate`.
 pub async fn decide(
     input: &str,
-    gate: &Gate,
+    gate: &Gatekeeper,
     config: &GateConfig,
     on_timeout: OnTimeout,
 ) -> Decision {
@@ -116,7 +118,13 @@ pub async fn decide(
                 .unwrap_or(DEFAULT_HOOK_TIMEOUT),
         ),
         readonly: rule.map(|rule| rule.readonly.clone()).unwrap_or_default(),
-        key: format!("claude_code/{}", event.tool_use_id),
+        // A call is its tool and input within the session: Claude Code gives a retry a new
+        // `tool_use_id`, so the retry re-attaches to the pending request by what it asks.
+        scope: Some(format!(
+            "claude_code/{}",
+            event.session_id.as_deref().unwrap_or("no-session")
+        )),
+        watch: Default::default(),
     };
     let keeps_keys = |edit: &Map<String, Value>| keeps_keys(&event.tool_input, edit);
     let verdict = gate
@@ -124,33 +132,28 @@ pub async fn decide(
             approved
         })
         .await;
+    let words = gate.words(&ask.action);
     match verdict {
-        Verdict::Ran {
+        Outcome::Ran {
             approval_id,
             output,
-            changed,
-        } => Decision::Allow {
-            reason: match &changed {
-                Some(changed) => format!(
-                    "Approved in cheqpoint ({approval_id}). {changed}; the tool runs with the approved input."
-                ),
-                None => format!("Approved in cheqpoint ({approval_id})."),
+            changes,
+        } => match words.ran_with_edit(&changes) {
+            Some(changed) => Decision::Allow {
+                reason: format!("Approved in cheqpoint ({approval_id}). {changed}"),
+                updated_input: Some(output),
             },
-            updated_input: changed.map(|_| output),
+            None => Decision::Allow {
+                reason: format!("Approved in cheqpoint ({approval_id})."),
+                updated_input: None,
+            },
         },
-        Verdict::EditRefused {
-            approval_id,
-            reason,
-        } => Decision::Deny(format!(
-            "The reviewer approved {} ({approval_id}) with an edit that cannot be used: {reason}. The tool call is refused.",
-            ask.action
-        )),
-        Verdict::Refused(error @ cheqpoint::Error::Timeout { .. })
+        Outcome::Refused(error @ cheqpoint::Error::Timeout { .. })
             if on_timeout == OnTimeout::Ask =>
         {
-            Decision::Ask(refused(&ask.action, &error))
+            Decision::Ask(words.not_run(&error))
         }
-        Verdict::Refused(error) => Decision::Deny(refused(&ask.action, &error)),
+        Outcome::Refused(error) => Decision::Deny(words.not_run(&error)),
     }
 }
 
@@ -162,17 +165,27 @@ fn summary(tool: &str, input: &Map<String, Value>) -> String {
         ("Bash", Some(command), _) => format!("Run `{command}`"),
         ("Write", _, Some(path)) => format!("Write {path}"),
         ("Edit" | "MultiEdit", _, Some(path)) => format!("Edit {path}"),
-        _ => crate::gateway::summary_of(tool, input),
+        _ => crate::summary::render(None, tool, input),
     }
 }
 
 /// An edit must keep the tool's keys: the same keys as the input, none added or removed.
-fn keeps_keys(input: &Map<String, Value>, edit: &Map<String, Value>) -> Result<(), String> {
+fn keeps_keys(input: &Map<String, Value>, edit: &Map<String, Value>) -> Result<(), EditRefusal> {
+    let refusal = |key: &str, reason: String| EditRefusal {
+        path: format!("/{key}"),
+        reason,
+    };
     if let Some(key) = input.keys().find(|key| !edit.contains_key(*key)) {
-        return Err(format!("it removed `{key}`, which the tool needs"));
+        return Err(refusal(
+            key,
+            format!("the edit removed `{key}`, which the call had"),
+        ));
     }
     if let Some(key) = edit.keys().find(|key| !input.contains_key(*key)) {
-        return Err(format!("it added `{key}`, which the tool does not take"));
+        return Err(refusal(
+            key,
+            format!("the edit added `{key}`, which the call did not have"),
+        ));
     }
     Ok(())
 }

@@ -1,16 +1,22 @@
 //! The cheqpoint gate for agents not written in Rust.
 //!
-//! - [`gateway`]: `cheqpoint mcp`, a gateway in front of any MCP server. Tools/list is answered
-//!   as the upstream answers it; a gated tool call becomes one approval request and runs
-//!   upstream only with the approved arguments (an edit validated against the tool's own
-//!   `inputSchema`), at most once across restarts; every other outcome is an `isError` tool
-//!   result the model can read.
-//! - [`hook`]: `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook, the same gate for
-//!   its own tools (Bash, Write, Edit, MCP tools).
-//! - [`setup`]: the client and journal both start from.
+//! | module | owns |
+//! | --- | --- |
+//! | [`gateway`] | `cheqpoint mcp`, a gateway in front of any MCP server: a gated tool call becomes one approval request and runs upstream only with the approved arguments |
+//! | [`hook`] | `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook: the same gate for its own tools |
+//! | [`gate`] | one gated call through the `cheqpoint` library, shared by every door |
+//! | [`config`] | `gate.toml`: which tools are gated, and how; checked against the tools the upstream lists |
+//! | [`schema`], [`summary`] | an edit checked against a tool's `inputSchema`; the sentence a reviewer reads |
+//! | [`setup`] | the client and journal every door starts from |
 //!
-//! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its flags.
+//! What every door shares with Rust code — a call's identity, the words a model reads, the
+//! comparison of an edit with what was asked — is the library's ([`cheqpoint::policy`]).
+//! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its commands.
 
+pub mod config;
+pub mod gate;
 pub mod gateway;
 pub mod hook;
+pub mod schema;
 pub mod setup;
+pub mod summary;

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio::io::AsyncReadExt;
 
 use cheqpoint_cli::{
-    gateway::{DEFAULT_PROGRESS_INTERVAL, Gate, GateConfig, GatewaySettings, UpstreamSpec},
+    config::GateConfig,
+    gate::Gatekeeper,
+    gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hook::{self, Decision, OnTimeout},
     setup,
 };
@@ -146,10 +148,10 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .filter(|interval| !interval.is_zero())
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
-    let (client, review_url) = setup::client(journal.clone())?;
+    let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(GatewaySettings {
         config,
-        gate: Gate::new(client, Some(journal)),
+        gate: Gatekeeper::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -183,7 +185,7 @@ async fn claude_code(args: HookArgs) -> Decision {
         Ok(journal) => journal,
         Err(error) => return refuse(error),
     };
-    let client = match setup::client(journal.clone()) {
+    let client = match setup::client(journal) {
         Ok((client, _)) => client,
         Err(error) => return refuse(error),
     };
@@ -191,11 +193,5 @@ async fn claude_code(args: HookArgs) -> Decision {
         TimeoutAnswer::Deny => OnTimeout::Deny,
         TimeoutAnswer::Ask => OnTimeout::Ask,
     };
-    hook::decide(
-        &input,
-        &Gate::new(client, Some(journal)),
-        &config,
-        on_timeout,
-    )
-    .await
+    hook::decide(&input, &Gatekeeper::new(client), &config, on_timeout).await
 }

@@ -18,7 +18,9 @@ fn main() -> std::process::ExitCode {
     support::main(support::tests![
         tools_list_is_the_upstreams,
         an_ungated_call_is_forwarded_with_no_request,
-        an_approved_call_runs_once_as_sent,
+        an_approved_call_runs_once_per_approval,
+        a_rejected_call_made_again_is_asked_again,
+        a_configuration_naming_nothing_refuses_to_start,
         an_edit_runs_as_approved_and_the_model_reads_what_changed,
         edits_the_schema_refuses_run_nothing,
         a_changed_readonly_key_runs_nothing,
@@ -79,7 +81,7 @@ async fn an_ungated_call_is_forwarded_with_no_request() -> Result<(), String> {
     Ok(())
 }
 
-async fn an_approved_call_runs_once_as_sent() -> Result<(), String> {
+async fn an_approved_call_runs_once_per_approval() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
     let arguments = json!({"path": "/srv/a.txt", "recursive": false});
@@ -123,16 +125,104 @@ async fn an_approved_call_runs_once_as_sent() -> Result<(), String> {
         "runs {:?}",
         world.runs()
     );
-    // The same call again: already done, not run twice, not asked again.
-    let again = call(&client, "delete_file", arguments, false).await?;
+    // The same call again, later: a new call. A person is asked again (and told what became of
+    // it before), and it runs again on approval: one run per approval.
+    let waiting = call(&client, "delete_file", arguments.clone(), false);
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        let why = request.justification.clone().unwrap_or_default();
+        ensure!(
+            why.contains("Asked before: approved and ran"),
+            "the reviewer is not told: {why}"
+        );
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (again, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    let again = again?;
+    ensure!(!is_error(&again), "{}", text(&again));
     ensure!(
-        is_error(&again) && text(&again).contains("already ran once"),
+        world.runs_of("delete_file") == 2 && world.emulator.created_count() == 2,
+        "runs {:?}, requests {}",
+        world.runs(),
+        world.emulator.created_count()
+    );
+    Ok(())
+}
+
+async fn a_rejected_call_made_again_is_asked_again() -> Result<(), String> {
+    let world = World::new().await;
+    let (client, _) = world.gateway(GATED).await?;
+    let arguments = json!({"path": "/srv/b.txt"});
+    let waiting = call(&client, "delete_file", arguments.clone(), false);
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        world
+            .emulator
+            .reject(&request.id, "not now")
+            .map_err(|e| e.to_string())
+    };
+    let (first, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    let first = first?;
+    ensure!(
+        is_error(&first) && !text(&first).contains("already ran"),
         "{}",
-        text(&again)
+        text(&first)
+    );
+    let waiting = call(&client, "delete_file", arguments, false);
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        let why = request.justification.clone().unwrap_or_default();
+        ensure!(why.contains("Asked before: rejected"), "{why}");
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (second, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    ensure!(!is_error(&second?), "the call asked anew did not run");
+    ensure!(
+        world.runs_of("delete_file") == 1 && world.emulator.created_count() == 2,
+        "runs {:?}",
+        world.runs()
+    );
+    Ok(())
+}
+
+async fn a_configuration_naming_nothing_refuses_to_start() -> Result<(), String> {
+    let world = World::new().await;
+    let mut command = world.gateway_command(
+        "[tools.delete_fiel]\n[tools.transfer]\nsummary = \"Pay {amount} to {acount}\"\n",
+    )?;
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+        .await
+        .map_err(|_| "the gateway did not stop")?
+        .map_err(|error| error.to_string())?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    ensure!(!output.status.success(), "it started: {said}");
+    ensure!(
+        said.contains(
+            "gate.toml:1: `delete_fiel` matches no tool of the server (did you mean `delete_file`"
+        ),
+        "{said}"
     );
     ensure!(
-        world.runs_of("delete_file") == 1 && world.emulator.created_count() == 1,
-        "ran or asked twice"
+        said.contains("gate.toml:2: the summary's `{acount}` names no argument of transfer"),
+        "{said}"
+    );
+    ensure!(
+        world.runs().is_empty() && world.emulator.created_count() == 0,
+        "something ran"
     );
     Ok(())
 }
@@ -161,7 +251,7 @@ async fn an_edit_runs_as_approved_and_the_model_reads_what_changed() -> Result<(
     let result = result?;
     let said = text(&result);
     ensure!(!is_error(&result), "{said}");
-    ensure!(said.starts_with("A human reviewer changed the arguments before approving (`path` from \"/srv/all\" to \"/srv/all/tmp\")"), "{said}");
+    ensure!(said.starts_with("A reviewer changed the arguments before approving (`path` from \"/srv/all\" to \"/srv/all/tmp\")"), "{said}");
     ensure!(
         world.runs()
             == vec![(
@@ -214,7 +304,7 @@ async fn edits_the_schema_refuses_run_nothing() -> Result<(), String> {
     )
     .await?;
     ensure!(
-        wrong_type.contains("at /path:") && wrong_type.contains("\"string\""),
+        wrong_type.contains("(`/path`: ") && wrong_type.contains("\"string\""),
         "{wrong_type}"
     );
     let missing = edited(
@@ -248,7 +338,7 @@ async fn edits_the_schema_refuses_run_nothing() -> Result<(), String> {
     )
     .await?;
     ensure!(
-        below.contains("at /amount:") && below.contains("minimum"),
+        below.contains("(`/amount`: ") && below.contains("minimum"),
         "{below}"
     );
     ensure!(
@@ -287,7 +377,10 @@ async fn a_changed_readonly_key_runs_nothing() -> Result<(), String> {
         json!({"account": "b", "amount": 5}),
     )
     .await?;
-    ensure!(said.contains("`account` is read-only"), "{said}");
+    ensure!(
+        said.contains("changed `account`, which may not be changed"),
+        "{said}"
+    );
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
     Ok(())
 }
@@ -323,9 +416,7 @@ async fn a_timeout_keeps_the_request_and_the_same_call_reattaches() -> Result<()
     let said = text(&result);
     let request = world.next_pending().await?;
     ensure!(
-        is_error(&result)
-            && said.contains(&request.id)
-            && said.contains("waits on that same request"),
+        is_error(&result) && said.contains(&request.id) && said.contains("waits on that request"),
         "{said}"
     );
     ensure!(world.runs().is_empty(), "ran: {:?}", world.runs());
@@ -382,30 +473,34 @@ async fn the_service_failing_runs_nothing() -> Result<(), String> {
 async fn an_upstream_failure_after_approval_is_never_resent() -> Result<(), String> {
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
-    for _ in 0..2 {
-        let waiting = call(&client, "fail", json!({"n": 1}), false);
-        let reviewer = async {
-            // The second call is answered from the journal: no request comes.
-            if let Some(request) = world.emulator.next_pending(Duration::from_secs(2)).await {
-                world
-                    .emulator
-                    .approve(&request.id)
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok::<(), String>(())
-        };
-        let (result, reviewed) = tokio::join!(waiting, reviewer);
-        reviewed?;
-        let result = result?;
-        let said = text(&result);
-        ensure!(is_error(&result), "{said}");
-        ensure!(
-            said.contains("will not be sent again") || said.contains("already ran once"),
-            "{said}"
-        );
-    }
+    let waiting = call(&client, "fail", json!({"n": 1}), false);
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (result, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    let result = result?;
+    let said = text(&result);
+    ensure!(
+        is_error(&result) && said.contains("It was not sent again"),
+        "{said}"
+    );
+    // The gateway never re-sends an approved call by itself: one run, one request, and no
+    // request waits (the same call made again would be a new one, asked anew).
     ensure!(world.runs_of("fail") == 1, "re-sent: {:?}", world.runs());
     ensure!(world.emulator.created_count() == 1, "asked twice");
+    ensure!(
+        world
+            .emulator
+            .next_pending(Duration::from_millis(300))
+            .await
+            .is_none(),
+        "a request waits"
+    );
     Ok(())
 }
 

@@ -112,10 +112,49 @@ async fn an_approved_bash_command_is_allowed_as_it_is() {
     let (decision, ()) = tokio::join!(decided, reviewer);
     assert_eq!(decision["permissionDecision"], "allow", "{decision}");
     assert!(decision.get("updatedInput").is_none(), "{decision}");
-    // The same tool use again: answered from the journal, never allowed twice.
-    let again = hook.run(&event("Bash", input, "toolu_01"), &[], None).await;
-    assert_eq!(again["permissionDecision"], "deny", "{again}");
-    assert_eq!(hook.emulator.created_count(), 1);
+    // The same command again, later (Claude makes a new tool use): a new call, asked anew and
+    // allowed again on approval — one run per approval.
+    let repeated = event("Bash", input, "toolu_09");
+    let decided = hook.run(&repeated, &[], None);
+    let reviewer = async {
+        let request = hook.next_pending().await;
+        let why = request.justification.clone().unwrap_or_default();
+        assert!(why.contains("Asked before: approved and ran"), "{why}");
+        hook.emulator.approve(&request.id).unwrap();
+    };
+    let (again, ()) = tokio::join!(decided, reviewer);
+    assert_eq!(again["permissionDecision"], "allow", "{again}");
+    assert_eq!(hook.emulator.created_count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_a_timeout_reattaches_to_its_request() {
+    let hook = Hook::new(
+        "retry",
+        "[tools.Bash]
+timeout = 1
+",
+    )
+    .await;
+    let input = json!({"command": "git push", "description": "Push"});
+    let first = hook
+        .run(&event("Bash", input.clone(), "toolu_21"), &[], None)
+        .await;
+    assert_eq!(first["permissionDecision"], "deny", "{first}");
+    let said = first["permissionDecisionReason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("waits on that request"), "{said}");
+    // Claude asks again with a new tool_use_id: the same call, still pending, re-attaches.
+    let request = hook.next_pending().await;
+    hook.emulator.approve(&request.id).unwrap();
+    let retry = hook.run(&event("Bash", input, "toolu_22"), &[], None).await;
+    assert_eq!(retry["permissionDecision"], "allow", "{retry}");
+    assert_eq!(
+        hook.emulator.created_count(),
+        1,
+        "a second request was made"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -168,7 +207,7 @@ async fn an_edit_that_drops_a_key_is_denied() {
         decision["permissionDecisionReason"]
             .as_str()
             .unwrap()
-            .contains("_string`, which the tool needs"),
+            .contains("_string`, which the call had"),
         "{decision}"
     );
 }

@@ -55,7 +55,12 @@ impl Sent {
 impl Ask<'_> {
     /// Sends the create with `idempotency_key` (else the request's own), re-sent only where the
     /// service cannot have seen it.
-    pub(crate) async fn create(&self, idempotency_key: Option<&str>) -> Result<Sent, Error> {
+    /// `earlier` says what became of the same call asked before, for the reviewer.
+    pub(crate) async fn create(
+        &self,
+        idempotency_key: Option<&str>,
+        earlier: Option<&str>,
+    ) -> Result<Sent, Error> {
         let deadline = after(self.started, self.timeout);
         // Boxed: the create's state is freed before the wait, which may be long.
         let created = Box::pin(create(
@@ -63,6 +68,7 @@ impl Ask<'_> {
             self.request,
             self.callback_url,
             idempotency_key,
+            earlier,
             deadline,
         ))
         .await?;
@@ -75,6 +81,9 @@ impl Ask<'_> {
 
     /// Waits for the decision on `sent`: `Ok` only for an approval of the details sent.
     pub(crate) async fn wait(&self, sent: &Sent) -> Result<Approved, Error> {
+        if let Some(watch) = &self.request.watch {
+            watch.saw(&sent.approval_id);
+        }
         self.span.created(&sent.approval_id);
         observe::awaiting(&sent.approval_id, None);
         self.waiter
@@ -100,6 +109,7 @@ pub(crate) async fn create(
     request: &ApprovalRequest,
     callback_url: Option<&str>,
     idempotency_key: Option<&str>,
+    earlier: Option<&str>,
     deadline: Instant,
 ) -> Result<Created, Error> {
     request.validate()?;
@@ -109,7 +119,7 @@ pub(crate) async fn create(
     let body = transport
         .post_creating(
             &["api", "approvals", "request"],
-            &request.create_body(callback_url),
+            &request.create_body(callback_url, earlier),
             key.as_deref(),
             None,
             deadline,

@@ -116,7 +116,7 @@ impl Client {
     /// Store the id to [`wait`](Client::wait) on it later, even from another process.
     ///
     /// The request is sent again only when the service cannot have received it (the connection
-    /// was refused, or it answered 429 or 503), so one call never creates two requests.
+    /// was refused, or it answered 429), so one call never creates two requests.
     pub async fn create_request(&self, request: &ApprovalRequest) -> Result<Created, Error> {
         let deadline = after(Instant::now(), self.inner.settings.timeout);
         let callback_url = self.default_callback_url()?;
@@ -124,6 +124,7 @@ impl Client {
             &self.inner.transport,
             request,
             callback_url.as_deref(),
+            None,
             None,
             deadline,
         )
@@ -172,7 +173,7 @@ impl Client {
                     // Boxed: a call without a journal holds none of the journal's state.
                     return Box::pin(Flow { ask, journal }.checkpoint()).await;
                 }
-                let sent = ask.create(None).await?;
+                let sent = ask.create(None, None).await?;
                 Ok((ask.wait(&sent).await?, Run::unrecorded()))
             })
             .await;
@@ -196,6 +197,36 @@ impl Client {
         // run claimed: later calls report it interrupted, never run it again.
         let _ = claim.finish().await;
         Ok(output)
+    }
+
+    /// [`guard`](Client::guard) for a door that checks the approval before it runs anything (an
+    /// edit against a tool's schema, read-only keys): when `check` refuses the approval, `run`
+    /// never starts, the call ends with `check`'s error, and with a journal the run is recorded
+    /// as refused, so the same call made again asks anew.
+    pub async fn guard_checked<C, F, Fut, T>(
+        &self,
+        request: ApprovalRequest,
+        check: C,
+        run: F,
+    ) -> Result<T, Error>
+    where
+        C: FnOnce(&Approved) -> Result<(), Error>,
+        F: FnOnce(Approved) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let (approved, claim) = self.checkpoint_run(&request).await?;
+        if let Err(refused) = check(&approved) {
+            claim.refuse().await?;
+            return Err(refused);
+        }
+        let output = run(approved).await;
+        let _ = claim.finish().await;
+        Ok(output)
+    }
+
+    /// The journal this client records its calls in, when it was given one.
+    pub fn journal(&self) -> Option<&crate::Journal> {
+        self.inner.settings.journal.as_ref()
     }
 
     /// Resumes waiting on a request created earlier (for example by [`Client::create_request`]

@@ -306,13 +306,7 @@ fn rejected_message(
     auto_decided: bool,
     retryable: bool,
 ) -> String {
-    let who = if retryable {
-        "the system"
-    } else if auto_decided {
-        "a workspace rule"
-    } else {
-        "a reviewer"
-    };
+    let who = crate::policy::words::Decider::of(auto_decided, retryable).name();
     let mut message = format!("approval {id} was rejected by {who}");
     if let Some(code) = reason_code {
         message.push_str(&format!(" ({code})"));

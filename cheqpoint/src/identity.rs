@@ -5,11 +5,23 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The journal's name for an operation: `key:<key>` when the caller gave a key, else
-/// `call:<action>:<digest of the details>`, the same for the same details in any key order.
-pub(crate) fn operation(key: Option<&str>, action: &str, details: &Value) -> String {
-    match key {
-        Some(key) => format!("key:{key}"),
-        None => format!("call:{action}:{}", digest(&canonical(details))),
+/// `call:<action>:<digest of the details>` (and `@<digest of the scope>` within a scope), the
+/// same for the same details in any key order. Every door names its calls through this one
+/// function.
+pub(crate) fn operation(
+    key: Option<&str>,
+    scope: Option<&str>,
+    action: &str,
+    details: &Value,
+) -> String {
+    match (key, scope) {
+        (Some(key), _) => format!("key:{key}"),
+        (None, None) => format!("call:{action}:{}", digest(&canonical(details))),
+        (None, Some(scope)) => format!(
+            "call:{action}:{}@{}",
+            digest(&canonical(details)),
+            &digest(scope)[..32]
+        ),
     }
 }
 
@@ -75,13 +87,19 @@ mod tests {
             r#"{"body": {"y": [1, {"a": 1, "b": 2}], "x": 1}, "to": "a@example.com"}"#,
         )
         .unwrap();
-        assert_eq!(operation(None, "send", &a), operation(None, "send", &b));
-        assert_ne!(operation(None, "send", &a), operation(None, "other", &a));
+        let call = |scope: Option<&str>, action: &str, details: &Value| {
+            operation(None, scope, action, details)
+        };
+        assert_eq!(call(None, "send", &a), call(None, "send", &b));
+        assert_ne!(call(None, "send", &a), call(None, "other", &a));
         assert_ne!(
-            operation(None, "send", &a),
-            operation(None, "send", &json!({"to": "b@example.com"}))
+            call(None, "send", &a),
+            call(None, "send", &json!({"to": "b@example.com"}))
         );
-        assert_eq!(operation(Some("k-1"), "send", &a), "key:k-1");
+        assert_eq!(call(Some("s1"), "send", &a), call(Some("s1"), "send", &b));
+        assert_ne!(call(Some("s1"), "send", &a), call(Some("s2"), "send", &a));
+        assert_ne!(call(Some("s1"), "send", &a), call(None, "send", &a));
+        assert_eq!(operation(Some("k-1"), Some("s1"), "send", &a), "key:k-1");
     }
 
     #[test]

@@ -235,7 +235,9 @@ mod json_eq;
 mod observe;
 #[cfg(test)]
 mod parse_props;
+pub mod policy;
 mod request;
+mod request_watch;
 mod response;
 #[cfg(feature = "rig")]
 pub mod rig;
@@ -253,6 +255,7 @@ pub use error::Error;
 pub use global::{global, init};
 pub use journal::{DEFAULT_RETENTION, Journal, Unfinished};
 pub use request::{ApprovalRequest, Priority, RiskLevel};
+pub use request_watch::RequestWatch;
 pub use response::{Approval, Approved, Created, Decision, Status};
 pub use trace::{StepKind, Trace, TraceStep};
 pub use transport::tls::http_client_builder;

@@ -1,11 +1,11 @@
 //! What an agent asks a reviewer to approve, and how it is written on the wire.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{Error, Trace};
+use crate::{Error, RequestWatch, Trace};
 
 /// An action put before a reviewer: what, a summary, the editable details and how risky it is.
 ///
@@ -34,6 +34,8 @@ pub struct ApprovalRequest {
     pub(crate) agent_name: Option<String>,
     pub(crate) metadata: Option<Value>,
     pub(crate) key: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) watch: Option<RequestWatch>,
 }
 
 /// The coarse risk the short-wait endpoint takes (`riskLevel`).
@@ -90,6 +92,8 @@ impl ApprovalRequest {
             agent_name: None,
             metadata: None,
             key: None,
+            scope: None,
+            watch: None,
         }
     }
 
@@ -173,6 +177,23 @@ impl ApprovalRequest {
         self
     }
 
+    /// Where a call without a [`key`](ApprovalRequest::key) is the same call: within `scope`
+    /// (an agent's session, say), a call is its action and its details; the same action and
+    /// details in another scope are another call. With a [`Journal`](crate::Journal), the same
+    /// call made while its request is pending re-attaches to it, and once it has ended (run,
+    /// rejected, its edit refused) is asked anew: one run per approval.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Tells `watch` the id of the request this call asks with, or re-attaches to, as soon as
+    /// it is known: what a door shows while the call waits.
+    pub fn watch(mut self, watch: &RequestWatch) -> Self {
+        self.watch = Some(watch.clone());
+        self
+    }
+
     /// The `Idempotency-Key` the create carries without a journal: one made from the key.
     pub(crate) fn idempotency_header(&self) -> Option<String> {
         self.key.as_deref().map(crate::identity::idempotency_key)
@@ -210,15 +231,25 @@ impl ApprovalRequest {
     }
 
     /// The body of `POST /api/approvals/request`.
-    /// `default_callback` is the client's callback URL, used when the request names none.
-    pub(crate) fn create_body<'a>(&'a self, default_callback: Option<&'a str>) -> CreateBody<'a> {
+    /// `default_callback` is the client's callback URL, used when the request names none;
+    /// `earlier`, what became of the same call asked before, is added to the justification.
+    pub(crate) fn create_body<'a>(
+        &'a self,
+        default_callback: Option<&'a str>,
+        earlier: Option<&str>,
+    ) -> CreateBody<'a> {
+        let justification = match (self.justification.as_deref(), earlier) {
+            (Some(text), Some(earlier)) => Some(Cow::Owned(format!("{text}\n\n{earlier}"))),
+            (None, Some(earlier)) => Some(Cow::Owned(earlier.to_owned())),
+            (text, None) => text.map(Cow::Borrowed),
+        };
         CreateBody {
             action: &self.action,
             summary: &self.summary,
             details: &self.details,
             risk_score: self.risk_score,
             risk_level: self.risk_level,
-            justification: self.justification.as_deref(),
+            justification,
             webhook_url: self.callback_url.as_deref().or(default_callback),
             trace: self.trace.as_ref(),
         }
@@ -260,7 +291,7 @@ pub(crate) struct CreateBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     risk_level: Option<RiskLevel>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    justification: Option<&'a str>,
+    justification: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     webhook_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,7 +331,7 @@ mod tests {
     #[test]
     fn create_body_always_carries_risk_score() {
         let request = ApprovalRequest::new("a", "s");
-        let body = serde_json::to_value(request.create_body(None)).unwrap();
+        let body = serde_json::to_value(request.create_body(None, None)).unwrap();
         assert_eq!(
             body,
             json!({"action": "a", "summary": "s", "details": {}, "riskScore": null})
@@ -310,10 +341,12 @@ mod tests {
     #[test]
     fn the_clients_callback_url_applies_unless_the_request_names_its_own() {
         let request = ApprovalRequest::new("a", "s");
-        let body = serde_json::to_value(request.create_body(Some("http://client/cb"))).unwrap();
+        let body =
+            serde_json::to_value(request.create_body(Some("http://client/cb"), None)).unwrap();
         assert_eq!(body["webhookUrl"], "http://client/cb");
         let request = request.callback_url("http://own/cb");
-        let body = serde_json::to_value(request.create_body(Some("http://client/cb"))).unwrap();
+        let body =
+            serde_json::to_value(request.create_body(Some("http://client/cb"), None)).unwrap();
         assert_eq!(body["webhookUrl"], "http://own/cb");
     }
 

@@ -14,8 +14,9 @@
 //!    would fill in fails the call, naming the path. The tool's result then starts with a line
 //!    telling the model which arguments a person changed and to what ([`Gated::report_edits`]
 //!    turns it off);
-//! 4. on rejection the inner tool does not run, and the model reads `a human declined: <note>`
-//!    as the tool's result, so the agent can go on (or, with [`RejectAs::Error`], the call
+//! 4. on rejection the inner tool does not run, and the model reads `A reviewer declined this
+//!    call to refund (approval req_…); it did not run. The note: "…".` as the tool's result (the
+//!    words of [`crate::policy::words`], the same at every door), so the agent can go on (or, with [`RejectAs::Error`], the call
 //!    fails with a refusal carrying the same text).
 //!
 //! Everything else fails closed: a timeout, a transport or HTTP error, an edit that does not
@@ -73,7 +74,10 @@ use rig_core::{
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
-use crate::{ApprovalRequest, Client, Error};
+use crate::{
+    ApprovalRequest, Client, Error,
+    policy::{edits::Change, words::Words},
+};
 
 /// The key under which arguments that are not a JSON object travel in `details`.
 pub const ARGS_KEY: &str = "args";
@@ -81,10 +85,10 @@ pub const ARGS_KEY: &str = "args";
 /// What the model gets when a reviewer declines a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RejectAs {
-    /// A successful tool result reading `a human declined: <note>` (`a workspace rule
-    /// declined: …` when a rule of the workspace decided, `the approval service declined: …`
-    /// when the service did, e.g. on expiry): the model reads it and the agent goes on. The
-    /// default.
+    /// A successful tool result reading `A reviewer declined this call to NAME (approval …); it
+    /// did not run.` and the note (`A workspace rule declined …` when a rule of the workspace
+    /// decided, `The approval service declined …` when the service did, e.g. on expiry): the
+    /// model reads it and the agent goes on. The default.
     #[default]
     ToolResult,
     /// A refusal (a failed tool call) with the same text, whose source is
@@ -344,10 +348,13 @@ impl<T: Tool> Gated<T> {
             .await
             .map_err(|error| self.inner.map_error(error))?
             .into_tool_output()?;
-        if changes.is_empty() || !self.report_edits {
+        if !self.report_edits {
             return Ok(output);
         }
-        let report = ToolResultContent::text(report(changes));
+        let Some(report) = self.words().ran_with_edit(changes) else {
+            return Ok(output);
+        };
+        let report = ToolResultContent::text(format!("{report}\n"));
         ToolOutput::content(
             std::iter::once(report)
                 .chain(output.into_content())
@@ -356,35 +363,16 @@ impl<T: Tool> Gated<T> {
     }
 
     /// What a call that was not approved returns: a readable result for a rejection in
-    /// [`RejectAs::ToolResult`] mode, else an error whose model-visible text says why.
+    /// [`RejectAs::ToolResult`] mode, else an error whose model-visible text says why. The words
+    /// are [`crate::policy::words`]'s, the same at every door.
     fn refuse(&self, error: Error) -> Result<ToolOutput, ToolExecutionError> {
-        if let Error::Rejected {
-            note,
-            auto_decided,
-            retryable,
-            ..
-        } = &error
-        {
-            let who = if *retryable {
-                "the approval service"
-            } else if *auto_decided {
-                "a workspace rule"
-            } else {
-                "a human"
-            };
-            let text = match note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                Some(note) => format!("{who} declined: {note}"),
-                None => format!("{who} declined this call"),
-            };
+        let text = self.words().not_run(&error);
+        if error.is_rejected() {
             return match self.on_reject {
                 RejectAs::ToolResult => Ok(ToolOutput::text(text)),
                 RejectAs::Error => Err(ToolExecutionError::refused(text).with_source(error)),
             };
         }
-        let feedback = format!(
-            "the action was not approved, so `{}` did not run: {error}",
-            T::NAME
-        );
         let failure = match &error {
             Error::Timeout { .. } => ToolExecutionError::timeout(error.to_string()),
             Error::Transport { .. } => ToolExecutionError::network(error.to_string()),
@@ -395,9 +383,13 @@ impl<T: Tool> Gated<T> {
         };
         // Asking again would put a second request before a reviewer.
         Err(failure
-            .with_model_feedback(feedback)
+            .with_model_feedback(text)
             .with_retryable(false)
             .with_source(error))
+    }
+
+    fn words(&self) -> Words<'static> {
+        Words::new(T::NAME).reattaching(false)
     }
 }
 
@@ -442,47 +434,12 @@ fn from_details<A: Serialize + DeserializeOwned>(edit: &Value, wrapped: bool) ->
     Ok(args)
 }
 
-/// One argument a reviewer changed.
-#[derive(Debug, PartialEq)]
-struct Change {
-    key: String,
-    from: Option<Value>,
-    to: Option<Value>,
-}
-
 /// The top-level keys whose values differ between what was sent and what was approved.
 fn changes(sent: &Value, approved: &Value) -> Vec<Change> {
-    let (Some(sent), Some(approved)) = (sent.as_object(), approved.as_object()) else {
-        return Vec::new();
-    };
-    crate::gate::edit::paired(sent, approved)
-        .filter(|(_, from, to)| {
-            let null = Value::Null;
-            !crate::gate::edit::is_same(to.unwrap_or(&null), from.unwrap_or(&null))
-        })
-        .map(|(key, from, to)| Change {
-            key: key.clone(),
-            from: from.cloned(),
-            to: to.cloned(),
-        })
-        .collect()
-}
-
-/// The line the model reads before the tool's own result.
-fn report(changes: &[Change]) -> String {
-    let parts: Vec<String> = changes
-        .iter()
-        .map(|change| match (&change.from, &change.to) {
-            (Some(from), Some(to)) => format!("`{}` from {from} to {to}", change.key),
-            (Some(_), None) => format!("removed `{}`", change.key),
-            (None, Some(to)) => format!("set `{}` to {to}", change.key),
-            (None, None) => unreachable!("an unchanged key is not a change"),
-        })
-        .collect();
-    format!(
-        "A human reviewer changed the arguments before approving ({}); the tool ran with the approved arguments.\n",
-        parts.join("; ")
-    )
+    match (sent.as_object(), approved.as_object()) {
+        (Some(sent), Some(approved)) => crate::policy::edits::changes(sent, approved),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -48,8 +48,9 @@
 //! - `client = &self.client` asks through the client the server holds; without it, the global
 //!   one ([`crate::init`]).
 //! - A `key` (or a client with a [`crate::Journal`]) makes the same call, asked again after a
-//!   timeout, wait on the same request instead of making a new one, as [`ToolError`]'s text for a
-//!   timeout tells the model.
+//!   timeout, wait on the same request instead of making a new one. [`ToolError`]'s text for a
+//!   timeout does not promise it (it cannot know which the server has); it says a reviewer may
+//!   still decide. The words are [`crate::policy::words`], the same at every door.
 //!
 //! The body never runs unless approved: a rejection, a timeout, an edit that does not fit, the
 //! service answering an error or not at all, each is a [`ToolError`] and an `isError` result.
@@ -97,7 +98,7 @@ impl ToolError {
 impl From<Error> for ToolError {
     fn from(error: Error) -> Self {
         Self {
-            message: for_the_model(&error),
+            message: crate::policy::words::Words::unnamed().not_run(&error),
             source: Some(error),
         }
     }
@@ -123,59 +124,6 @@ impl IntoContents for ToolError {
     }
 }
 
-/// What a call that was not approved tells the model: that the action did not run, why, and
-/// what it can do next.
-fn for_the_model(error: &Error) -> String {
-    match error {
-        Error::Rejected {
-            approval_id,
-            note,
-            reason_code,
-            auto_decided,
-            rule_name,
-            retryable,
-        } => {
-            let who = match (auto_decided, rule_name) {
-                (true, Some(rule)) => format!("the workspace rule {rule:?}"),
-                (true, None) => "a workspace rule".to_owned(),
-                (false, _) if *retryable => "the approval service".to_owned(),
-                (false, _) => "a human reviewer".to_owned(),
-            };
-            let mut text = format!(
-                "Not done: {who} declined this action (approval request {approval_id}), so it did not run."
-            );
-            if let Some(note) = note {
-                text.push_str(&format!(" The reviewer's note: {note:?}."));
-            }
-            if let Some(code) = reason_code {
-                text.push_str(&format!(" Reason code: {code}."));
-            }
-            text.push_str(if *retryable {
-                " It was not a judgement of the action: asking again makes a new request."
-            } else {
-                " Do not retry it as it is; take the note into account or ask the user."
-            });
-            text
-        }
-        Error::Timeout {
-            approval_id,
-            waited,
-        } => format!(
-            "Not done yet: no decision on approval request {approval_id} after {}s; a reviewer may still decide. The action did not run. Calling this tool again with the same arguments waits on the same request.",
-            waited.as_secs()
-        ),
-        Error::Api { .. }
-        | Error::Transport { .. }
-        | Error::CreateUnconfirmed { .. }
-        | Error::Congested { .. }
-        | Error::InvalidResponse { .. }
-        | Error::UnknownStatus { .. } => format!(
-            "Not done: the approval service could not be reached or did not answer properly, so the action was not approved and did not run ({error}). Try again later."
-        ),
-        _ => format!("Not done: the action was not approved, so it did not run ({error})."),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -196,7 +144,13 @@ mod tests {
     #[test]
     fn a_rejection_names_the_note_the_code_and_the_request() {
         let text = ToolError::from(rejected(Some("too large"), false)).message;
-        for part in ["apr_1", "\"too large\"", "policy", "did not run", "human"] {
+        for part in [
+            "apr_1",
+            "\"too large\"",
+            "policy",
+            "did not run",
+            "A reviewer",
+        ] {
             assert!(text.contains(part), "{part:?} missing from {text:?}");
         }
     }
@@ -204,7 +158,7 @@ mod tests {
     #[test]
     fn a_system_rejection_says_asking_again_is_new() {
         let text = ToolError::from(rejected(None, true)).message;
-        assert!(text.contains("asking again makes a new request"), "{text}");
+        assert!(text.contains("asks anew"), "{text}");
         assert!(!text.contains("note"), "{text}");
     }
 
@@ -216,7 +170,10 @@ mod tests {
         };
         let tool_error = ToolError::from(error);
         assert!(tool_error.message.contains("apr_2"), "{tool_error}");
-        assert!(tool_error.message.contains("same request"), "{tool_error}");
+        assert!(
+            tool_error.message.contains("may still decide"),
+            "{tool_error}"
+        );
         assert!(tool_error.cheqpoint_error().is_some_and(Error::is_timeout));
     }
 

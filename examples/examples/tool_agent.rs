@@ -1,5 +1,6 @@
 //! A tool-calling agent loop. A refused tool call comes back to the model as a tool result it
-//! can read ("a human declined: …"), so the agent explains instead of retrying the action.
+//! can read (`cheqpoint::policy::words`: "A reviewer declined this call to issue_refund …"), so
+//! the agent explains instead of retrying the action.
 //!
 //! The model is scripted (no network): it asks for the refund tool once, and reads the result.
 //!
@@ -9,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use cheqpoint::checkpoint;
+use cheqpoint::{checkpoint, policy::words::Words};
 use cheqpoint_examples::{Playground, auto_from_args, exit};
 use serde_json::{Value, json};
 
@@ -31,7 +32,7 @@ enum Step {
 /// A stand-in for a model: it calls the tool until it has a result, then answers from it.
 fn scripted_model(tool_results: &[String]) -> Step {
     match tool_results.last() {
-        Some(result) if result.starts_with("a human declined") => Step::Answer(format!(
+        Some(result) if result.contains("did not run") => Step::Answer(format!(
             "I did not refund the customer: {result}. I will not try again without new instructions."
         )),
         Some(result) => Step::Answer(format!("Done: {result}.")),
@@ -57,13 +58,7 @@ async fn call_tool(name: &str, arguments: &Value) -> String {
     };
     match outcome {
         Ok(result) => result.to_string(),
-        Err(cheqpoint::Error::Rejected { note, .. }) => {
-            format!(
-                "a human declined: {}",
-                note.as_deref().unwrap_or("no reason given")
-            )
-        }
-        Err(error) => format!("the tool could not run: {error}"),
+        Err(error) => Words::new(name).not_run(&error),
     }
 }
 

@@ -115,7 +115,8 @@ fn every_example_ends_as_its_auto_mode_decides() {
             "reject",
             "approval requests made: 1",
             &[
-                "tool result: a human declined: declined by --auto reject",
+                "tool result: A reviewer declined this call to issue_refund (approval ",
+                "The note: \"declined by --auto reject\".",
                 "I will not try again",
             ],
         ),

@@ -148,9 +148,13 @@ async fn a_rejected_call_never_reaches_the_tool_and_the_model_reads_the_note() {
 
     assert_eq!(answer, "done");
     assert!(refund.calls().is_empty(), "the tool must not run");
-    assert_eq!(
-        tool_result_seen(&model),
-        ("a human declined: not during the freeze".to_owned(), false)
+    let (text, is_error) = tool_result_seen(&model);
+    assert!(!is_error);
+    assert!(
+        text.starts_with("A reviewer declined this call to refund (approval ")
+            && text.contains("did not run")
+            && text.contains("The note: \"not during the freeze\"."),
+        "{text}"
     );
 }
 
@@ -190,8 +194,8 @@ async fn an_edited_argument_is_what_the_tool_runs_with() {
     assert_eq!(
         tool_result_seen(&model),
         (
-            "A human reviewer changed the arguments before approving (`amount_cents` from 12000 \
-             to 9000); the tool ran with the approved arguments.\nrefunded 9000 cents on order 8842"
+            "A reviewer changed the arguments before approving (`amount_cents` from 12000 \
+             to 9000); refund ran with the approved arguments.\nrefunded 9000 cents on order 8842"
                 .to_owned(),
             false
         )
@@ -274,9 +278,12 @@ async fn reject_as_error_shows_the_model_an_error() {
 
     assert_eq!(answer, "done", "an error result does not abort the agent");
     assert!(refund.calls().is_empty());
-    assert_eq!(
-        tool_result_seen(&model),
-        ("a human declined: ask a manager".to_owned(), true)
+    let (text, is_error) = tool_result_seen(&model);
+    assert!(is_error);
+    assert!(
+        text.starts_with("A reviewer declined this call to refund")
+            && text.contains("\"ask a manager\""),
+        "{text}"
     );
 }
 
@@ -302,7 +309,8 @@ async fn an_edit_that_does_not_fit_the_arguments_fails_closed() {
     let (text, is_error) = tool_result_seen(&model);
     assert!(is_error);
     assert!(
-        text.starts_with("the action was not approved, so `refund` did not run:")
+        text.starts_with("A reviewer approved this call to refund (approval ")
+            && text.contains("did not run")
             && text.contains("does not fit"),
         "{text}"
     );
@@ -322,7 +330,7 @@ async fn no_decision_in_time_fails_closed() {
     let (text, is_error) = tool_result_seen(&model);
     assert!(is_error);
     assert!(
-        text.contains("did not run") && text.contains("may still be pending"),
+        text.contains("did not run") && text.contains("may still decide"),
         "{text}"
     );
     assert_eq!(emulator.requests().len(), 1);
@@ -422,5 +430,8 @@ async fn a_rejection_by_a_workspace_rule_says_so() {
     assert!(refund.calls().is_empty());
     let (text, is_error) = tool_result_seen(&model);
     assert!(!is_error);
-    assert!(text.starts_with("a workspace rule declined"), "{text}");
+    assert!(
+        text.contains("workspace rule") && text.contains("declined this call to refund"),
+        "{text}"
+    );
 }

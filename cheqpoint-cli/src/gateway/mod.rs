@@ -4,28 +4,20 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | `config` | `gate.toml` and `--gate`: which tools, their risk, summary, read-only keys, timeout |
-//! | `gate` | one gated call: the request, the journal key, the verdict, the result the model reads |
-//! | `schema`, `edits` | an edit checked against the tool's `inputSchema`; read-only keys; what changed |
-//! | `summary`, `outcome` | the words: the reviewer's sentence, and the model's on each outcome |
+//! | `outcome` | the result the model reads for each outcome, in the library's words and the gateway's own |
 //! | `proxy`, `upstream` | the rmcp server facing the client and the rmcp client facing the upstream |
 //! | `serve` | stdio or streamable HTTP towards the client |
 
-mod config;
-mod edits;
-mod gate;
 mod outcome;
 mod proxy;
-mod schema;
 mod serve;
-mod summary;
 mod upstream;
 
 use std::time::Duration;
 
-pub use config::{ConfigError, GateConfig, ToolRule};
-pub use gate::{Ask, Gate, Verdict, call_key, into_result};
-pub use outcome::{error_result, refused};
+use crate::{config::GateConfig, gate::Gatekeeper};
+
+pub use outcome::{error_result, into_result};
 pub use proxy::{DEFAULT_PROGRESS_INTERVAL, Gateway};
 pub use serve::{serve_http, serve_stdio};
 pub use upstream::UpstreamSpec;
@@ -36,7 +28,7 @@ pub struct GatewaySettings {
     /// Which tools are gated, and how.
     pub config: GateConfig,
     /// The client that asks, with its journal.
-    pub gate: Gate,
+    pub gate: Gatekeeper,
     /// The upstream server.
     pub upstream: UpstreamSpec,
     /// The agent id sent with each request; default: the client's name from `initialize`.
@@ -45,9 +37,4 @@ pub struct GatewaySettings {
     pub progress_interval: Duration,
     /// Where a person decides, shown in progress messages.
     pub review_url: String,
-}
-
-/// The default summary of a call: the tool's title and its arguments in brief.
-pub fn summary_of(title: &str, arguments: &rmcp::model::JsonObject) -> String {
-    summary::render(None, title, arguments)
 }

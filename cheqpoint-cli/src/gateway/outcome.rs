@@ -1,97 +1,57 @@
-//! The words the model reads when a gated call does not run as asked: a tool result with
-//! `isError: true` (clients show a JSON-RPC error without its message), saying what happened
-//! and what it can do next.
+//! What the model reads when a gated call does not run as asked: a tool result with
+//! `isError: true` (clients show a JSON-RPC error without its message). The words for the
+//! approval's outcomes are the library's ([`cheqpoint::policy::words`]), the same at every door;
+//! here are only the gateway's own: the upstream gone, the upstream failing after approval, the
+//! client cancelling.
 
-use cheqpoint::Error;
+use cheqpoint::policy::words::Words;
 use rmcp::model::{CallToolResult, ContentBlock};
+
+use crate::gate::Outcome;
 
 /// A tool result the model reads as a failure.
 pub fn error_result(text: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text)])
 }
 
-/// Why a call was not run, for each way the approval did not come.
-pub fn refused(action: &str, error: &Error) -> String {
-    match error {
-        Error::Rejected {
-            approval_id,
-            note,
-            reason_code,
-            auto_decided,
-            retryable,
+/// What the model reads for a verdict whose run gave a tool result (or a failure to deliver).
+pub fn into_result(
+    words: Words<'_>,
+    action: &str,
+    verdict: Outcome<Result<CallToolResult, String>>,
+) -> CallToolResult {
+    match verdict {
+        Outcome::Ran {
+            output: Ok(mut result),
+            changes,
             ..
         } => {
-            let who = if *auto_decided {
-                "A workspace rule"
-            } else if *retryable {
-                "The approval service"
-            } else {
-                "A human reviewer"
-            };
-            let mut text = format!(
-                "{who} declined this call to {action} (approval {approval_id}); it was not run."
-            );
-            if let Some(note) = note {
-                text.push_str(&format!(
-                    " The reviewer's note: {}.",
-                    note.trim_end_matches('.')
-                ));
+            if let Some(changed) = words.ran_with_edit(&changes) {
+                result.content.insert(0, ContentBlock::text(changed));
             }
-            if let Some(code) = reason_code {
-                text.push_str(&format!(" Reason code: {code}."));
-            }
-            text.push_str(if *retryable {
-                " The request was not decided by a person: the same call may be made again to ask anew."
-            } else {
-                " Do not make the same call again; change the approach or ask the user."
-            });
-            text
+            result
         }
-        Error::Timeout {
-            approval_id,
-            waited,
-        } => format!(
-            "No decision on approval request {approval_id} for {action} after {} s; the call was not run. \
-             The request is still pending: making the same call again, with the same arguments, waits on that same request instead of asking again.",
-            waited.as_secs()
-        ),
-        Error::AlreadyDone { approval_id, .. } => format!(
-            "This exact call to {action} already ran once on approval {approval_id}; it is not run twice. Change the arguments to make another call."
-        ),
-        Error::Interrupted { approval_id, .. } => format!(
-            "This exact call to {action} was approved ({approval_id}) and forwarded, but its end was never recorded; it is not sent again. Check its effect before asking for it anew."
-        ),
-        Error::InProgress { .. } => format!(
-            "This exact call to {action} is being handled by another call right now; it was not run twice. Wait for that one."
-        ),
-        Error::DetailsMismatch { approval_id } => format!(
-            "Approval {approval_id} is for other arguments than this call to {action} sent; the call was not run."
-        ),
-        Error::Api { .. }
-        | Error::Transport { .. }
-        | Error::InvalidResponse { .. }
-        | Error::UnknownStatus { .. }
-        | Error::Congested { .. }
-        | Error::CreateUnconfirmed { .. } => format!(
-            "The approval service could not give a decision for {action}, so the call was not run: {error}. Try again later, or tell the user the approval service is failing."
-        ),
-        other => format!("The call to {action} was not run: {other}."),
+        Outcome::Ran {
+            output: Err(failure),
+            changes,
+            ..
+        } => error_result(format!(
+            "{}{}",
+            words
+                .ran_with_edit(&changes)
+                .map(|line| format!("{line}\n"))
+                .unwrap_or_default(),
+            upstream_failed_after_approval(action, &failure)
+        )),
+        Outcome::Refused(error) => error_result(words.not_run(&error)),
     }
-}
-
-/// An edit that could not be run.
-pub(crate) fn edit_refused(action: &str, approval_id: &str, reason: &str) -> String {
-    format!(
-        "A human reviewer approved this call to {action} (approval {approval_id}) with edited arguments that cannot be used: {reason}. \
-         The call was not run. Making the call again asks the reviewer again."
-    )
 }
 
 /// An approved call the upstream failed: it is never sent again.
 pub(crate) fn upstream_failed_after_approval(action: &str, failure: &str) -> String {
     format!(
         "The call to {action} was approved and sent to the server, which failed: {failure}. \
-         It will not be sent again; check whether it took effect before asking for it anew."
+         It was not sent again; check whether it took effect before making it again (that asks anew)."
     )
 }
 
@@ -105,6 +65,6 @@ pub(crate) fn upstream_gone(action: &str) -> String {
 /// A call the client cancelled while it waited.
 pub(crate) fn cancelled(action: &str) -> String {
     format!(
-        "The call to {action} was cancelled while it waited for approval; it was not run. Its request stays open: the same call made again waits on it."
+        "The call to {action} was cancelled while it waited for approval; it did not run. Its request stays open: the same call made again waits on it."
     )
 }

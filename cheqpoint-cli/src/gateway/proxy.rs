@@ -1,7 +1,7 @@
 //! The gateway's side facing the client: an rmcp server that answers as its upstream does.
 //! `tools/list`, resources, prompts, completions and logging are forwarded as they are; an
 //! ungated `tools/call` is forwarded with no request to the service; a gated one goes through
-//! the [`Gate`](super::Gate) first. Capabilities the gateway does not forward (tasks,
+//! the [`Gatekeeper`](crate::gate::Gatekeeper) first. Capabilities the gateway does not forward (tasks,
 //! extensions, experimental ones) are not advertised.
 
 // Logging is deprecated by the newest spec and still forwarded for the clients that use it.
@@ -25,8 +25,13 @@ use rmcp::{
 use tokio::sync::{Mutex, OnceCell};
 
 use super::{
-    Ask, GatewaySettings, call_key, gate, outcome, schema, summary,
+    GatewaySettings, outcome,
     upstream::{self, Downstream, Upstream},
+};
+use crate::{
+    config::ToolView,
+    gate::{Ask, EditRefusal},
+    schema, summary,
 };
 
 /// The gateway: one per client session (with `--listen`, one per HTTP session), each with its
@@ -66,11 +71,39 @@ impl Gateway {
         Ok(gateway)
     }
 
+    /// The upstream, reached (and its tools checked against the configuration) on first use.
     async fn upstream(&self) -> Result<&Upstream, String> {
         self.inner
             .upstream
-            .get_or_try_init(|| {
-                upstream::connect(&self.inner.settings.upstream, self.inner.downstream.clone())
+            .get_or_try_init(|| async {
+                let upstream =
+                    upstream::connect(&self.inner.settings.upstream, self.inner.downstream.clone())
+                        .await?;
+                let tools = upstream
+                    .peer()
+                    .list_all_tools()
+                    .await
+                    .map_err(|error| format!("the server did not list its tools: {error}"))?;
+                let views: Vec<ToolView<'_>> = tools
+                    .iter()
+                    .map(|tool| ToolView {
+                        name: &tool.name,
+                        input_schema: &tool.input_schema,
+                    })
+                    .collect();
+                self.inner
+                    .settings
+                    .config
+                    .check_against(&views)
+                    .map_err(|error| {
+                        format!("the configuration does not fit the server:\n{error}")
+                    })?;
+                self.inner
+                    .tools
+                    .lock()
+                    .await
+                    .extend(tools.into_iter().map(|tool| (tool.name.to_string(), tool)));
+                Ok(upstream)
             })
             .await
     }
@@ -164,7 +197,8 @@ impl Gateway {
             traceparent: context.meta.get_traceparent().map(str::to_owned),
             timeout: rule.and_then(|r| r.timeout).or(settings.config.timeout),
             readonly: rule.map(|r| r.readonly.clone()).unwrap_or_default(),
-            key: call_key("mcp", &server, &name, &arguments),
+            scope: None,
+            watch: Default::default(),
             action,
         };
         if self.live_upstream().is_none() {
@@ -172,10 +206,11 @@ impl Gateway {
         }
         let input_schema = tool.map(|tool| tool.input_schema);
         let check = |edit: &JsonObject| match &input_schema {
-            Some(schema) => schema::check_edit(schema, &serde_json::Value::Object(edit.clone())),
-            None => {
-                Err("the tool's inputSchema is not known, so the edit cannot be checked".into())
-            }
+            Some(schema) => schema::check_edit(schema, edit),
+            None => Err(EditRefusal {
+                path: "/".into(),
+                reason: "the tool's inputSchema is not known, so the edit cannot be checked".into(),
+            }),
         };
         let token = context.meta.get_progress_token();
         let run = |approved: JsonObject| {
@@ -195,7 +230,7 @@ impl Gateway {
         let decided = settings.gate.decide(&ask, &arguments, check, run);
         let waiting = self.report_waiting(&ask, token.as_ref(), &context.peer);
         tokio::select! {
-            verdict = decided => gate::into_result(&ask, verdict),
+            verdict = decided => outcome::into_result(settings.gate.words(&ask.action), &ask.action, verdict),
             () = context.ct.cancelled() => outcome::error_result(outcome::cancelled(&ask.action)),
             never = waiting => match never {},
         }
@@ -217,18 +252,9 @@ impl Gateway {
         loop {
             tokio::time::sleep(settings.progress_interval).await;
             reports += 1;
-            let id = match settings.gate.journal() {
-                Some(journal) => journal.unfinished().await.ok().and_then(|entries| {
-                    entries
-                        .into_iter()
-                        .find(|entry| entry.key.as_deref() == Some(ask.key.as_str()))
-                        .and_then(|entry| entry.approval_id)
-                }),
-                None => None,
-            };
             let message = format!(
                 "waiting for approval {} of {} — review at {}",
-                id.as_deref().unwrap_or("(being created)"),
+                ask.watch.approval_id().unwrap_or("(being created)"),
                 ask.action,
                 settings.review_url
             );

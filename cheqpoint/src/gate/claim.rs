@@ -34,6 +34,12 @@ impl Claim {
         })
     }
 
+    /// Records that the approval was refused before the body started (an edit that does not
+    /// fit), without waiting: the same operation asks anew.
+    pub(crate) fn refuse_in_background(self) {
+        self.0.refuse_in_background();
+    }
+
     /// [`finish`](Claim::finish) from a blocking fn.
     pub fn finish_blocking(self) {
         let _ = self.0.finish_blocking();

@@ -32,37 +32,35 @@ impl Verdict {
         sent: Map<String, Value>,
         claim: Claim,
     ) -> Result<Verdict, Error> {
-        let invalid = |parameter: &str, message: &str| Error::InvalidEdit {
-            parameter: parameter.to_owned(),
-            approval_id: approved.approval_id.clone(),
-            message: message.to_owned(),
-        };
-        let edited = match &approved.modified_details {
-            None => None,
-            Some(Value::Object(edited)) => Some(edited.clone()),
-            Some(_) => {
-                return Err(invalid(
-                    "modifiedDetails",
-                    "the reviewer's edit is not an object of parameters",
-                ));
-            }
-        };
-        let unknown = edited
-            .iter()
-            .flatten()
-            .find(|(key, value)| !value.is_null() && !sent.contains_key(key.as_str()));
-        if let Some((key, _)) = unknown {
-            return Err(invalid(
-                key,
-                "the call has no such parameter to apply it to",
-            ));
-        }
-        Ok(Verdict {
+        let mut verdict = Verdict {
             approval_id: approved.approval_id,
             sent,
-            edited,
+            edited: None,
             claim: Some(claim),
-        })
+        };
+        match approved.modified_details {
+            None => {}
+            Some(Value::Object(edited)) => verdict.edited = Some(edited),
+            Some(_) => {
+                return Err(verdict.invalid(
+                    "modifiedDetails",
+                    "the reviewer's edit is not an object of parameters".to_owned(),
+                ));
+            }
+        }
+        let unknown = verdict
+            .edited
+            .iter()
+            .flatten()
+            .find(|(key, value)| !value.is_null() && !verdict.sent.contains_key(key.as_str()))
+            .map(|(key, _)| key.clone());
+        if let Some(key) = unknown {
+            return Err(verdict.invalid(
+                &key,
+                "the call has no such parameter to apply it to".to_owned(),
+            ));
+        }
+        Ok(verdict)
     }
 
     /// The claim on the run, to finish once the body returns.
@@ -136,6 +134,17 @@ impl Verdict {
             parameter: parameter.to_owned(),
             approval_id: self.approval_id.clone(),
             message,
+        }
+    }
+}
+
+/// A verdict dropped while it still holds its claim never reached the body (an edit that did
+/// not fit ended the call): the run is recorded as refused, so the same call asks anew instead of
+/// finding it "in progress".
+impl Drop for Verdict {
+    fn drop(&mut self) {
+        if let Some(claim) = self.claim.take() {
+            claim.refuse_in_background();
         }
     }
 }

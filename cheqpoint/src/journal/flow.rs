@@ -38,12 +38,16 @@ impl Flow<'_> {
     pub(crate) async fn checkpoint(&self) -> Result<(Approved, Run), Error> {
         let request = self.ask.request;
         request.validate()?;
-        let operation =
-            identity::operation(request.key.as_deref(), &request.action, &request.details);
+        let operation = identity::operation(
+            request.key.as_deref(),
+            request.scope.as_deref(),
+            &request.action,
+            &request.details,
+        );
         loop {
             // A new operation is recorded in one write; only one the journal holds is read.
             let step = match self.record(&operation).await? {
-                Some(recorded) => self.send(recorded).await,
+                Some(recorded) => self.send(recorded, None).await,
                 None => match self.store(self.journal.store().get(&operation)).await? {
                     Some(row) => self.resume(row).await,
                     None => Ok(None),
@@ -91,7 +95,7 @@ impl Flow<'_> {
                         return Ok(None);
                     }
                     report(Event::Resent, key, None);
-                    self.send(taken).await
+                    self.send(taken, None).await
                 }
             },
             State::Pending => {
@@ -124,13 +128,14 @@ impl Flow<'_> {
             }
             State::Rejected if row.key.is_some() => Err(self.rejection_again(&row).await),
             // A call without a key never takes an ended operation as a reason to refuse: it
-            // asks anew, a generation later.
-            State::Finished | State::Rejected | State::Interrupted => {
+            // asks anew, a generation later, telling the reviewer what became of it before. An
+            // approval refused before it ran asks anew whatever names the operation.
+            State::Finished | State::Rejected | State::Interrupted | State::Refused => {
                 let taken = row.asked_anew(Some(self.journal.store().owner()));
                 if !self.store(self.journal.store().update(&taken)).await? {
                     return Ok(None);
                 }
-                self.send(taken).await
+                self.send(taken, Some(&asked_before(&row))).await
             }
         }
     }
@@ -150,9 +155,10 @@ impl Flow<'_> {
         Ok(None)
     }
 
-    /// Sends the create of `row` (held by this process), records its id, and waits.
-    async fn send(&self, row: Row) -> Step {
-        let sent = match self.ask.create(Some(&row.idempotency_key)).await {
+    /// Sends the create of `row` (held by this process), records its id, and waits. `earlier`
+    /// tells the reviewer what became of the same operation asked before.
+    async fn send(&self, row: Row, earlier: Option<&str>) -> Step {
+        let sent = match self.ask.create(Some(&row.idempotency_key), earlier).await {
             Ok(sent) => sent,
             Err(error) => {
                 // The service may have the request: the entry stays, let go, so that the next
@@ -270,6 +276,30 @@ impl Flow<'_> {
             .await
             .map_err(|error| failed("read or write the journal", error))
     }
+}
+
+/// What became of an ended operation, for the reviewer of its next request: "Asked before:
+/// rejected 12 min ago (req_…); this is a new request."
+fn asked_before(row: &Row) -> String {
+    let what = match row.state {
+        State::Finished => "approved and ran",
+        State::Rejected => "rejected",
+        State::Interrupted => "approved, and its run was interrupted",
+        State::Refused => "approved with an edit that could not be used, so it did not run",
+        State::Sending | State::Pending | State::Running => "asked",
+    };
+    let ago = Duration::from_secs(
+        u64::try_from(now_ms().saturating_sub(row.updated_ms) / 1000).unwrap_or_default(),
+    );
+    let request = row
+        .approval_id
+        .as_deref()
+        .map(|id| format!(" (request {id})"))
+        .unwrap_or_default();
+    format!(
+        "Asked before: {what} {} ago{request}. This is a new request for the same call.",
+        humantime::format_duration(ago)
+    )
 }
 
 /// The error of an interrupted run, with its event.

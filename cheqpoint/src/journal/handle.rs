@@ -186,7 +186,12 @@ impl Journal {
     /// has checked what its body did. True when there was an entry.
     pub async fn forget(&self, key: &str) -> Result<bool, Error> {
         self.store()
-            .forget(&crate::identity::operation(Some(key), "", &Value::Null))
+            .forget(&crate::identity::operation(
+                Some(key),
+                None,
+                "",
+                &Value::Null,
+            ))
             .await
             .map_err(|error| failed("write the journal", error))
     }

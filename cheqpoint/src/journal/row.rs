@@ -21,6 +21,9 @@ pub(crate) enum State {
     Rejected,
     /// The body started and never recorded its end; the call that found it said so.
     Interrupted,
+    /// Approved, but the door refused what was approved (an edit that does not fit) before
+    /// anything ran: the same operation asks anew.
+    Refused,
 }
 
 impl State {
@@ -33,6 +36,7 @@ impl State {
             State::Finished => "finished",
             State::Rejected => "rejected",
             State::Interrupted => "interrupted",
+            State::Refused => "refused",
         }
     }
 
@@ -49,6 +53,7 @@ impl State {
             State::Finished,
             State::Rejected,
             State::Interrupted,
+            State::Refused,
         ]
         .into_iter()
         .find(|state| state.as_str() == name)
@@ -58,7 +63,12 @@ impl State {
     pub(crate) const UNFINISHED: [State; 2] = [State::Sending, State::Pending];
 
     /// The states retention prunes.
-    pub(crate) const DONE: [State; 3] = [State::Finished, State::Rejected, State::Interrupted];
+    pub(crate) const DONE: [State; 4] = [
+        State::Finished,
+        State::Rejected,
+        State::Interrupted,
+        State::Refused,
+    ];
 }
 
 /// One entry.

@@ -33,10 +33,38 @@ impl Run {
     /// Records that the body returned. [`Error::Journal`] when the end could not be recorded
     /// (the entry then stays claimed, and later calls report the run as interrupted).
     pub(crate) async fn finish(self) -> Result<(), Error> {
+        self.end(State::Finished).await
+    }
+
+    /// Records that the approval was refused before the body started: nothing ran, and the
+    /// same operation asks anew. [`Error::Journal`] when that could not be recorded (the entry
+    /// then stays claimed, and later calls report it interrupted: closed, never run).
+    pub(crate) async fn refuse(self) -> Result<(), Error> {
+        self.end(State::Refused).await
+    }
+
+    /// [`refuse`](Run::refuse) from where nothing can wait (a verdict dropped before its body
+    /// started): on the current runtime, else on the crate's own.
+    pub(crate) fn refuse_in_background(self) {
+        if self.claim.is_none() {
+            return;
+        }
+        let refusal = self.refuse();
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn(refusal)),
+            Err(_) => {
+                if let Ok(runtime) = crate::runtime::own() {
+                    drop(runtime.spawn(refusal));
+                }
+            }
+        }
+    }
+
+    async fn end(self, state: State) -> Result<(), Error> {
         let Some((journal, claimed)) = self.claim else {
             return Ok(());
         };
-        let finished = claimed.moved(State::Finished, None);
+        let finished = claimed.moved(state, None);
         let recorded = journal
             .store()
             .update(&finished)

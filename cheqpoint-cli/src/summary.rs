@@ -1,5 +1,6 @@
-//! The one sentence a reviewer reads: a template over the arguments (`Delete {path}`), as the
-//! attribute's `summary`, or by default the tool's title and its arguments in brief.
+//! The one sentence a reviewer reads: a template over the top-level arguments (`Delete {path}`:
+//! a name in braces, no fields or format specs, unlike the attribute's `summary`), or by default
+//! the tool's title and its arguments in brief.
 
 use serde_json::{Map, Value};
 
@@ -27,25 +28,59 @@ pub(crate) fn render(
 }
 
 fn fill(template: &str, arguments: &Map<String, Value>) -> String {
-    let mut out = String::new();
+    pieces(template)
+        .map(|piece| match piece {
+            Piece::Text(text) => text.to_owned(),
+            Piece::Argument(key) => arguments.get(key).map_or_else(|| "?".to_owned(), brief),
+        })
+        .collect()
+}
+
+/// The argument names a template shows, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    pieces(template)
+        .filter_map(|piece| match piece {
+            Piece::Argument(key) => Some(key),
+            Piece::Text(_) => None,
+        })
+        .collect()
+}
+
+/// A part of a template: text as it is, or an argument's name.
+enum Piece<'a> {
+    Text(&'a str),
+    Argument(&'a str),
+}
+
+/// A template in parts: `{{` and `}}` are braces; `{key}` an argument.
+fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
     let mut rest = template;
-    while let Some(at) = rest.find(['{', '}']) {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
-            rest = &tail[2..];
-        } else if let (true, Some(end)) = (tail.starts_with('{'), tail.find('}')) {
-            let key = &tail[1..end];
-            out.push_str(&arguments.get(key).map_or_else(|| "?".to_owned(), brief));
-            rest = &tail[end + 1..];
-        } else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
         }
-    }
-    out.push_str(rest);
-    out
+        let Some(at) = rest.find(['{', '}']) else {
+            return Some(Piece::Text(std::mem::take(&mut rest)));
+        };
+        if at > 0 {
+            let text = &rest[..at];
+            rest = &rest[at..];
+            return Some(Piece::Text(text));
+        }
+        if rest.starts_with("{{") || rest.starts_with("}}") {
+            let brace = &rest[..1];
+            rest = &rest[2..];
+            return Some(Piece::Text(brace));
+        }
+        if let (true, Some(end)) = (rest.starts_with('{'), rest.find('}')) {
+            let key = &rest[1..end];
+            rest = &rest[end + 1..];
+            return Some(Piece::Argument(key));
+        }
+        let brace = &rest[..1];
+        rest = &rest[1..];
+        Some(Piece::Text(brace))
+    })
 }
 
 /// A value in brief: a string without quotes, anything else as JSON, cut at [`VALUE_CHARS`].
@@ -77,6 +112,7 @@ mod tests {
             "Delete /etc/x (3) {raw} ?"
         );
         assert_eq!(render(Some("unclosed {path"), "t", &a), "unclosed {path");
+        assert_eq!(placeholders("Delete {path} ({n}) {{raw}}"), ["path", "n"]);
     }
 
     #[test]

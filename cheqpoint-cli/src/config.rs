@@ -1,0 +1,505 @@
+//! `gate.toml`: which tools are gated, and for each its risk, summary, read-only keys and
+//! timeout. Read once at start; a bad file is refused with every mistake's line and reason at
+//! once. Once the upstream's tools are known, [`GateConfig::check_against`] refuses a name or
+//! glob that matches no tool (naming the nearest) and a summary placeholder that names no
+//! argument, so that a typo never leaves a tool ungated or a reviewer reading `?`.
+//!
+//! ```toml
+//! name = "github"            # the action's prefix; default: the server's own name
+//! gate_destructive = true    # also gate every tool whose annotations say `destructiveHint`
+//! timeout = 600              # seconds to wait for a decision (default: the client's, 300 s)
+//!
+//! [tools."delete_*"]         # a tool's name, or a glob over names
+//! risk = 0.9
+//! summary = "Delete {path} in {repo}"
+//! readonly = ["repo"]
+//! timeout = 3600
+//! ```
+
+use std::{fmt, ops::Range, path::Path, time::Duration};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use toml::Spanned;
+
+/// A tool name or glob, and what a gated call of a matching tool asks with.
+#[derive(Debug, Clone)]
+pub struct ToolRule {
+    pattern: glob::Pattern,
+    /// The risk score sent, 0.0–1.0.
+    pub risk: Option<f64>,
+    /// A template over the arguments (`{path}`); default: the tool's title and its arguments.
+    pub summary: Option<String>,
+    /// Top-level argument keys a reviewer may not change.
+    pub readonly: Vec<String>,
+    /// How long to wait for a decision.
+    pub timeout: Option<Duration>,
+    /// Where it was written: the file's line, or `None` for `--gate`.
+    line: Option<usize>,
+}
+
+impl ToolRule {
+    fn named(pattern: glob::Pattern, line: Option<usize>) -> ToolRule {
+        ToolRule {
+            pattern,
+            risk: None,
+            summary: None,
+            readonly: Vec::new(),
+            timeout: None,
+            line,
+        }
+    }
+
+    /// The name or glob as written.
+    pub fn pattern(&self) -> &str {
+        self.pattern.as_str()
+    }
+}
+
+/// The gateway's configuration: `gate.toml` and the command line's `--gate`.
+#[derive(Debug, Clone, Default)]
+pub struct GateConfig {
+    /// The action's prefix (`NAME.tool`); default: the upstream's name from `initialize`.
+    pub name: Option<String>,
+    /// Gate every tool whose annotations say `destructiveHint: true`, besides those listed.
+    pub gate_destructive: bool,
+    /// How long a gated call waits for a decision unless its rule says otherwise.
+    pub timeout: Option<Duration>,
+    rules: Vec<ToolRule>,
+    /// Where the file came from, for the errors of [`check_against`](GateConfig::check_against).
+    origin: String,
+}
+
+/// A configuration refused at start: every mistake, each with where and why.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    problems: Vec<Problem>,
+}
+
+/// One mistake in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, or `--gate`.
+    pub origin: String,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong, and what to write instead.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn one(origin: &str, line: Option<usize>, reason: String) -> ConfigError {
+        ConfigError {
+            problems: vec![Problem {
+                origin: origin.to_owned(),
+                line,
+                reason,
+            }],
+        }
+    }
+
+    /// Every mistake found, in the order of the file.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.origin, self.reason),
+            None => write!(f, "{}: {}", self.origin, self.reason),
+        }
+    }
+}
+
+/// A tool as the upstream lists it, for [`GateConfig::check_against`].
+#[derive(Debug, Clone, Copy)]
+pub struct ToolView<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its `inputSchema`.
+    pub input_schema: &'a Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    gate_destructive: bool,
+    timeout: Option<Spanned<u64>>,
+    #[serde(default)]
+    tools: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolEntry {
+    risk: Option<f64>,
+    summary: Option<String>,
+    #[serde(default)]
+    readonly: Vec<String>,
+    timeout: Option<u64>,
+}
+
+impl GateConfig {
+    /// Reads `gate.toml` at `path`.
+    pub fn load(path: &Path) -> Result<GateConfig, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigError::one(&origin, None, format!("cannot be read: {error}")))?;
+        GateConfig::parse(&text, &origin)
+    }
+
+    /// Reads a configuration from its text; `origin` names it in errors (a path). Every bad
+    /// entry is reported, not only the first.
+    pub fn parse(text: &str, origin: &str) -> Result<GateConfig, ConfigError> {
+        let mut problems = Vec::new();
+        let mut fail = |span: Option<Range<usize>>, reason: String| {
+            problems.push(Problem {
+                origin: origin.to_owned(),
+                line: span.map(|span| line_of(text, span.start)),
+                reason,
+            });
+        };
+        let file: File = match toml::from_str(text) {
+            Ok(file) => file,
+            Err(error) => {
+                fail(error.span(), error.message().trim_end().to_owned());
+                return Err(ConfigError { problems });
+            }
+        };
+        let mut config = GateConfig {
+            name: None,
+            gate_destructive: file.gate_destructive,
+            timeout: None,
+            rules: Vec::new(),
+            origin: origin.to_owned(),
+        };
+        if let Some(name) = file.name {
+            if name.get_ref().trim().is_empty() {
+                fail(Some(name.span()), "`name` is empty".into());
+            }
+            config.name = Some(name.into_inner());
+        }
+        if let Some(timeout) = file.timeout {
+            config.timeout = seconds(*timeout.get_ref(), Some(timeout.span()), &mut fail);
+        }
+        // Each entry is read on its own, so an error names the entry's line.
+        for (pattern, value) in file.tools {
+            let at = find_key(text, &pattern);
+            let entry = match ToolEntry::deserialize(value) {
+                Ok(entry) => entry,
+                Err(error) => {
+                    fail(at, format!("[tools.\"{pattern}\"]: {}", error.message()));
+                    continue;
+                }
+            };
+            let glob = match glob::Pattern::new(&pattern) {
+                Ok(glob) => glob,
+                Err(error) => {
+                    fail(at, format!("`{pattern}` is not a glob: {error}"));
+                    continue;
+                }
+            };
+            let mut rule = ToolRule::named(glob, at.clone().map(|at| line_of(text, at.start)));
+            if let Some(value) = entry.risk {
+                if (0.0..=1.0).contains(&value) {
+                    rule.risk = Some(value);
+                } else {
+                    fail(
+                        at.clone(),
+                        format!("[tools.\"{pattern}\"]: risk {value} is outside 0.0..=1.0"),
+                    );
+                }
+            }
+            rule.summary = entry.summary;
+            rule.readonly = entry.readonly;
+            if let Some(timeout) = entry.timeout {
+                rule.timeout = seconds(timeout, at.clone(), &mut fail);
+            }
+            config.rules.push(rule);
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Checks the configuration against the tools the upstream lists: every name or glob must
+    /// match a tool (else the nearest names are suggested), and every `{placeholder}` of a
+    /// summary must name a property of the tool's `inputSchema`. Every mistake is reported.
+    pub fn check_against(&self, tools: &[ToolView<'_>]) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            let mut fail = |reason: String| {
+                problems.push(Problem {
+                    origin: match rule.line {
+                        Some(_) => self.origin.clone(),
+                        None => "--gate".to_owned(),
+                    },
+                    line: rule.line,
+                    reason,
+                });
+            };
+            let matched: Vec<&ToolView<'_>> = tools
+                .iter()
+                .filter(|tool| rule.pattern.matches(tool.name))
+                .collect();
+            if matched.is_empty() {
+                fail(format!(
+                    "`{}` matches no tool of the server{}",
+                    rule.pattern(),
+                    nearest(rule.pattern(), tools)
+                ));
+                continue;
+            }
+            let Some(template) = &rule.summary else {
+                continue;
+            };
+            for placeholder in crate::summary::placeholders(template) {
+                let missing: Vec<&str> = matched
+                    .iter()
+                    .filter(|tool| !has_property(tool.input_schema, placeholder))
+                    .map(|tool| tool.name)
+                    .collect();
+                if !missing.is_empty() {
+                    fail(format!(
+                        "the summary's `{{{placeholder}}}` names no argument of {} (its inputSchema has no property `{placeholder}`)",
+                        missing.join(", ")
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Gates `pattern` (a name or glob) with no other setting, as `--gate` does; a pattern
+    /// already in the file keeps its settings.
+    pub fn gate(&mut self, pattern: &str) -> Result<(), ConfigError> {
+        if self.rules.iter().any(|rule| rule.pattern() == pattern) {
+            return Ok(());
+        }
+        let glob = glob::Pattern::new(pattern).map_err(|error| {
+            ConfigError::one(
+                "--gate",
+                None,
+                format!("`{pattern}` is not a glob: {error}"),
+            )
+        })?;
+        self.rules.push(ToolRule::named(glob, None));
+        Ok(())
+    }
+
+    /// The rule of `tool`: the one naming it exactly, else the first glob matching it.
+    pub fn rule(&self, tool: &str) -> Option<&ToolRule> {
+        self.rules
+            .iter()
+            .find(|rule| rule.pattern() == tool)
+            .or_else(|| self.rules.iter().find(|rule| rule.pattern.matches(tool)))
+    }
+
+    /// Whether any tool is gated by name or glob.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && !self.gate_destructive
+    }
+}
+
+/// A whole number of seconds, more than zero; `None` (and a problem told) for zero.
+fn seconds(
+    value: u64,
+    span: Option<Range<usize>>,
+    fail: &mut impl FnMut(Option<Range<usize>>, String),
+) -> Option<Duration> {
+    match value {
+        0 => {
+            fail(span, "a timeout must be more than 0 seconds".into());
+            None
+        }
+        secs => Some(Duration::from_secs(secs)),
+    }
+}
+
+/// ` (did you mean `a`, `b`?)`: the tool names nearest to `pattern`, or nothing.
+fn nearest(pattern: &str, tools: &[ToolView<'_>]) -> String {
+    let mut scored: Vec<(f64, &str)> = tools
+        .iter()
+        .map(|tool| (strsim::jaro_winkler(pattern, tool.name), tool.name))
+        .filter(|(score, _)| *score > 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let names: Vec<String> = scored
+        .into_iter()
+        .take(3)
+        .map(|(_, name)| format!("`{name}`"))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        names => format!(" (did you mean {}?)", names.join(", ")),
+    }
+}
+
+/// True when `schema`'s `properties` has `name`.
+fn has_property(schema: &Map<String, Value>, name: &str) -> bool {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|properties| properties.contains_key(name))
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Where the tools' table names `pattern` (`[tools."delete_*"]`, `[tools.x]`, or `x = {..}`
+/// inside `[tools]`), for an error's line.
+fn find_key(text: &str, pattern: &str) -> Option<Range<usize>> {
+    let quoted = format!("\"{pattern}\"");
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let names = |rest: &str| rest.starts_with(&quoted) || rest.starts_with(pattern);
+        let header = trimmed
+            .strip_prefix("[tools.")
+            .is_some_and(|rest| names(rest.trim_start()));
+        let inline = names(trimmed) && trimmed.contains('=');
+        if header || inline {
+            return Some(offset..offset + line.len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_read_with_their_settings() {
+        let config = GateConfig::parse(
+            "gate_destructive = true\ntimeout = 60\n[tools.\"delete_*\"]\nrisk = 0.9\nsummary = \"Delete {path}\"\nreadonly = [\"repo\"]\n[tools.write_file]\ntimeout = 5\n",
+            "gate.toml",
+        )
+        .unwrap();
+        assert!(config.gate_destructive);
+        assert_eq!(config.timeout, Some(Duration::from_secs(60)));
+        let rule = config.rule("delete_branch").unwrap();
+        assert_eq!(rule.risk, Some(0.9));
+        assert_eq!(rule.readonly, ["repo"]);
+        assert_eq!(
+            config.rule("write_file").unwrap().timeout,
+            Some(Duration::from_secs(5))
+        );
+        assert!(config.rule("read_file").is_none());
+    }
+
+    #[test]
+    fn a_bad_entry_is_refused_with_its_line() {
+        let error = GateConfig::parse("[tools.a]\nrisk = 0.1\n\n[tools.b]\nrisk = 2.0\n", "g.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("g.toml:4: "), "{error}");
+        assert!(error.contains("risk 2 is outside"), "{error}");
+        let error = GateConfig::parse("name = 'x'\n[tools.a]\nrisky = 0.1\n", "g.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("g.toml:2: "), "{error}");
+        assert!(error.contains("unknown field `risky`"), "{error}");
+        let error = GateConfig::parse("gate_destructive = 'yes'\n", "g.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("g.toml:1: "), "{error}");
+        let error = GateConfig::parse("timeout = 0\n", "g.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("g.toml:1: "), "{error}");
+    }
+
+    #[test]
+    fn every_bad_entry_is_reported_at_once() {
+        let error = GateConfig::parse(
+            "timeout = 0\n[tools.a]\nrisk = 2.0\n[tools.b]\nrisky = 1\n[tools.c]\ntimeout = 0\n",
+            "g.toml",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = error.problems().iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(1), Some(2), Some(4), Some(6)], "{error}");
+    }
+
+    #[test]
+    fn a_name_or_placeholder_naming_nothing_is_refused_with_the_nearest_names() {
+        let schema = |keys: &[&str]| {
+            let properties: Map<String, Value> = keys
+                .iter()
+                .map(|k| ((*k).to_owned(), Value::Bool(true)))
+                .collect();
+            Map::from_iter([("properties".to_owned(), Value::Object(properties))])
+        };
+        let (write, read) = (schema(&["path", "content"]), schema(&["path"]));
+        let tools = [
+            ToolView {
+                name: "write_file",
+                input_schema: &write,
+            },
+            ToolView {
+                name: "read_file",
+                input_schema: &read,
+            },
+        ];
+        let mut config = GateConfig::parse(
+            "[tools.write_file]\nsummary = \"Write {pathh}\"\n[tools.\"*_file\"]\nsummary = \"{path}\"\n",
+            "g.toml",
+        )
+        .unwrap();
+        config.gate("write_flie").unwrap();
+        config.gate("delete_*").unwrap();
+        let error = config.check_against(&tools).unwrap_err();
+        let said: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(said.len(), 3, "{error}");
+        assert!(
+            said[0]
+                .starts_with("g.toml:1: the summary's `{pathh}` names no argument of write_file"),
+            "{error}"
+        );
+        assert!(
+            said[1].starts_with(
+                "--gate: `write_flie` matches no tool of the server (did you mean `write_file`"
+            ),
+            "{error}"
+        );
+        assert!(said[2].contains("`delete_*` matches no tool"), "{error}");
+        let fine = GateConfig::parse("[tools.\"*_file\"]\nsummary = \"{path}\"\n", "g").unwrap();
+        assert!(fine.check_against(&tools).is_ok());
+    }
+
+    #[test]
+    fn an_exact_name_wins_over_a_glob() {
+        let mut config =
+            GateConfig::parse("[tools.\"*\"]\nrisk = 0.2\n[tools.rm]\nrisk = 0.9\n", "g").unwrap();
+        assert_eq!(config.rule("rm").unwrap().risk, Some(0.9));
+        assert_eq!(config.rule("ls").unwrap().risk, Some(0.2));
+        config.gate("ls").unwrap();
+        assert_eq!(config.rule("ls").unwrap().risk, None);
+        assert!(config.gate("[").is_err());
+    }
+}

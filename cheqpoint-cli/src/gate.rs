@@ -1,0 +1,188 @@
+//! One gated call through the `cheqpoint` library, the same for the gateway and every hook:
+//! one approval request (action `DOOR.TOOL`, the summary, `details` = the arguments exactly as
+//! the agent sent them, the risk, the agent), then `run` with exactly the approved arguments, or
+//! nothing run.
+//!
+//! The library owns what every door shares: the call's identity (its action and canonical
+//! arguments, within a scope such as an agent's session: the same call re-attaches to its
+//! pending request and, once it has ended, is asked anew), the comparison of an edit with what
+//! was asked, and the words the model reads. An edit that this gate refuses (it does not fit the
+//! tool's schema, or changes a read-only key) ends the call in the library as refused, nothing
+//! run.
+
+use std::{future::Future, time::Duration};
+
+use cheqpoint::{
+    ApprovalRequest, Client, Error, Journal, RequestWatch, Trace,
+    policy::{
+        edits::{self, Change},
+        words::Words,
+    },
+};
+use serde_json::{Map, Value};
+
+/// What a gated call asks with, besides its arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    /// `DOOR.TOOL`: `SERVER.TOOL` for the gateway, `claude_code.Bash` for a hook.
+    pub action: String,
+    /// One sentence for the reviewer.
+    pub summary: String,
+    /// 0.0–1.0.
+    pub risk: Option<f64>,
+    /// Who is asking: the client's name (`claude-code`, `codex-mcp-client`, …), shown to the
+    /// reviewer as the request's justification and its trace's model.
+    pub agent: Option<String>,
+    /// The W3C `traceparent` the client gave, shown in the request's trace.
+    pub traceparent: Option<String>,
+    /// How long to wait for a decision.
+    pub timeout: Option<Duration>,
+    /// Top-level keys a reviewer may not change.
+    pub readonly: Vec<String>,
+    /// Where the same call is the same: an agent's session for a hook; `None` for the gateway,
+    /// whose calls are named by server, tool and arguments alone.
+    pub scope: Option<String>,
+    /// Learns the request's id once there is one (for progress reports).
+    pub watch: RequestWatch,
+}
+
+/// Why an edit cannot run, as a check of the tool's own rules says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditRefusal {
+    /// Where in the arguments (a JSON pointer, `/` for the whole object).
+    pub path: String,
+    /// What the rule says.
+    pub reason: String,
+}
+
+/// How a gated call ended.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// Approved and run with the approved arguments.
+    Ran {
+        /// The approval.
+        approval_id: String,
+        /// What the run gave.
+        output: T,
+        /// What the reviewer changed; empty when nothing.
+        changes: Vec<Change>,
+    },
+    /// Not run: rejected, timed out, an edit refused, the service failing, the journal refusing.
+    Refused(Error),
+}
+
+/// The gate: a client, with its journal when it has one.
+#[derive(Debug, Clone)]
+pub struct Gatekeeper {
+    client: Client,
+}
+
+impl Gatekeeper {
+    /// A gate asking through `client`.
+    pub fn new(client: Client) -> Gatekeeper {
+        Gatekeeper { client }
+    }
+
+    /// The client's journal, when it has one.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.client.journal()
+    }
+
+    /// The words a model reads for calls of `action` at this gate.
+    pub fn words<'a>(&self, action: &'a str) -> Words<'a> {
+        Words::new(action).reattaching(self.journal().is_some())
+    }
+
+    /// Asks for `arguments` and, on approval, runs `run` with the approved object. An edited
+    /// object runs only when it is an object, `check` accepts it (the tool's schema) and it kept
+    /// every read-only key.
+    pub async fn decide<C, F, Fut, T>(
+        &self,
+        ask: &Ask,
+        arguments: &Map<String, Value>,
+        check: C,
+        run: F,
+    ) -> Outcome<T>
+    where
+        C: FnOnce(&Map<String, Value>) -> Result<(), EditRefusal>,
+        F: FnOnce(Map<String, Value>) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let checked = |approved: &cheqpoint::Approved| {
+            let Some(edit) = &approved.modified_details else {
+                return Ok(());
+            };
+            let invalid = |path: &str, reason: String| Error::InvalidEdit {
+                parameter: path.to_owned(),
+                approval_id: approved.approval_id.clone(),
+                message: reason,
+            };
+            let Value::Object(edit) = edit else {
+                return Err(invalid(
+                    "/",
+                    format!("the edit is {edit}, not a JSON object"),
+                ));
+            };
+            check(edit).map_err(|refusal| invalid(&refusal.path, refusal.reason))?;
+            let changes = edits::changes(arguments, edit);
+            if let Some(change) = edits::changed_readonly(&changes, &ask.readonly) {
+                return Err(Error::ReadonlyChanged {
+                    parameter: change.key.clone(),
+                    approval_id: approved.approval_id.clone(),
+                });
+            }
+            Ok(())
+        };
+        let outcome = self
+            .client
+            .guard_checked(request(ask, arguments), checked, |approved| async move {
+                // What runs is the approved object, checked above.
+                let (runs, changes) = match approved.modified_details {
+                    Some(Value::Object(edit)) => {
+                        let changes = edits::changes(arguments, &edit);
+                        (edit, changes)
+                    }
+                    _ => (arguments.clone(), Vec::new()),
+                };
+                (approved.approval_id, run(runs).await, changes)
+            })
+            .await;
+        match outcome {
+            Ok((approval_id, output, changes)) => Outcome::Ran {
+                approval_id,
+                output,
+                changes,
+            },
+            Err(error) => Outcome::Refused(error),
+        }
+    }
+}
+
+/// The approval request of a call.
+fn request(ask: &Ask, arguments: &Map<String, Value>) -> ApprovalRequest {
+    let sent = Value::Object(arguments.clone());
+    let mut trace = Trace::new().tool_call(format!("{}({sent})", ask.action));
+    let mut request = ApprovalRequest::new(&ask.action, &ask.summary)
+        .details(sent)
+        .watch(&ask.watch);
+    if let Some(scope) = &ask.scope {
+        request = request.scope(scope);
+    }
+    if let Some(risk) = ask.risk {
+        request = request.risk(risk);
+    }
+    if let Some(agent) = &ask.agent {
+        request = request
+            .agent_name(agent)
+            .justification(format!("Asked for by the agent {agent}."));
+        trace = trace.model(agent);
+    }
+    if let Some(traceparent) = &ask.traceparent {
+        trace = trace.observation(format!("traceparent {traceparent}"));
+    }
+    request = request.trace(trace);
+    if let Some(timeout) = ask.timeout {
+        request = request.timeout(timeout);
+    }
+    request
+}
