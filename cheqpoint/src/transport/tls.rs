@@ -9,9 +9,10 @@ use crate::Error;
 /// With the `rustls` feature (the default), its TLS is rustls with `ring` as the crypto provider
 /// (or the process's provider, when the application installed one with
 /// `rustls::crypto::CryptoProvider::install_default` before the first client was built),
-/// trusting the platform's root certificates as read for the first client: reqwest is built without a provider of its own, so a `reqwest::Client::new()`
-/// made elsewhere in a program that takes its `reqwest` through this crate would have none. With
-/// `native-tls` instead, the platform's TLS library; with neither, plain HTTP only.
+/// trusting the platform's root certificates as read for the first client. reqwest is built
+/// without a provider of its own, so a `reqwest::Client::new()` made elsewhere in a program that
+/// takes its `reqwest` through this crate would have none. With `native-tls` instead, the
+/// platform's TLS library; with neither, plain HTTP only.
 ///
 /// Set anything else on the builder, then `.build()`. TLS settings made on it afterwards
 /// (`add_root_certificate`, `tls_backend_rustls`, …) replace this setup.
