@@ -3,7 +3,8 @@
 //! | module | owns |
 //! | --- | --- |
 //! | [`gateway`] | `cheqpoint mcp`, a gateway in front of any MCP server: a gated tool call becomes one approval request and runs upstream only with the approved arguments |
-//! | [`hook`] | `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook: the same gate for its own tools |
+//! | [`hooks`] | `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini CLI, Cursor, GitHub Copilot): the same gate for their own tools |
+//! | [`install`] | `cheqpoint install AGENT` and `uninstall`: the hook written into each agent's own configuration |
 //! | [`gate`] | one gated call through the `cheqpoint` library, shared by every door |
 //! | [`config`] | `gate.toml`: which tools are gated, and how; checked against the tools the upstream lists |
 //! | [`schema`], [`summary`] | an edit checked against a tool's `inputSchema`; the sentence a reviewer reads |
@@ -16,7 +17,8 @@
 pub mod config;
 pub mod gate;
 pub mod gateway;
-pub mod hook;
+pub mod hooks;
+pub mod install;
 pub mod schema;
 pub mod setup;
 pub mod summary;

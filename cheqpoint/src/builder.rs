@@ -7,6 +7,8 @@ use reqwest::{
     header::{CONTENT_TYPE, HeaderMap, HeaderValue},
 };
 
+#[cfg(feature = "rules")]
+use crate::policy::rules::Rules;
 use crate::{
     Error, Journal, PollPolicy,
     secret::Secret,
@@ -52,6 +54,8 @@ pub struct ClientBuilder {
     max_concurrent_requests: usize,
     allow_insecure_http: bool,
     journal: Option<Journal>,
+    #[cfg(feature = "rules")]
+    rules: Option<Arc<Rules>>,
 }
 
 /// A client's settings above its transport, as [`ClientBuilder`] checked them.
@@ -64,6 +68,9 @@ pub(crate) struct Settings {
     pub(crate) callback_url: Option<String>,
     pub(crate) listen: Option<SocketAddr>,
     pub(crate) journal: Option<Journal>,
+    /// What decides `#[checkpoint]` calls before anyone is asked.
+    #[cfg(feature = "rules")]
+    pub(crate) rules: Option<Arc<Rules>>,
 }
 
 impl Default for ClientBuilder {
@@ -84,6 +91,8 @@ impl Default for ClientBuilder {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             allow_insecure_http: false,
             journal: None,
+            #[cfg(feature = "rules")]
+            rules: None,
         }
     }
 }
@@ -206,6 +215,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Decides each `#[checkpoint]` call by `rules` before asking anyone, by its action and its
+    /// parameters as sent: a call a rule allows runs at once, with the caller's values, and no
+    /// request is made (a `tracing` event names the rule); one a rule denies fails with
+    /// [`Error::Denied`] and no request; one a rule asks about is asked with the rule's risk,
+    /// summary, read-only keys and timeout in place of the attribute's; a call no rule matches
+    /// gets the table's default. Paths in the rules start at the process's working directory.
+    ///
+    /// ```
+    /// use cheqpoint::policy::rules::{Decide, Rules};
+    /// # fn rules() -> Result<Rules, Box<dyn std::error::Error>> {
+    /// let rules: Rules = serde_json::from_value(serde_json::json!({
+    ///     "default": "ask",
+    ///     "rule": [{ "tool": "process_refund", "decide": "allow",
+    ///                "where": { "amount_cents": { "max": 20000 } } }]
+    /// }))?;
+    /// # Ok(rules) }
+    /// let client = cheqpoint::Client::builder().api_key("cq_test_123").rules(rules()?).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "rules")]
+    pub fn rules(mut self, rules: Rules) -> Self {
+        self.rules = Some(Arc::new(rules));
+        self
+    }
+
     /// The settings, checked: the transport and what the client keeps above it. What
     /// [`build`](Self::build) assembles a client from.
     pub(crate) fn checked(self) -> Result<(Transport, Settings), Error> {
@@ -314,6 +348,8 @@ impl ClientBuilder {
                 callback_url: self.callback_url,
                 listen: self.listen,
                 journal: self.journal,
+                #[cfg(feature = "rules")]
+                rules: self.rules,
             },
         ))
     }

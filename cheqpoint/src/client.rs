@@ -112,6 +112,13 @@ impl Client {
         self.inner.settings.timeout
     }
 
+    /// The rules that decide `#[checkpoint]` calls before anyone is asked, when it has some
+    /// ([`ClientBuilder::rules`]).
+    #[cfg(feature = "rules")]
+    pub fn rules(&self) -> Option<&crate::policy::rules::Rules> {
+        self.inner.settings.rules.as_deref()
+    }
+
     /// Creates a request (`POST /api/approvals/request`) and returns its id without waiting.
     /// Store the id to [`wait`](Client::wait) on it later, even from another process.
     ///

@@ -227,6 +227,17 @@ pub enum Error {
     /// `cheqpoint::init` was called a second time.
     #[error("cheqpoint::init was called more than once; the first client stays in use")]
     AlreadyInitialized,
+
+    /// A rule the client holds refused the call: nobody was asked and nothing ran.
+    #[error("{action} was refused by {rule}: {reason}; nobody was asked and nothing ran")]
+    Denied {
+        /// The action refused.
+        action: String,
+        /// The rule that refused it, in words (`rule 3 (line 12)`).
+        rule: String,
+        /// The rule's reason, or what it says of the call when it gives none.
+        reason: String,
+    },
 }
 
 impl Error {

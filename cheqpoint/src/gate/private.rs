@@ -71,7 +71,13 @@ impl Gate {
     /// Asks and waits.
     pub fn approve(self, client: &Client) -> PendingVerdict<'_> {
         Box::pin(async move {
-            let request = self.request.details(Value::Object(self.details));
+            #[cfg_attr(not(feature = "rules"), allow(unused_mut))]
+            let mut request = self.request.details(Value::Object(self.details));
+            #[cfg(feature = "rules")]
+            let readonly = match super::rules::apply(client, &mut request)? {
+                super::rules::Ruled::Run => return Ok(Verdict::unasked()),
+                super::rules::Ruled::Ask { readonly } => readonly,
+            };
             let (approved, run) = client.checkpoint_run(&request).await?;
             // The details sent, to read the reviewer's edit against: the request's own, not a
             // copy held through the wait.
@@ -79,7 +85,13 @@ impl Gate {
                 Value::Object(sent) => sent,
                 _ => Map::new(),
             };
-            Verdict::new(approved, sent, Claim::of(run))
+            let verdict = Verdict::new(approved, sent, Claim::of(run))?;
+            // The keys an ask rule keeps read-only, beside the attribute's own.
+            #[cfg(feature = "rules")]
+            for key in &readonly {
+                verdict.check_readonly(key)?;
+            }
+            Ok(verdict)
         })
     }
 

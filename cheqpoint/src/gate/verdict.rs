@@ -63,6 +63,18 @@ impl Verdict {
         Ok(verdict)
     }
 
+    /// A call the client's rules let run without asking: nothing was edited, so every
+    /// parameter keeps the caller's value, and no run is claimed.
+    #[cfg(feature = "rules")]
+    pub(crate) fn unasked() -> Verdict {
+        Verdict {
+            approval_id: String::new(),
+            sent: Map::new(),
+            edited: None,
+            claim: Some(Claim::unclaimed()),
+        }
+    }
+
     /// The claim on the run, to finish once the body returns.
     pub fn take_claim(&mut self) -> Claim {
         self.claim.take().unwrap_or_else(Claim::unclaimed)

@@ -1,0 +1,72 @@
+//! The client's rules applied to a `#[checkpoint]` call before it asks: by the action's name
+//! and the parameters as they would be sent, a rule lets the body run with no request,
+//! refuses the call with its reason, or sets how the person is asked. Every decision a rule
+//! made is a `tracing` event naming the rule and its line.
+
+use crate::{
+    ApprovalRequest, Client, Error,
+    policy::rules::{Decide, Ruling},
+};
+
+/// What the rules left to do.
+#[derive(Debug)]
+pub(crate) enum Ruled {
+    /// A rule allows it: run the body, ask nobody.
+    Run,
+    /// Ask, with these keys read-only on top of the attribute's.
+    Ask { readonly: Vec<String> },
+}
+
+/// Decides `request` by the client's rules, and sets what an ask rule asks with.
+pub(crate) fn apply(client: &Client, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
+    let Some(rules) = client.rules() else {
+        return Ok(Ruled::Ask {
+            readonly: Vec::new(),
+        });
+    };
+    // A working directory that cannot be read leaves relative paths unplaced: never allowed.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let ruling = rules.decide(&request.action, &request.details, &cwd);
+    record(&request.action, &ruling);
+    match ruling.decide {
+        Decide::Allow => Ok(Ruled::Run),
+        Decide::Deny => Err(Error::Denied {
+            action: request.action.clone(),
+            rule: ruling
+                .rules
+                .first()
+                .map_or_else(|| "the rules' default".to_owned(), ToString::to_string),
+            reason: ruling
+                .reason
+                .unwrap_or_else(|| "the rule gives no reason".to_owned()),
+        }),
+        Decide::Ask => {
+            let ask = ruling.ask;
+            if let Some(summary) = ask.summary_for(&request.details) {
+                request.summary = summary;
+            }
+            if ask.risk.is_some() {
+                request.risk_score = ask.risk;
+            }
+            if ask.timeout.is_some() {
+                request.timeout = ask.timeout;
+            }
+            Ok(Ruled::Ask {
+                readonly: ask.readonly,
+            })
+        }
+    }
+}
+
+/// The `tracing` event of a decision the rules made (none for a call they leave to the
+/// default ask: it is recorded as any request is).
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+fn record(action: &str, ruling: &Ruling) {
+    #[cfg(feature = "tracing")]
+    if ruling.decide != Decide::Ask || !ruling.rules.is_empty() || ruling.reason.is_some() {
+        let how = ruling.explain();
+        let decision = ruling.decide.as_str();
+        let line = ruling.rules.first().and_then(|rule| rule.line);
+        tracing::info!(action, decision, line, "rules: {action}: {how}");
+    }
+}

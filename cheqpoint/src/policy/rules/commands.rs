@@ -1,0 +1,88 @@
+//! `command` patterns: `git diff *`, `cargo test *`, `ls`. A pattern is words: each matches one
+//! word of a simple command after the shell's quote removal (`*` and `?` inside a word are
+//! wildcards), and a last word `*` matches any words that follow, none included. A word the
+//! shell would expand (`$X`, `~`, `*.rs`, `{a,b}`) is known only to a last `*`.
+
+use super::{shell::Arg, shell::Invocation, wildcard::Wildcard};
+
+/// One pattern of a `command` list.
+#[derive(Debug, Clone)]
+pub(crate) struct CommandPattern {
+    words: Vec<Wildcard>,
+    /// Ends in a lone `*`: any further words.
+    open: bool,
+}
+
+impl CommandPattern {
+    pub(crate) fn new(text: &str) -> Result<CommandPattern, String> {
+        let mut words: Vec<Wildcard> = text.split_whitespace().map(Wildcard::new).collect();
+        let open = words.last().is_some_and(|w| w.as_str() == "*");
+        if open {
+            words.pop();
+        }
+        match words.first() {
+            None => Err(format!("the command pattern {text:?} names no program")),
+            Some(name) if !name.is_literal() => Err(format!(
+                "the command pattern {text:?} must name its program exactly, not {:?}",
+                name.as_str()
+            )),
+            Some(_) => Ok(CommandPattern { words, open }),
+        }
+    }
+
+    /// True when the pattern matches `invocation` word for word.
+    pub(crate) fn matches(&self, invocation: &Invocation) -> bool {
+        let words = std::iter::once(Arg::Word(invocation.name.clone()))
+            .chain(invocation.args.iter().cloned());
+        let words: Vec<Arg> = words.collect();
+        if words.len() < self.words.len() || (!self.open && words.len() != self.words.len()) {
+            return false;
+        }
+        self.words
+            .iter()
+            .zip(&words)
+            .all(|(pattern, word)| match word {
+                Arg::Word(word) => pattern.matches(word),
+                Arg::Unknown => false,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(words: &[&str]) -> Invocation {
+        Invocation {
+            name: words[0].to_owned(),
+            args: words[1..]
+                .iter()
+                .map(|w| {
+                    if *w == "$X" {
+                        Arg::Unknown
+                    } else {
+                        Arg::Word((*w).to_owned())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn words_and_a_last_star() {
+        let status = CommandPattern::new("git status").unwrap();
+        assert!(status.matches(&call(&["git", "status"])));
+        assert!(!status.matches(&call(&["git", "status", "--porcelain"])));
+        let diff = CommandPattern::new("git diff *").unwrap();
+        assert!(
+            diff.matches(&call(&["git", "diff"])) && diff.matches(&call(&["git", "diff", "$X"]))
+        );
+        assert!(!diff.matches(&call(&["git", "-c", "x=y", "diff"])));
+        let test = CommandPattern::new("cargo test -p *").unwrap();
+        assert!(test.matches(&call(&["cargo", "test", "-p", "x"])));
+        let branch = CommandPattern::new("git checkout feat/*").unwrap();
+        assert!(branch.matches(&call(&["git", "checkout", "feat/x"])));
+        assert!(!branch.matches(&call(&["git", "checkout", "$X"])));
+        assert!(CommandPattern::new("  ").is_err() && CommandPattern::new("* x").is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! A client's rules decide `#[checkpoint]` calls by action and parameters, against the emulator
+//! over loopback: a call a rule allows runs with no request (and a `tracing` event names the
+//! rule's line); one a rule denies fails with the rule's reason, no request, and the body not
+//! run; one a rule asks about is asked with the rule's risk, summary, timeout and read-only
+//! keys; one no rule matches is asked as the attribute says.
+
+mod common;
+
+use std::{
+    io::Write,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering::SeqCst},
+    },
+    time::Duration,
+};
+
+use cheqpoint::{Client, Error, PollPolicy, checkpoint, policy::rules::Rules};
+use cheqpoint_emulator::Emulator;
+use common::{KEY, emulator, next_pending};
+use serde_json::json;
+
+const RULES: &str = r#"
+default = "ask"
+
+[[rule]]
+tool = "process_refund"
+where = { amount_cents = { max = 20000 }, currency = { one_of = ["EUR", "USD"] } }
+decide = "allow"
+
+[[rule]]
+tool = "process_refund"
+where = { order.id = { glob = "blocked-*" } }
+decide = "deny"
+reason = "this order is under review"
+
+[[rule]]
+tool = "process_refund"
+where = { amount_cents = { min = 100000 } }
+decide = "ask"
+risk = 0.95
+summary = "Large refund: {amount_cents} {currency} on {order.id}"
+readonly = ["order"]
+timeout = 60
+"#;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Order {
+    id: String,
+}
+
+#[checkpoint(
+    client = client,
+    action = "process_refund",
+    risk = 0.3,
+    summary = "Refund {amount_cents} {currency}",
+    skip(client, ran)
+)]
+async fn refund(
+    client: &Client,
+    ran: &AtomicUsize,
+    order: Order,
+    amount_cents: u64,
+    currency: String,
+) -> Result<u64, Error> {
+    ran.fetch_add(1, SeqCst);
+    let _sent_for_the_reviewer = (order, currency);
+    Ok(amount_cents)
+}
+
+/// A client of `emulator` holding the rules above, each rule recorded at its line.
+fn client(emulator: &Emulator) -> Client {
+    let table: toml::Table = toml::from_str(RULES).unwrap();
+    let mut rules: Rules = table.clone().try_into().unwrap();
+    let lines: Vec<usize> = RULES
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| *line == "[[rule]]")
+        .map(|(i, _)| i + 1)
+        .collect();
+    rules = Rules::new(
+        rules.default_decision(),
+        rules
+            .rules()
+            .iter()
+            .cloned()
+            .zip(lines)
+            .map(|(rule, line)| rule.at_line(line))
+            .collect(),
+    );
+    Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .timeout(Duration::from_secs(10))
+        .poll(PollPolicy::fixed(Duration::from_millis(20)))
+        .rules(rules)
+        .build()
+        .unwrap()
+}
+
+fn order(id: &str) -> Order {
+    Order { id: id.into() }
+}
+
+/// What `tracing` printed while `run` ran, on this thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_allowed_call_runs_without_a_request_and_names_its_rule() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let ran = AtomicUsize::new(0);
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let refunded = refund(&client, &ran, order("8842"), 12_000, "EUR".into()).await;
+    drop(guard);
+    assert_eq!(refunded.unwrap(), 12_000);
+    assert_eq!(ran.load(SeqCst), 1);
+    assert!(emulator.requests().is_empty(), "no request is made");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("allow by rule 1 (line 4)"), "{log}");
+    // Past the bound, or in another currency, it is asked as the attribute says.
+    let (outcome, request) = tokio::join!(
+        refund(&client, &ran, order("8842"), 20_001, "EUR".into()),
+        async {
+            let request = next_pending(&emulator).await;
+            emulator.approve(&request.id).unwrap();
+            request
+        }
+    );
+    assert_eq!(outcome.unwrap(), 20_001);
+    assert_eq!(
+        (request.risk_score, request.summary.as_str()),
+        (Some(0.3), "Refund 20001 EUR")
+    );
+    let (outcome, _) = tokio::join!(
+        refund(&client, &ran, order("8842"), 5, "GBP".into()),
+        async {
+            emulator
+                .reject(&next_pending(&emulator).await.id, "no")
+                .unwrap()
+        }
+    );
+    assert!(
+        matches!(outcome, Err(Error::Rejected { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(ran.load(SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_denied_call_fails_with_the_reason_and_asks_nobody() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let ran = AtomicUsize::new(0);
+    // Within the allow rule's bounds too: deny beats allow.
+    let outcome = refund(&client, &ran, order("blocked-7"), 100, "EUR".into()).await;
+    match outcome {
+        Err(Error::Denied {
+            action,
+            rule,
+            reason,
+        }) => {
+            assert_eq!(action, "process_refund");
+            assert_eq!(rule, "rule 2 (line 9)");
+            assert_eq!(reason, "this order is under review");
+        }
+        other => panic!("not denied: {other:?}"),
+    }
+    assert_eq!(ran.load(SeqCst), 0, "the body did not run");
+    assert!(emulator.requests().is_empty(), "no request is made");
+}
+
+#[tokio::test]
+async fn an_ask_rule_asks_with_its_own_settings() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    let ran = AtomicUsize::new(0);
+    let (outcome, request) = tokio::join!(
+        refund(&client, &ran, order("8842"), 150_000, "USD".into()),
+        async {
+            let request = next_pending(&emulator).await;
+            emulator.approve(&request.id).unwrap();
+            request
+        }
+    );
+    assert_eq!(outcome.unwrap(), 150_000);
+    assert_eq!(request.risk_score, Some(0.95));
+    assert_eq!(request.summary, "Large refund: 150000 USD on 8842");
+    assert_eq!(request.details["order"], json!({"id": "8842"}));
+    // The rule keeps `order` read-only: a reviewer who changes it stops the call.
+    let (outcome, _) = tokio::join!(
+        refund(&client, &ran, order("8842"), 150_000, "USD".into()),
+        async {
+            let request = next_pending(&emulator).await;
+            let mut edit = request.details.clone();
+            edit["order"] = json!({"id": "9999"});
+            emulator.approve_with(&request.id, edit).unwrap();
+        }
+    );
+    assert!(
+        matches!(outcome, Err(Error::ReadonlyChanged { ref parameter, .. }) if parameter == "order"),
+        "{outcome:?}"
+    );
+    assert_eq!(ran.load(SeqCst), 1);
+}
