@@ -325,6 +325,7 @@ mod tests {
             State::Running,
             State::Interrupted,
             State::Rejected,
+            State::Refused,
         ];
         for (n, state) in states.into_iter().enumerate() {
             let mut entry = row(&format!("op-{n}"));
