@@ -9,9 +9,9 @@ use tokio::io::AsyncReadExt;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
-    gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
     hooks::{self, Agent, OnTimeout, Reply},
     install::{self, Scope, Setup},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
     setup,
 };
 
@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// A gateway in front of an MCP server: gated tool calls run only once a person approves.
+    /// A relay in front of an MCP server: gated tool calls run only once a person approves.
     Mcp(McpArgs),
     /// A coding agent's hook: its event on stdin, the answer on stdout as that agent reads it.
     Hook(HookArgs),
@@ -36,6 +36,15 @@ enum Command {
     Install(InstallArgs),
     /// Removes cheqpoint's hook from a coding agent's configuration.
     Uninstall(InstallArgs),
+    /// Checks each installed agent's wiring end to end, and says what to fix.
+    Doctor(DoctorArgs),
+}
+
+#[derive(clap::Args)]
+struct DoctorArgs {
+    /// The gate.toml the hooks run with (for the time they may take).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -145,15 +154,22 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Mcp(args) => match runtime.block_on(mcp(args)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("cheqpoint mcp: {error}");
-                ExitCode::FAILURE
+        Command::Mcp(args) => {
+            let served = runtime.block_on(mcp(args));
+            // A read of stdin still pending must not keep the process: its tasks (and the
+            // upstream they hold) end here.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("cheqpoint mcp: {error}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Command::Install(args) => report(configure(args, true)),
         Command::Uninstall(args) => report(configure(args, false)),
+        Command::Doctor(args) => runtime.block_on(doctor(args)),
         Command::Hook(args) => {
             let reply = runtime.block_on(hook(args));
             if !reply.stdout.is_empty() {
@@ -248,6 +264,46 @@ fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
     Ok(())
 }
 
+async fn doctor(args: DoctorArgs) -> ExitCode {
+    let gate = match config(args.config.as_ref()) {
+        Ok(gate) => gate,
+        Err(error) => {
+            eprintln!("cheqpoint doctor: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let setup = Setup {
+        scope: Scope::Project,
+        home: std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        project: std::env::current_dir().unwrap_or_default(),
+        hook_args: Vec::new(),
+        tools: Vec::new(),
+        timeout: Duration::ZERO,
+    };
+    let findings = cheqpoint_cli::doctor::check(&setup, &gate).await;
+    let mut healthy = true;
+    for finding in &findings {
+        match &finding.fix {
+            None => println!("ok   {}", finding.check),
+            Some(fix) => {
+                healthy = false;
+                println!(
+                    "FIX  {}
+     → {fix}",
+                    finding.check
+                );
+            }
+        }
+    }
+    if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn config(path: Option<&PathBuf>) -> Result<GateConfig, String> {
     path.map_or_else(|| Ok(GateConfig::default()), |path| GateConfig::load(path))
         .map_err(|error| error.to_string())
@@ -282,7 +338,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal)?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gatekeeper::new(client),
         upstream,
@@ -291,9 +347,10 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         review_url,
     });
     match args.listen {
-        Some(addr) => cheqpoint_cli::gateway::serve_http(settings, addr).await,
-        None => cheqpoint_cli::gateway::serve_stdio(settings).await,
+        Some(addr) => relay::serve_http(settings, addr).await,
+        None => relay::serve_stdio(settings).await,
     }
+    .map_err(|error| error.to_string())
 }
 
 /// The most of stdin a hook reads: an event is far smaller.
