@@ -121,7 +121,7 @@ fn main() {
         let sample = Sample::new(sample);
         println!(
             "| {name} | {decision} | {} | {} | {} |",
-            duration(sample.p50()),
+            precise(sample.p50()),
             precise(sample.p99()),
             duration(sample.max())
         );
