@@ -1,5 +1,5 @@
 //! `cheqpoint mcp` as a library, end to end on this machine: a small MCP server with a
-//! dangerous tool, the gateway in front of it, and an MCP client calling through the gateway,
+//! dangerous tool, the gateway in front of it, and an MCP client calling through it,
 //! against the embedded emulator. Decide in the printed inbox, or pass `-- --auto
 //! approve|reject|edit` to decide without a person.
 //!
@@ -13,7 +13,7 @@ use cheqpoint::Client;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
-    gateway::{DEFAULT_PROGRESS_INTERVAL, Gateway, GatewaySettings, UpstreamSpec},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
 };
 use cheqpoint_emulator::Emulator;
 use rmcp::{
@@ -108,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .api_key("cq_test_example")
         .base_url(emulator.url())
         .build()?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gatekeeper::new(client),
         upstream: UpstreamSpec::Url(upstream),
@@ -116,11 +116,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         progress_interval: DEFAULT_PROGRESS_INTERVAL,
         review_url: emulator.inbox_url(),
     });
-    let gateway = Gateway::connect(settings).await?;
     let (to_gateway, to_agent) = tokio::io::duplex(64 * 1024);
+    let (input, output) = tokio::io::split(to_gateway);
     tokio::spawn(async move {
-        if let Ok(running) = gateway.serve(to_gateway).await {
-            let _ = running.waiting().await;
+        if let Err(error) = relay::serve(settings, input, output).await {
+            eprintln!("gateway: {error}");
         }
     });
 

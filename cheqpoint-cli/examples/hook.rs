@@ -1,4 +1,4 @@
-//! `cheqpoint hook claude-code`'s decision, in process: a recorded `PreToolUse` event for
+//! `cheqpoint hook claude-code`'s answer, in process: a recorded `PreToolUse` event for
 //! Claude Code's Bash tool, asked for at the embedded emulator, and the JSON Claude Code would
 //! read on the hook's stdout. Decide in the printed inbox, or pass `-- --auto
 //! approve|reject|edit`.
@@ -13,7 +13,7 @@ use cheqpoint::Client;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
-    hook::{self, OnTimeout},
+    hooks::{self, Agent, OnTimeout},
 };
 use cheqpoint_emulator::Emulator;
 use serde_json::json;
@@ -54,10 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let gate = Gatekeeper::new(client);
-    let (decision, ()) = tokio::join!(
-        hook::decide(&event, &gate, &config, OnTimeout::Deny),
+    let (reply, ()) = tokio::join!(
+        hooks::answer(Agent::ClaudeCode, &event, &gate, &config, OnTimeout::Deny),
         reviewer
     );
-    println!("hook stdout: {}", decision.to_json());
+    println!("hook stdout: {}", reply.stdout);
     Ok(())
 }

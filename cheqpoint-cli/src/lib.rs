@@ -2,8 +2,10 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`gateway`] | `cheqpoint mcp`, a gateway in front of any MCP server: a gated tool call becomes one approval request and runs upstream only with the approved arguments |
-//! | [`hook`] | `cheqpoint hook claude-code`, Claude Code's `PreToolUse` hook: the same gate for its own tools |
+//! | [`relay`] | `cheqpoint mcp`, a relay in front of any MCP server that passes every message as it came and holds only a gated tool call: it becomes one approval request and runs upstream only with the approved arguments |
+//! | [`hooks`] | `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini CLI, Cursor, GitHub Copilot): the same gate for their own tools |
+//! | [`install`] | `cheqpoint install AGENT` and `uninstall`: the hook written into each agent's own configuration |
+//! | [`doctor`] | `cheqpoint doctor`: each installed agent's wiring checked end to end |
 //! | [`gate`] | one gated call through the `cheqpoint` library, shared by every door |
 //! | [`config`] | `gate.toml`: which tools are gated, and how; checked against the tools the upstream lists |
 //! | [`schema`], [`summary`] | an edit checked against a tool's `inputSchema`; the sentence a reviewer reads |
@@ -14,9 +16,11 @@
 //! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its commands.
 
 pub mod config;
+pub mod doctor;
 pub mod gate;
-pub mod gateway;
-pub mod hook;
+pub mod hooks;
+pub mod install;
+pub mod relay;
 pub mod schema;
 pub mod setup;
 pub mod summary;

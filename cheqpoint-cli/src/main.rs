@@ -1,5 +1,5 @@
 //! `cheqpoint`: the command line. `cheqpoint mcp … -- CMD ARGS` runs the gateway;
-//! `cheqpoint hook claude-code` answers one Claude Code `PreToolUse` event.
+//! `cheqpoint hook AGENT` answers one event of a coding agent's hook.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
@@ -9,8 +9,9 @@ use tokio::io::AsyncReadExt;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
-    gateway::{DEFAULT_PROGRESS_INTERVAL, GatewaySettings, UpstreamSpec},
-    hook::{self, Decision, OnTimeout},
+    hooks::{self, Agent, OnTimeout, Reply},
+    install::{self, Scope, Setup},
+    relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
     setup,
 };
 
@@ -27,11 +28,45 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// A gateway in front of an MCP server: gated tool calls run only once a person approves.
+    /// A relay in front of an MCP server: gated tool calls run only once a person approves.
     Mcp(McpArgs),
-    /// Agent hooks.
-    #[command(subcommand)]
-    Hook(HookCommand),
+    /// A coding agent's hook: its event on stdin, the answer on stdout as that agent reads it.
+    Hook(HookArgs),
+    /// Writes cheqpoint's hook into a coding agent's configuration (the diff is shown first).
+    Install(InstallArgs),
+    /// Removes cheqpoint's hook from a coding agent's configuration.
+    Uninstall(InstallArgs),
+    /// Checks each installed agent's wiring end to end, and says what to fix.
+    Doctor(DoctorArgs),
+}
+
+#[derive(clap::Args)]
+struct DoctorArgs {
+    /// The gate.toml the hooks run with (for the time they may take).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct InstallArgs {
+    /// The agent to configure.
+    #[arg(value_enum)]
+    agent: AgentName,
+    /// The project's configuration, under the current folder (the default).
+    #[arg(long, conflicts_with = "user")]
+    project: bool,
+    /// The user's configuration, under the home folder.
+    #[arg(long)]
+    user: bool,
+    /// Show the change without writing it.
+    #[arg(long)]
+    dry_run: bool,
+    /// gate.toml: the tools to gate (the hook's matcher) and the time to wait.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The journal the hook uses: a SQLite file, or a postgres:// URL.
+    #[arg(long)]
+    journal: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -65,14 +100,11 @@ struct McpArgs {
     command: Vec<String>,
 }
 
-#[derive(Subcommand)]
-enum HookCommand {
-    /// Claude Code's PreToolUse hook: the event on stdin, the decision on stdout.
-    ClaudeCode(HookArgs),
-}
-
 #[derive(clap::Args)]
 struct HookArgs {
+    /// The agent whose event this is.
+    #[arg(value_enum)]
+    agent: AgentName,
     /// gate.toml: per-tool risk, read-only keys and timeout.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -82,6 +114,28 @@ struct HookArgs {
     /// What to answer when no decision comes in time.
     #[arg(long, value_enum, default_value = "deny")]
     on_timeout: TimeoutAnswer,
+}
+
+/// The agents, as the command line names them.
+#[derive(Clone, Copy, ValueEnum)]
+enum AgentName {
+    ClaudeCode,
+    Codex,
+    Gemini,
+    Cursor,
+    Copilot,
+}
+
+impl From<AgentName> for Agent {
+    fn from(name: AgentName) -> Agent {
+        match name {
+            AgentName::ClaudeCode => Agent::ClaudeCode,
+            AgentName::Codex => Agent::Codex,
+            AgentName::Gemini => Agent::Gemini,
+            AgentName::Cursor => Agent::Cursor,
+            AgentName::Copilot => Agent::Copilot,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,18 +154,153 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Mcp(args) => match runtime.block_on(mcp(args)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("cheqpoint mcp: {error}");
-                ExitCode::FAILURE
+        Command::Mcp(args) => {
+            let served = runtime.block_on(mcp(args));
+            // A read of stdin still pending must not keep the process: its tasks (and the
+            // upstream they hold) end here.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("cheqpoint mcp: {error}");
+                    ExitCode::FAILURE
+                }
             }
-        },
-        Command::Hook(HookCommand::ClaudeCode(args)) => {
-            let decision = runtime.block_on(claude_code(args));
-            println!("{}", decision.to_json());
-            ExitCode::SUCCESS
         }
+        Command::Install(args) => report(configure(args, true)),
+        Command::Uninstall(args) => report(configure(args, false)),
+        Command::Doctor(args) => runtime.block_on(doctor(args)),
+        Command::Hook(args) => {
+            let reply = runtime.block_on(hook(args));
+            if !reply.stdout.is_empty() {
+                println!("{}", reply.stdout);
+            }
+            if !reply.stderr.is_empty() {
+                eprintln!("{}", reply.stderr);
+            }
+            ExitCode::from(reply.code)
+        }
+    }
+}
+
+fn report(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cheqpoint: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// How much longer than the hook's own deadline the agent is told to wait for it.
+const AGENT_MARGIN: Duration = Duration::from_secs(10);
+
+/// `cheqpoint install` (`add`) or `uninstall`: the change shown, then written unless
+/// `--dry-run`.
+fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
+    let agent = Agent::from(args.agent);
+    let home = std::env::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .ok_or("HOME is unset")?;
+    let project = std::env::current_dir().map_err(|error| error.to_string())?;
+    let mut hook_args = Vec::new();
+    let (gate, tools) = match &args.config {
+        Some(path) => {
+            let path = std::path::absolute(path).map_err(|error| error.to_string())?;
+            let gate = GateConfig::load(&path).map_err(|error| error.to_string())?;
+            let text = std::fs::read_to_string(&path).map_err(|error| error.to_string())?;
+            hook_args.extend(["--config".to_owned(), path.display().to_string()]);
+            (gate, install::gated_tools(&text))
+        }
+        None => (GateConfig::default(), Vec::new()),
+    };
+    if let Some(journal) = args.journal {
+        hook_args.extend(["--journal".to_owned(), journal]);
+    }
+    let longest = tools
+        .iter()
+        .map(|tool| hooks::wait(&gate, tool))
+        .chain([hooks::wait(&gate, "")])
+        .max()
+        .unwrap_or(hooks::DEFAULT_HOOK_TIMEOUT);
+    let setup = Setup {
+        scope: if args.user {
+            Scope::User
+        } else {
+            Scope::Project
+        },
+        home,
+        project,
+        hook_args,
+        tools,
+        timeout: longest + hooks::GRACE + AGENT_MARGIN,
+    };
+    let change = if add {
+        install::install(agent, &setup)
+    } else {
+        install::uninstall(agent, &setup)
+    }
+    .map_err(|error| error.to_string())?;
+    let name = agent.facts().name;
+    if change.is_empty() {
+        println!("{}: nothing to change for {name}", change.path.display());
+    } else {
+        print!("{}", change.diff());
+    }
+    for note in &change.notes {
+        eprintln!("note: {note}");
+    }
+    if args.dry_run || change.is_empty() {
+        return Ok(());
+    }
+    change.apply().map_err(|error| error.to_string())?;
+    println!(
+        "{} {name}'s hook in {}",
+        if add { "installed" } else { "removed" },
+        change.path.display()
+    );
+    Ok(())
+}
+
+async fn doctor(args: DoctorArgs) -> ExitCode {
+    let gate = match config(args.config.as_ref()) {
+        Ok(gate) => gate,
+        Err(error) => {
+            eprintln!("cheqpoint doctor: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let setup = Setup {
+        scope: Scope::Project,
+        home: std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        project: std::env::current_dir().unwrap_or_default(),
+        hook_args: Vec::new(),
+        tools: Vec::new(),
+        timeout: Duration::ZERO,
+    };
+    let findings = cheqpoint_cli::doctor::check(&setup, &gate).await;
+    let mut healthy = true;
+    for finding in &findings {
+        match &finding.fix {
+            None => println!("ok   {}", finding.check),
+            Some(fix) => {
+                healthy = false;
+                println!(
+                    "FIX  {}
+     → {fix}",
+                    finding.check
+                );
+            }
+        }
+    }
+    if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -149,7 +338,7 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .ok_or("--progress-interval must be more than 0 seconds")?;
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal)?;
-    let settings = Arc::new(GatewaySettings {
+    let settings = Arc::new(Settings {
         config,
         gate: Gatekeeper::new(client),
         upstream,
@@ -158,40 +347,41 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         review_url,
     });
     match args.listen {
-        Some(addr) => cheqpoint_cli::gateway::serve_http(settings, addr).await,
-        None => cheqpoint_cli::gateway::serve_stdio(settings).await,
+        Some(addr) => relay::serve_http(settings, addr).await,
+        None => relay::serve_stdio(settings).await,
     }
+    .map_err(|error| error.to_string())
 }
 
 /// The most of stdin a hook reads: an event is far smaller.
 const MAX_EVENT_BYTES: u64 = 16 * 1024 * 1024;
 
-async fn claude_code(args: HookArgs) -> Decision {
-    let refuse =
-        |reason: String| Decision::Deny(format!("cheqpoint: {reason}; the tool call is refused"));
+/// One hook event answered; every failure, a panic included, is the agent's deny.
+async fn hook(args: HookArgs) -> Reply {
+    let agent = Agent::from(args.agent);
     let mut input = String::new();
     if let Err(error) = tokio::io::stdin()
         .take(MAX_EVENT_BYTES)
         .read_to_string(&mut input)
         .await
     {
-        return refuse(format!("the event could not be read: {error}"));
+        return agent.refuse_unread(&format!("stdin could not be read: {error}"));
     }
-    let config = match config(args.config.as_ref()) {
-        Ok(config) => config,
-        Err(error) => return refuse(error),
-    };
-    let journal = match setup::journal(args.journal.as_deref()).await {
-        Ok(journal) => journal,
-        Err(error) => return refuse(error),
-    };
-    let client = match setup::client(journal) {
-        Ok((client, _)) => client,
-        Err(error) => return refuse(error),
-    };
     let on_timeout = match args.on_timeout {
         TimeoutAnswer::Deny => OnTimeout::Deny,
         TimeoutAnswer::Ask => OnTimeout::Ask,
     };
-    hook::decide(&input, &Gatekeeper::new(client), &config, on_timeout).await
+    let event = input.clone();
+    let decided = tokio::spawn(async move {
+        let config = config(args.config.as_ref())?;
+        let journal = setup::journal(args.journal.as_deref()).await?;
+        let (client, _) = setup::client(journal)?;
+        let gate = Gatekeeper::new(client);
+        Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
+    });
+    match decided.await {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(reason)) => hooks::refuse(agent, &input, &reason),
+        Err(failure) => hooks::refuse(agent, &input, &format!("the hook failed ({failure})")),
+    }
 }

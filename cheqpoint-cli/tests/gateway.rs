@@ -201,15 +201,33 @@ async fn a_configuration_naming_nothing_refuses_to_start() -> Result<(), String>
     )?;
     command
         .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+    let mut gateway = command.spawn().map_err(|error| error.to_string())?;
+    // The client says `initialize` and waits; the relay checks its configuration against the
+    // tools the server lists to this client, answers with the problems, and stops.
+    let mut stdin = gateway.stdin.take().ok_or("no stdin")?;
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, format!("{initialize}\n").as_bytes())
+        .await
+        .map_err(|error| error.to_string())?;
+    let output = tokio::time::timeout(Duration::from_secs(30), gateway.wait_with_output())
         .await
         .map_err(|_| "the gateway did not stop")?
         .map_err(|error| error.to_string())?;
+    drop(stdin);
     let said = String::from_utf8_lossy(&output.stderr);
     ensure!(!output.status.success(), "it started: {said}");
+    let answer = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        answer.contains("\"error\"")
+            && answer.contains("delete_fiel")
+            && !answer.contains("\"result\""),
+        "the client's initialize was answered with {answer}"
+    );
     ensure!(
         said.contains(
             "gate.toml:1: `delete_fiel` matches no tool of the server (did you mean `delete_file`"

@@ -86,6 +86,55 @@ async fn a_key_from_the_parameters_asks_once_and_runs_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_does_not_fit_is_recorded_as_refused_and_the_key_asks_anew() {
+    let scratch = Scratch::new("journal-gate");
+    let emulator = common::emulator().await;
+    let client = client(&emulator, Journal::sqlite(scratch.join("j.db")).unwrap());
+    let runs = AtomicUsize::new(0);
+    let misfit = async {
+        let request = emulator
+            .next_pending(Duration::from_secs(10))
+            .await
+            .expect("a request");
+        emulator
+            .approve_with(
+                &request.id,
+                serde_json::json!({"order_id": "77", "amount_cents": "lots"}),
+            )
+            .unwrap();
+    };
+    let (first, ()) = tokio::join!(refund(&client, &runs, "77".into(), 500), misfit);
+    assert!(
+        matches!(&first, Err(Error::InvalidEdit { parameter, .. }) if parameter == "amount_cents"),
+        "{first:?}"
+    );
+    // Nothing ran: the same key asks anew (the refusal is recorded as the verdict is dropped),
+    // and is neither "in progress" nor "already done".
+    let again = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let approve_if_asked = async {
+                if let Some(request) = emulator.next_pending(Duration::from_secs(2)).await {
+                    emulator.approve(&request.id).unwrap();
+                }
+            };
+            let (again, ()) =
+                tokio::join!(refund(&client, &runs, "77".into(), 500), approve_if_asked);
+            match again {
+                Err(Error::InProgress { .. }) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("the refusal is recorded within 10 s");
+    assert_eq!(again.unwrap(), 500);
+    assert_eq!(runs.load(SeqCst), 1);
+    assert_eq!(emulator.created_count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_early_return_records_the_end_of_the_run() {
     let scratch = Scratch::new("journal-gate");
     let emulator = common::emulator().await;

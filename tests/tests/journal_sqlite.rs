@@ -42,6 +42,7 @@ rows!(
     system_rejection_asks_again,
     decided_at_creation_asks_once,
     without_a_key_reattaches_but_never_refuses,
+    refused_approval_asks_anew,
     finished_entries_are_pruned,
 );
 

@@ -5,6 +5,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod raw;
 pub mod upstream;
 
 use std::{
@@ -60,6 +61,9 @@ pub(crate) use tests;
 pub fn main(tests: &[Test]) -> ExitCode {
     if std::env::var_os(UPSTREAM_ROLE).is_some() {
         return upstream::serve();
+    }
+    if std::env::var_os(raw::RAW_ROLE).is_some() {
+        return raw::serve();
     }
     let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
     let chosen: Vec<&Test> = tests
@@ -157,11 +161,20 @@ impl World {
         self.runs().iter().filter(|(name, _)| name == tool).count()
     }
 
-    /// The gateway binary with this world's journal and `config` (gate.toml's text), in front of
-    /// the test upstream, and an rmcp client through it. Also the gateway's process id.
     /// The gateway binary's command line with this world's journal and `config` (gate.toml's
     /// text), in front of the test upstream (this binary).
     pub fn gateway_command(&self, config: &str) -> Result<tokio::process::Command, String> {
+        self.gateway_command_for(config, UPSTREAM_ROLE, &[])
+    }
+
+    /// [`gateway_command`](Self::gateway_command) with more `flags`, in front of this binary
+    /// in `role`.
+    pub fn gateway_command_for(
+        &self,
+        config: &str,
+        role: &str,
+        flags: &[&str],
+    ) -> Result<tokio::process::Command, String> {
         let path = self.dir.join("gate.toml");
         std::fs::write(&path, config).map_err(|e| e.to_string())?;
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cheqpoint"));
@@ -171,9 +184,11 @@ impl World {
             .arg(&path)
             .arg("--journal")
             .arg(self.dir.join("journal.db"))
-            .args(["--progress-interval", "0.2", "--"])
+            .args(["--progress-interval", "0.2"])
+            .args(flags)
+            .arg("--")
             .arg(std::env::current_exe().map_err(|e| e.to_string())?)
-            .env(UPSTREAM_ROLE, "1")
+            .env(role, "1")
             .env(upstream::RUNS_FILE, self.runs_file())
             .env("CHEQPOINT_API_KEY", "cq_test_gateway")
             .env("CHEQPOINT_BASE_URL", self.emulator.url());
@@ -204,11 +219,11 @@ impl World {
         &self,
         config: &str,
     ) -> Result<(HttpClient, tokio::process::Child), String> {
-        use tokio::io::{AsyncBufReadExt, BufReader};
         let upstream = upstream::serve_http(self.runs_file()).await;
         let path = self.dir.join("gate.toml");
         std::fs::write(&path, config).map_err(|e| e.to_string())?;
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cheqpoint"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cheqpoint"));
+        command
             .arg("mcp")
             .arg("--config")
             .arg(&path)
@@ -216,25 +231,18 @@ impl World {
             .arg(self.dir.join("journal.db"))
             .args(["--upstream", &upstream, "--listen", "127.0.0.1:0"])
             .env("CHEQPOINT_API_KEY", "cq_test_gateway")
-            .env("CHEQPOINT_BASE_URL", self.emulator.url())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|error| format!("the gateway did not start: {error}"))?;
-        let mut lines = BufReader::new(child.stderr.take().ok_or("no stderr")?).lines();
-        let url = tokio::time::timeout(WAIT, async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.strip_prefix("cheqpoint mcp: serving ") {
-                    return Some(url.to_owned());
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or("the gateway did not say where it serves")?;
-        let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url);
+            .env("CHEQPOINT_BASE_URL", self.emulator.url());
+        let (url, child) = listening(command).await?;
+        let http = cheqpoint::http_client_builder()
+            .map_err(|error| error.to_string())?
+            .build()
+            .map_err(|error| format!("the HTTP client could not be built: {error}"))?;
+        let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+            http,
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+                url,
+            ),
+        );
         let client = tokio::time::timeout(WAIT, ().serve(transport))
             .await
             .map_err(|_| "the gateway did not initialize in time".to_owned())?
@@ -255,6 +263,39 @@ impl Drop for World {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Starts `gateway` with `--listen` in its arguments; the URL it serves, and the process (which
+/// stops when dropped).
+pub async fn listening(
+    mut gateway: tokio::process::Command,
+) -> Result<(String, tokio::process::Child), String> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = gateway
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|error| format!("the gateway did not start: {error}"))?;
+    let mut lines = BufReader::new(child.stderr.take().ok_or("no stderr")?).lines();
+    let url = tokio::time::timeout(WAIT, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("cheqpoint mcp: serving ") {
+                return Some(url.to_owned());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("the gateway did not say where it serves")?;
+    // The rest of its stderr is copied to the test's.
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            eprintln!("{line}");
+        }
+    });
+    Ok((url, child))
 }
 
 /// The test client: keeps every progress message it is sent.

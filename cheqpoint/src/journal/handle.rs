@@ -42,7 +42,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// # What a call does with a journal
 ///
 /// An operation is named by the request's [`key`](crate::ApprovalRequest::key) (the
-/// `#[checkpoint(key = "refund-{order_id}")]` option), else by its action and details. A
+/// `#[checkpoint(key = "refund-{order_id}")]` option), else by its action and details (within its
+/// [`scope`](crate::ApprovalRequest::scope), when it has one). A
 /// checkpoint finds its operation's entry and does what this table says:
 ///
 /// | the journal holds | the call |
@@ -53,10 +54,11 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// | a create being sent by a live process | waits for its id, then as below |
 /// | a **pending** request | re-attaches to it (no new request) and waits |
 /// | a request **approved, not yet run** | claims it (recorded before the body runs) and runs the body once |
-/// | a run **finished** | [`Error::AlreadyDone`], without asking again (a call without a key asks anew instead) |
+/// | a run **finished** | with a key: [`Error::AlreadyDone`], without asking again; without one: a new call, asked anew (the reviewer is told what became of it before) |
+/// | an approval **refused before it ran** (an edit that does not fit) | asks anew, with a key or without |
 /// | a run **started and never ended** (its process died inside the body) | [`Error::Interrupted`], never a second run (a call without a key reports it once, then asks anew) |
 /// | a run **in progress** in a live process | [`Error::InProgress`] |
-/// | a request **a person rejected** | [`Error::Rejected`], read again from the service: final for the key |
+/// | a request **a person rejected** | with a key: [`Error::Rejected`], read again from the service, final for the key; without one: asked anew |
 /// | a request **the system rejected** (`retryable`, e.g. expired) | [`Error::Rejected`] with `retryable`: the next call asks again, with a new `Idempotency-Key` |
 ///
 /// A timeout is not a rejection: the entry stays, and the next call with the key picks up the

@@ -2,9 +2,10 @@
 //! operation makes at most one request and one approval runs its body at most once, across
 //! restarts and replicas.
 //!
-//! This folder owns the journal: the entry (`row`), what a database must offer (`store`) and the
-//! two databases (`sqlite`, `postgres`), the state machine a checkpoint goes through with a
-//! journal (`flow`), the claim on a run (`run`) and the events it reports (`events`). It calls
+//! This folder owns the journal: the handle a client is given (`handle`), the entry (`row`), what a
+//! database must offer (`store`) and the two databases (`sqlite`, with its group commit in
+//! `group_commit`; `postgres`), the state machine a checkpoint goes through with a journal
+//! (`flow`), the claim on a run (`run`) and the events it reports (`events`). It calls
 //! down to the asking step ([`crate::ask`]) for the create and the wait. The client runs a
 //! checkpoint through `flow`; the gate and the call's span hold and report the claim (`run`).
 

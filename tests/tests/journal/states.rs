@@ -460,6 +460,47 @@ pub async fn without_a_key_reattaches_but_never_refuses(db: &Database) {
     assert_eq!(emulator.created_count(), 3);
 }
 
+/// Refused before it ran (the door's check of the approval failed): nothing ran, the entry says
+/// so, and the next call with the key asks anew and runs — never "in progress" or "already done".
+pub async fn refused_approval_asks_anew(db: &Database) {
+    let emulator = emulator().await;
+    let first = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    let refusal = || Error::InvalidEdit {
+        parameter: "/amount_cents".into(),
+        approval_id: String::new(),
+        message: "refused by the door's check".into(),
+    };
+    let refused = first.guard_checked(
+        refund(Some("refused-1"), "12"),
+        |_| Err(refusal()),
+        |_| async {
+            runs.fetch_add(1, Ordering::SeqCst);
+        },
+    );
+    let (outcome, _) = approved(&emulator, refused).await;
+    assert!(
+        matches!(outcome, Err(Error::InvalidEdit { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 0, "a refused approval ran");
+    let restarted = client(&emulator, db.journal().await, LONG);
+    let (outcome, _) = approved(
+        &emulator,
+        gated(&restarted, refund(Some("refused-1"), "12"), &runs),
+    )
+    .await;
+    outcome.expect("asked anew and run");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(emulator.created_count(), 2);
+    let last = emulator.requests().pop().expect("two requests");
+    let why = last.justification.unwrap_or_default();
+    assert!(
+        why.contains("Asked before: approved with an edit that could not be used"),
+        "{why}"
+    );
+}
+
 /// Finished entries are kept for the retention and go after it (then the key asks again);
 /// unfinished ones, pending or running, are never pruned.
 pub async fn finished_entries_are_pruned(db: &Database) {
@@ -534,6 +575,7 @@ pub async fn every_row(db: &Database) {
     system_rejection_asks_again(db).await;
     decided_at_creation_asks_once(db).await;
     without_a_key_reattaches_but_never_refuses(db).await;
+    refused_approval_asks_anew(db).await;
     finished_entries_are_pruned(db).await;
 }
 

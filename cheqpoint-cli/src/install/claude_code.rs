@@ -1,0 +1,41 @@
+//! Claude Code's settings: `.claude/settings.json` in the project, or `~/.claude/settings.json`.
+//! The hook is a `PreToolUse` matcher group whose handler runs `cheqpoint hook claude-code` with
+//! a `timeout` in seconds. Claude Code has no setting that makes a failed or timed-out hook
+//! block: the hook's own deadline, shorter than that timeout, is the guard.
+
+use std::path::PathBuf;
+
+use super::{
+    Scope, Setup, hooks_json,
+    json::{self, Json},
+};
+
+pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".claude/settings.json"),
+        Scope::User => setup.home.join(".claude/settings.json"),
+    })
+}
+
+pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
+    json::edit(text, |doc| {
+        let mut handler = Json::object();
+        handler.set("type", Json::string("command"))?;
+        handler.set("command", Json::string(&setup.command("claude-code")))?;
+        handler.set("timeout", Json::number(setup.timeout.as_secs()))?;
+        hooks_json::add_group(doc, "PreToolUse", &setup.matcher(DEFAULT_TOOLS), handler)
+    })
+}
+
+pub(super) fn remove(text: &str) -> Result<String, String> {
+    json::edit(Some(text), |doc| {
+        hooks_json::remove(doc, "PreToolUse", &["command"])
+    })
+}
+
+/// The tools gated when `gate.toml` names none: those that change files or run commands.
+const DEFAULT_TOOLS: &[&str] = &["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit"];
+
+pub(super) const NOTES: &[&str] = &[
+    "Claude Code runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
+];

@@ -1,0 +1,47 @@
+//! GitHub Copilot's hooks: a file of cheqpoint's own in the repository, `.github/hooks/cheqpoint.json`
+//! (`{"version": 1, "hooks": {"preToolUse": [handler]}}`), read by Copilot CLI and the coding
+//! agent. The handler runs `cheqpoint hook copilot` (`bash` and `powershell`) with `timeoutSec`.
+//! Copilot has no per-tool matcher and no setting that makes a failed hook block.
+
+use std::path::PathBuf;
+
+use super::{
+    Scope, Setup, hooks_json,
+    json::{self, Json},
+};
+
+pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
+    match setup.scope {
+        Scope::Project => Ok(setup.project.join(".github/hooks/cheqpoint.json")),
+        Scope::User => Err(
+            "Copilot reads hooks from the repository's .github/hooks/: install it with --project"
+                .into(),
+        ),
+    }
+}
+
+pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
+    json::edit(text, |doc| {
+        if doc.get("version").is_none() {
+            doc.set("version", Json::number(1))?;
+        }
+        let command = setup.command("copilot");
+        let mut handler = Json::object();
+        handler.set("type", Json::string("command"))?;
+        handler.set("bash", Json::string(&command))?;
+        handler.set("powershell", Json::string(&command))?;
+        handler.set("timeoutSec", Json::number(setup.timeout.as_secs()))?;
+        hooks_json::add_flat(doc, "preToolUse", &["bash", "powershell"], handler)
+    })
+}
+
+pub(super) fn remove(text: &str) -> Result<String, String> {
+    json::edit(Some(text), |doc| {
+        hooks_json::remove(doc, "preToolUse", &["bash", "powershell"])
+    })
+}
+
+pub(super) const NOTES: &[&str] = &[
+    "Copilot runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
+    "Copilot's preToolUse has no matcher: every tool call is asked for.",
+];

@@ -1,0 +1,44 @@
+//! Gemini CLI's settings: `.gemini/settings.json` in the project, or `~/.gemini/settings.json`.
+//! The hook is a `BeforeTool` matcher group (a regular expression over tool names) whose handler
+//! runs `cheqpoint hook gemini` with a `timeout` in milliseconds. Gemini CLI has no setting that
+//! makes a failed or timed-out hook block.
+
+use std::path::PathBuf;
+
+use super::{
+    Scope, Setup, hooks_json,
+    json::{self, Json},
+};
+
+pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".gemini/settings.json"),
+        Scope::User => setup.home.join(".gemini/settings.json"),
+    })
+}
+
+pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
+    json::edit(text, |doc| {
+        let mut handler = Json::object();
+        handler.set("name", Json::string("cheqpoint"))?;
+        handler.set("type", Json::string("command"))?;
+        handler.set("command", Json::string(&setup.command("gemini")))?;
+        let millis = u64::try_from(setup.timeout.as_millis()).unwrap_or(u64::MAX);
+        handler.set("timeout", Json::number(millis))?;
+        hooks_json::add_group(doc, "BeforeTool", &setup.matcher(DEFAULT_TOOLS), handler)
+    })
+}
+
+pub(super) fn remove(text: &str) -> Result<String, String> {
+    json::edit(Some(text), |doc| {
+        hooks_json::remove(doc, "BeforeTool", &["command"])
+    })
+}
+
+/// The tools gated when `gate.toml` names none: those that change files or run commands.
+const DEFAULT_TOOLS: &[&str] = &["run_shell_command", "write_file", "replace"];
+
+pub(super) const NOTES: &[&str] = &[
+    "Gemini CLI runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
+    "Gemini CLI hands a hook a redacted environment under GitHub Actions (or with environment redaction on): give CHEQPOINT_API_KEY in the hook's `env` there.",
+];

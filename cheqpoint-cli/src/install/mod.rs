@@ -1,0 +1,385 @@
+//! `cheqpoint install AGENT` and `cheqpoint uninstall AGENT`: the agent's own configuration file
+//! given cheqpoint's hook (a matcher for the tools `gate.toml` gates, a timeout longer than the
+//! hook's own deadline, the agent's fail-closed setting where it has one), shown as a diff first.
+//! Running it twice changes nothing; the rest of the file is kept (comments in TOML, key order
+//! and indentation in JSON); the first original is kept beside the file as
+//! `FILE.cheqpoint-backup`, and uninstall puts those exact bytes back when nothing else changed;
+//! a file that cannot be parsed is refused, untouched.
+//!
+//! | file | owns |
+//! | --- | --- |
+//! | `claude_code`, `codex`, `gemini`, `cursor`, `copilot` | where each agent's settings are, and its entry added and removed |
+//! | `hooks_json` | the two shapes of hook entries in JSON settings |
+//! | `json` | a JSON document edited with its keys in order |
+//! | `diff` | the change as a person reads it |
+
+mod claude_code;
+mod codex;
+mod copilot;
+mod cursor;
+mod diff;
+mod gemini;
+mod hooks_json;
+mod json;
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use crate::hooks::Agent;
+
+/// Where an agent's configuration is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The project's own file (`.claude/settings.json`, …), under the current folder.
+    Project,
+    /// The user's file (`~/.claude/settings.json`, …).
+    User,
+}
+
+/// What an install writes, whatever the agent.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// Project or user.
+    pub scope: Scope,
+    /// The user's home folder.
+    pub home: PathBuf,
+    /// The project's folder.
+    pub project: PathBuf,
+    /// The arguments after `cheqpoint hook AGENT` (`--config PATH`, …).
+    pub hook_args: Vec<String>,
+    /// The tool names or globs `gate.toml` gates; empty: the agent's own shell and file tools.
+    pub tools: Vec<String>,
+    /// The hook's timeout in the agent's configuration: longer than the hook's own deadline.
+    pub timeout: Duration,
+}
+
+impl Setup {
+    /// The hook's command line for `agent`.
+    fn command(&self, agent: &str) -> String {
+        let mut command = format!("cheqpoint hook {agent}");
+        for arg in &self.hook_args {
+            command.push(' ');
+            command.push_str(&quote(arg));
+        }
+        command
+    }
+
+    /// A regular expression matching the gated tools' names (each glob's `*` and `?` as `.*` and
+    /// `.`), or `defaults` when `gate.toml` names none.
+    fn matcher(&self, defaults: &[&str]) -> String {
+        let tools: Vec<String> = if self.tools.is_empty() {
+            defaults.iter().map(|tool| (*tool).to_owned()).collect()
+        } else {
+            self.tools.clone()
+        };
+        let plain = tools
+            .iter()
+            .all(|tool| tool.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if plain {
+            return tools.join("|");
+        }
+        let alternatives: Vec<String> = tools.iter().map(|tool| glob_to_regex(tool)).collect();
+        format!("^({})$", alternatives.join("|"))
+    }
+}
+
+/// A glob over tool names as a regular expression.
+fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::new();
+    for c in glob.chars() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => out.push(c),
+            c => {
+                out.push('\\');
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `arg` as a shell word: as it is when it needs no quoting, else in single quotes.
+fn quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// An install or uninstall that cannot be done; the file is untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The file exists but cannot be read.
+    #[error("{path}: cannot be read: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The file is not what the agent reads (not JSON or TOML, or of another shape): it is
+    /// refused rather than overwritten.
+    #[error("{path} cannot be parsed ({reason}); it was left as it is")]
+    Unparsable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The agent cannot be installed so.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The file or its backup cannot be written.
+    #[error("{path}: cannot be written: {reason}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A change to one file, not yet written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The agent's configuration file.
+    pub path: PathBuf,
+    /// Its content now (`None`: there is no file).
+    pub before: Option<String>,
+    /// Its content after (`None`: the file is removed).
+    pub after: Option<String>,
+    /// What the agent does that the person should know (no fail-closed setting, trust).
+    pub notes: Vec<&'static str>,
+    /// Whether `after` is the backup put back (which then goes).
+    restores_backup: bool,
+}
+
+impl Change {
+    /// The change as a diff; empty when nothing changes.
+    pub fn diff(&self) -> String {
+        diff::render(
+            &self.path.display().to_string(),
+            self.before.as_deref(),
+            self.after.as_deref(),
+        )
+    }
+
+    /// Whether writing it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.before == self.after
+    }
+
+    /// Writes it: keeps the first original beside the file as `FILE.cheqpoint-backup` on install,
+    /// and removes that backup once uninstall has put it back.
+    pub fn apply(&self) -> Result<(), InstallError> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let fail = |path: &Path, error: std::io::Error| InstallError::Write {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        };
+        let backup = backup_path(&self.path);
+        match &self.after {
+            Some(after) => {
+                if let (Some(before), false) = (&self.before, backup.exists()) {
+                    std::fs::write(&backup, before).map_err(|e| fail(&backup, e))?;
+                }
+                if let Some(folder) = self.path.parent() {
+                    std::fs::create_dir_all(folder).map_err(|e| fail(folder, e))?;
+                }
+                std::fs::write(&self.path, after).map_err(|e| fail(&self.path, e))?;
+            }
+            None => std::fs::remove_file(&self.path).map_err(|e| fail(&self.path, e))?,
+        }
+        if self.restores_backup {
+            std::fs::remove_file(&backup).map_err(|e| fail(&backup, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".cheqpoint-backup");
+    path.with_file_name(name)
+}
+
+/// Where `agent`'s configuration is for `setup`.
+pub fn path(agent: Agent, setup: &Setup) -> Result<PathBuf, InstallError> {
+    match agent {
+        Agent::ClaudeCode => claude_code::path(setup),
+        Agent::Codex => codex::path(setup),
+        Agent::Gemini => gemini::path(setup),
+        Agent::Cursor => cursor::path(setup),
+        Agent::Copilot => copilot::path(setup),
+    }
+    .map_err(InstallError::Unsupported)
+}
+
+fn read(path: &Path) -> Result<Option<String>, InstallError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(InstallError::Read {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// The change that installs cheqpoint's hook for `agent`.
+pub fn install(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
+    let path = path(agent, setup)?;
+    let before = read(&path)?;
+    let text = before.as_deref();
+    let after = match agent {
+        Agent::ClaudeCode => claude_code::add(text, setup),
+        Agent::Codex => codex::add(text, setup),
+        Agent::Gemini => gemini::add(text, setup),
+        Agent::Cursor => cursor::add(text, setup),
+        Agent::Copilot => copilot::add(text, setup),
+    }
+    .map_err(|reason| InstallError::Unparsable {
+        path: path.display().to_string(),
+        reason,
+    })?;
+    Ok(Change {
+        path,
+        before,
+        after: Some(after),
+        notes: notes(agent).to_vec(),
+        restores_backup: false,
+    })
+}
+
+/// The change that removes cheqpoint's hook for `agent`: the original's exact bytes back when
+/// nothing else changed since, the file removed when install made it and nothing else is in it.
+pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
+    let path = path(agent, setup)?;
+    let before = read(&path)?;
+    let Some(text) = before.as_deref() else {
+        return Ok(Change {
+            path,
+            before: None,
+            after: None,
+            notes: Vec::new(),
+            restores_backup: false,
+        });
+    };
+    let unparsable = |reason| InstallError::Unparsable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let removed = remove(agent, text).map_err(unparsable)?;
+    let backup = read(&backup_path(&path))?;
+    let restores_backup = backup
+        .as_deref()
+        .is_some_and(|original| same(agent, original, &removed));
+    let after = match backup {
+        // The original, byte for byte, when it reads the same as what is left.
+        Some(original) if restores_backup => Some(original),
+        Some(_) => Some(removed),
+        // A file install made: gone when only what install put there is left.
+        None if same(agent, &removed, &empty(agent)) => None,
+        None => Some(removed),
+    };
+    Ok(Change {
+        path,
+        before,
+        after,
+        notes: Vec::new(),
+        restores_backup,
+    })
+}
+
+fn remove(agent: Agent, text: &str) -> Result<String, String> {
+    match agent {
+        Agent::ClaudeCode => claude_code::remove(text),
+        Agent::Codex => codex::remove(text),
+        Agent::Gemini => gemini::remove(text),
+        Agent::Cursor => cursor::remove(text),
+        Agent::Copilot => copilot::remove(text),
+    }
+}
+
+/// What install writes into a new file besides the hook.
+fn empty(agent: Agent) -> String {
+    match agent {
+        Agent::Codex => String::new(),
+        Agent::Cursor | Agent::Copilot => "{\"version\": 1}".into(),
+        Agent::ClaudeCode | Agent::Gemini => "{}".into(),
+    }
+}
+
+/// Whether two files of `agent` say the same (as parsed documents).
+fn same(agent: Agent, a: &str, b: &str) -> bool {
+    match agent {
+        Agent::Codex => match (a.parse::<toml::Table>(), b.parse::<toml::Table>()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => match (json::Json::parse(a), json::Json::parse(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+    }
+}
+
+/// What `agent` does that the person installing should know.
+pub fn notes(agent: Agent) -> &'static [&'static str] {
+    match agent {
+        Agent::ClaudeCode => claude_code::NOTES,
+        Agent::Codex => codex::NOTES,
+        Agent::Gemini => gemini::NOTES,
+        Agent::Cursor => cursor::NOTES,
+        Agent::Copilot => copilot::NOTES,
+    }
+}
+
+/// The tool names or globs a `gate.toml` gates (its `[tools."…"]` entries), in its order.
+pub fn gated_tools(gate_toml: &str) -> Vec<String> {
+    let Ok(doc) = gate_toml.parse::<toml_edit::DocumentMut>() else {
+        return Vec::new();
+    };
+    doc.get("tools")
+        .and_then(toml_edit::Item::as_table_like)
+        .map(|tools| tools.iter().map(|(name, _)| name.to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(tools: &[&str]) -> Setup {
+        Setup {
+            scope: Scope::Project,
+            home: "/home/u".into(),
+            project: "/p".into(),
+            hook_args: vec!["--config".into(), "/p/my gate.toml".into()],
+            tools: tools.iter().map(|t| (*t).to_owned()).collect(),
+            timeout: Duration::from_secs(70),
+        }
+    }
+
+    #[test]
+    fn the_matcher_and_the_command() {
+        assert_eq!(setup(&[]).matcher(&["Bash", "Write"]), "Bash|Write");
+        assert_eq!(setup(&["Bash", "mcp__*"]).matcher(&[]), "^(Bash|mcp__.*)$");
+        assert_eq!(
+            setup(&[]).command("codex"),
+            "cheqpoint hook codex --config '/p/my gate.toml'"
+        );
+        assert_eq!(
+            gated_tools("timeout = 5\n[tools.Bash]\nrisk = 0.5\n[tools.\"mcp__*\"]\n"),
+            ["Bash", "mcp__*"]
+        );
+    }
+}
