@@ -551,7 +551,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.problems().len(), 1, "{error}");
-        assert!(error.to_string().starts_with("g.toml:5: [[rule]]"), "{error}");
+        assert!(
+            error.to_string().starts_with("g.toml:5: [[rule]]"),
+            "{error}"
+        );
         let config = GateConfig::parse(
             "default = \"deny\"\n[[rule]]\ntool = \"write_file\"\nwhere = { pathh = { glob = \"/tmp/*\" } }\ndecide = \"allow\"\n",
             "g.toml",
@@ -567,7 +570,10 @@ mod tests {
             input_schema: &schema,
         }];
         let error = config.check_against(&tools).unwrap_err();
-        assert!(error.to_string().starts_with("g.toml:2: [[rule]]"), "{error}");
+        assert!(
+            error.to_string().starts_with("g.toml:2: [[rule]]"),
+            "{error}"
+        );
         assert!(error.to_string().contains("pathh"), "{error}");
     }
 
