@@ -577,6 +577,84 @@ mod tests {
         assert!(error.to_string().contains("pathh"), "{error}");
     }
 
+    /// The README's quiet coding session decides as the README says it does.
+    #[test]
+    fn the_readmes_quiet_session_decides_as_it_says() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Rules: ask a person").expect("the section")..];
+        let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").expect("its end")];
+        let config = GateConfig::parse(block, "README.md").expect("it parses");
+        let cwd = std::env::temp_dir();
+        let decide = |tool: &str, arguments: Value| {
+            config
+                .rules()
+                .decide(tool, &arguments, &cwd)
+                .decide
+                .as_str()
+        };
+        let inside = cwd.join("src/main.rs").display().to_string();
+        let cases = [
+            (
+                "Bash",
+                serde_json::json!({"command": "git status"}),
+                "allow",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "cargo test --workspace"}),
+                "allow",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "ls; rm -rf ~"}),
+                "ask",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "ls $(rm -rf ~)"}),
+                "ask",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "git push origin main"}),
+                "ask",
+            ),
+            (
+                "Write",
+                serde_json::json!({"file_path": inside, "content": ""}),
+                "allow",
+            ),
+            (
+                "Write",
+                serde_json::json!({"file_path": "/etc/hosts", "content": ""}),
+                "ask",
+            ),
+            (
+                "Read",
+                serde_json::json!({"file_path": "/etc/hosts"}),
+                "allow",
+            ),
+            (
+                "refund",
+                serde_json::json!({"amount_cents": 1500, "currency": "EUR"}),
+                "allow",
+            ),
+            (
+                "refund",
+                serde_json::json!({"amount_cents": 150000, "currency": "EUR"}),
+                "ask",
+            ),
+        ];
+        for (tool, arguments, expected) in cases {
+            assert_eq!(
+                decide(tool, arguments.clone()),
+                expected,
+                "{tool} {arguments}"
+            );
+        }
+    }
+
     #[test]
     fn an_exact_name_wins_over_a_glob() {
         let mut config =
