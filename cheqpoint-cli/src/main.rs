@@ -339,8 +339,8 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(Settings {
+        gate: Gatekeeper::new(client).with_rules(config.rules().clone()),
         config,
-        gate: Gatekeeper::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -376,7 +376,7 @@ async fn hook(args: HookArgs) -> Reply {
         let config = config(args.config.as_ref())?;
         let journal = setup::journal(args.journal.as_deref()).await?;
         let (client, _) = setup::client(journal)?;
-        let gate = Gatekeeper::new(client);
+        let gate = Gatekeeper::new(client).with_rules(config.rules().clone());
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });
     match decided.await {

@@ -11,6 +11,12 @@
 //!   `--dangerously-bypass-hook-trust` (a new hook otherwise waits for a person to trust it in
 //!   `/hooks`) and without Codex's own sandbox and approvals, which this machine may not offer:
 //!   the hook is what gates.
+//! - Gemini CLI 0.61.0: `gemini -p --yolo` (every call allowed by Gemini CLI itself: the hook is
+//!   what gates), API-key auth with `GOOGLE_GEMINI_BASE_URL` on a stand-in Gemini API (its router
+//!   first asks, with no tools, for a choice of model), the hook in `.gemini/settings.json`.
+//!
+//! Each `gate.toml` names the agent's own shell tool (`Bash`, `run_shell_command`): the hook's
+//! matcher is made from it, and a name of another agent's tool would leave the shell ungated.
 //!
 //! The agents are the versions `.ci/run` installs under `target/agents` (or `CHEQPOINT_AGENTS`);
 //! where one is missing its tests show as ignored with the line that installs it, and fail under
@@ -41,6 +47,7 @@ use serde_json::{Value, json};
 enum Kind {
     ClaudeCode,
     Codex,
+    Gemini,
 }
 
 impl Kind {
@@ -49,6 +56,7 @@ impl Kind {
         match self {
             Kind::ClaudeCode => "claude-code",
             Kind::Codex => "codex",
+            Kind::Gemini => "gemini",
         }
     }
 
@@ -56,6 +64,7 @@ impl Kind {
         agent_bin(match self {
             Kind::ClaudeCode => "claude",
             Kind::Codex => "codex",
+            Kind::Gemini => "gemini",
         })
     }
 
@@ -64,6 +73,7 @@ impl Kind {
         let (what, package) = match self {
             Kind::ClaudeCode => ("Claude Code", "@anthropic-ai/claude-code@2.1.328"),
             Kind::Codex => ("Codex", "@openai/codex@0.169.0"),
+            Kind::Gemini => ("Gemini CLI", "@google/gemini-cli@0.61.0"),
         };
         (!self.program().is_file()).then(|| {
             format!("{what} is not installed: npm install --prefix target/agents {package}")
@@ -72,7 +82,7 @@ impl Kind {
 }
 
 /// The longest an agent's run lasts here.
-const RUN: Duration = Duration::from_secs(120);
+const RUN: Duration = Duration::from_secs(60);
 
 fn main() -> std::process::ExitCode {
     let arguments = Arguments::from_args();
@@ -125,6 +135,26 @@ fn main() -> std::process::ExitCode {
         trial(
             "codex_runs_nothing_with_the_service_down",
             Kind::Codex,
+            Scenario::Down,
+        ),
+        trial(
+            "gemini_runs_an_approved_command",
+            Kind::Gemini,
+            Scenario::Approve,
+        ),
+        trial(
+            "gemini_runs_the_edited_command",
+            Kind::Gemini,
+            Scenario::Edit,
+        ),
+        trial(
+            "gemini_runs_nothing_rejected_and_reads_the_note",
+            Kind::Gemini,
+            Scenario::Reject,
+        ),
+        trial(
+            "gemini_runs_nothing_with_the_service_down",
+            Kind::Gemini,
             Scenario::Down,
         ),
     ];
@@ -275,6 +305,76 @@ async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Respo
     sse(&events)
 }
 
+/// A Gemini API (`models/MODEL:generateContent` and `:streamGenerateContent`) that answers a turn
+/// offering `run_shell_command` with no function response by calling it with `command`, a turn
+/// carrying one with a short text, and Gemini CLI's router (no tools) with its choice of model.
+async fn generate(State(model): State<Model>, Json(body): Json<Value>) -> Response {
+    let parts: Vec<Value> = body["contents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|content| content["parts"].as_array())
+        .flatten()
+        .cloned()
+        .collect();
+    let results: Vec<String> = parts
+        .iter()
+        .filter_map(|part| part.get("functionResponse"))
+        .map(Value::to_string)
+        .collect();
+    let offers_shell = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool["functionDeclarations"].as_array())
+        .flatten()
+        .any(|function| function["name"] == "run_shell_command");
+    let part = match (offers_shell, results.is_empty()) {
+        (true, true) => json!({"functionCall": {"name": "run_shell_command",
+            "args": {"command": model.command, "description": "Mark the folder"}}}),
+        (true, false) => {
+            if let Ok(mut seen) = model.results.lock() {
+                seen.extend(results);
+            }
+            json!({"text": "done"})
+        }
+        (false, _) => {
+            json!({"text": json!({"reasoning": "a small task", "model_choice": "flash"}).to_string()})
+        }
+    };
+    let answer = json!({"candidates": [{"content": {"role": "model", "parts": [part]},
+        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}});
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from(format!("data: {answer}\r\n\r\n")))
+        .unwrap_or_default()
+}
+
+/// The Gemini API's two methods: the streamed one answers in server-sent events.
+async fn gemini_api(
+    state: State<Model>,
+    axum::extract::Path(call): axum::extract::Path<String>,
+    body: Json<Value>,
+) -> Response {
+    let response = generate(state, body).await;
+    if call.ends_with(":streamGenerateContent") {
+        return response;
+    }
+    // `generateContent` (the router): the same answer as plain JSON.
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let json = text.trim().trim_start_matches("data: ").to_owned();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json))
+        .unwrap_or_default()
+}
+
 /// Server-sent events, one a `(name, data)`.
 fn sse(events: &[(&str, Value)]) -> Response {
     let text: String = events
@@ -296,6 +396,7 @@ async fn serve_model(model: Model) -> Result<SocketAddr, String> {
     let app = Router::new()
         .route("/v1/messages", post(messages))
         .route("/v1/responses", post(responses))
+        .route("/v1beta/models/{call}", post(gemini_api))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(model);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -331,9 +432,14 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     for dir in [&project, &home] {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
+    // gate.toml names the agent's own tool: the hook's matcher is made from it.
+    let shell = match kind {
+        Kind::ClaudeCode | Kind::Codex => "Bash",
+        Kind::Gemini => "run_shell_command",
+    };
     std::fs::write(
         project.join("gate.toml"),
-        "timeout = 30\n[tools.Bash]\nrisk = 0.6\n",
+        format!("timeout = 30\n[tools.{shell}]\nrisk = 0.6\n"),
     )
     .map_err(|e| e.to_string())?;
     let asked = root.join("asked");
@@ -374,8 +480,16 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         );
         std::fs::write(codex.join("config.toml"), provider).map_err(|e| e.to_string())?;
     }
+    if kind == Kind::Gemini {
+        // API-key auth, the key and base URL from the environment.
+        let gemini = home.join(".gemini");
+        std::fs::create_dir_all(&gemini).map_err(|e| e.to_string())?;
+        let auth = json!({"security": {"auth": {"selectedType": "gemini-api-key"}}});
+        std::fs::write(gemini.join("settings.json"), auth.to_string())
+            .map_err(|e| e.to_string())?;
+    }
     let scope = match kind {
-        Kind::ClaudeCode => "--project",
+        Kind::ClaudeCode | Kind::Gemini => "--project",
         Kind::Codex => "--user",
     };
     let install = std::process::Command::new(&cheqpoint)
@@ -398,6 +512,8 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             "--dangerously-bypass-hook-trust",
             "Mark the folder.",
         ]),
+        // Every tool call allowed by Gemini CLI itself: the hook is what gates.
+        Kind::Gemini => agent.args(["-p", "Mark the folder.", "--yolo"]),
     };
     let agent = agent
         .current_dir(&project)
@@ -407,6 +523,9 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .env("ANTHROPIC_API_KEY", "sk-ant-standin")
         .env("CODEX_HOME", home.join(".codex"))
         .env("STANDIN_KEY", "standin")
+        .env("GEMINI_API_KEY", "standin")
+        .env("GOOGLE_GEMINI_BASE_URL", format!("http://{api}"))
+        .env("GEMINI_CLI_TRUST_WORKSPACE", "true")
         .env("CHEQPOINT_API_KEY", "cq_test_agents")
         .env("CHEQPOINT_BASE_URL", &service)
         .stdin(Stdio::null())
@@ -425,6 +544,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         let action = match kind {
             Kind::ClaudeCode => "claude_code.Bash",
             Kind::Codex => "codex.Bash",
+            Kind::Gemini => "gemini.run_shell_command",
         };
         if request.action != action || request.details["command"] != model.command {
             return Err(format!("asked for {} {}", request.action, request.details));
@@ -433,7 +553,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             Scenario::Edit => emulator.approve_with(
                 &request.id,
                 match kind {
-                    Kind::ClaudeCode => {
+                    Kind::ClaudeCode | Kind::Gemini => {
                         json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"})
                     }
                     Kind::Codex => json!({"command": format!("touch {}", edited.display())}),
@@ -445,7 +565,6 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         decided.map(|_| ()).map_err(|e| e.to_string())
     };
     let (output, reviewed) = tokio::join!(tokio::time::timeout(RUN, agent), reviewer);
-    reviewed?;
     let output = output
         .map_err(|_| format!("{} did not finish in time", kind.name()))?
         .map_err(|e| e.to_string())?;
@@ -460,6 +579,9 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .map(|r| r.join("\n"))
         .unwrap_or_default();
     let ran = (asked.exists(), edited.exists());
+    reviewed.map_err(|error| {
+        format!("{error}\nran (asked, edited) = {ran:?}\nthe model read: {results}\nagent: {said}")
+    })?;
     let expected = match scenario {
         Scenario::Approve => (true, false),
         Scenario::Edit => (false, true),
