@@ -150,7 +150,7 @@
 //! # Waiting, and push
 //!
 //! A wait reads the status at once (workspace rules decide at creation), then on the
-//! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s. With push — a
+//! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s, and every 3.5 s after the first minute. With push — a
 //! [`callback_url`](ClientBuilder::callback_url) whose route calls [`Client::deliver`], or the
 //! built-in [`listen_for_callbacks`](ClientBuilder::listen_for_callbacks) — a verified callback
 //! wakes the wait, which confirms the decision with one read. Push is never slower than polling:
