@@ -336,8 +336,10 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .ok()
         .filter(|interval| !interval.is_zero())
         .ok_or("--progress-interval must be more than 0 seconds")?;
-    let journal = setup::journal(args.journal.as_deref()).await?;
-    let (client, review_url) = setup::client(journal)?;
+    let journal = setup::journal(args.journal.as_deref())
+        .await
+        .map_err(|error| error.to_string())?;
+    let (client, review_url) = setup::client(journal).map_err(|error| error.to_string())?;
     let settings = Arc::new(Settings {
         gate: Gatekeeper::new(client).with_rules(config.rules().clone()),
         config,
@@ -374,8 +376,10 @@ async fn hook(args: HookArgs) -> Reply {
     let event = input.clone();
     let decided = tokio::spawn(async move {
         let config = config(args.config.as_ref())?;
-        let journal = setup::journal(args.journal.as_deref()).await?;
-        let (client, _) = setup::client(journal)?;
+        let journal = setup::journal(args.journal.as_deref())
+            .await
+            .map_err(|error| error.to_string())?;
+        let (client, _) = setup::client(journal).map_err(|error| error.to_string())?;
         let gate = Gatekeeper::new(client).with_rules(config.rules().clone());
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });

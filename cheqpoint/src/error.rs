@@ -317,7 +317,7 @@ fn rejected_message(
     auto_decided: bool,
     retryable: bool,
 ) -> String {
-    let who = crate::policy::words::Decider::of(auto_decided, retryable).name();
+    let who = crate::policy::Decider::of(auto_decided, retryable).name();
     let mut message = format!("approval {id} was rejected by {who}");
     if let Some(code) = reason_code {
         message.push_str(&format!(" ({code})"));

@@ -8,7 +8,10 @@
 //!
 //! It calls nothing above it; every door calls it.
 
+mod decider;
 pub mod edits;
 #[cfg(feature = "rules")]
 pub mod rules;
 pub mod words;
+
+pub use decider::Decider;
