@@ -143,7 +143,7 @@ fn gate(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let (emulator, _) = fresh();
             let url = emulator.url();
-            let http = reqwest::Client::new();
+            let http = cheqpoint::http_client_builder().unwrap().build().unwrap();
             let started = Instant::now();
             for _ in 0..iters {
                 runtime.block_on(async {

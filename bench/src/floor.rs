@@ -35,7 +35,7 @@ impl Floor {
     pub async fn start(emulator_url: String) -> std::io::Result<Floor> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://{}/callback", listener.local_addr()?);
-        let reader = reqwest::Client::new();
+        let reader = http_client()?;
         let server = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let (reader, emulator_url) = (reader.clone(), emulator_url.clone());
@@ -50,7 +50,7 @@ impl Floor {
         });
         Ok(Floor {
             url,
-            client: reqwest::Client::new(),
+            client: http_client()?,
             server,
         })
     }
@@ -75,6 +75,14 @@ impl Floor {
             .map_err(|_| "the floor's listener could not read the record".to_owned())?;
         Ok(Duration::from_nanos(read.saturating_sub(sent)))
     }
+}
+
+/// A bare `reqwest` client, built as every client of the workspace is (its TLS set up).
+fn http_client() -> std::io::Result<reqwest::Client> {
+    cheqpoint::http_client_builder()
+        .map_err(std::io::Error::other)?
+        .build()
+        .map_err(std::io::Error::other)
 }
 
 /// The listener's side: reads the callback's id, GETs its record, and answers with the moment

@@ -668,10 +668,12 @@ fn schedule_section() -> String {
     };
     let _ = writeln!(
         out,
-        "  PollPolicy::default(): first gap {:?}, ×{}, up to {:?}, ±10 % jitter; Python: every {:?}",
+        "  PollPolicy::default(): first gap {:?}, ×{}, up to {:?} ({:?} after {:?}), ±10 % jitter; Python: every {:?}",
         schedule.first,
         schedule.factor,
         schedule.max,
+        schedule.late_max,
+        schedule.late_after,
         crate::schedule::PYTHON_GAP
     );
     for (label, decided_at) in [

@@ -9,12 +9,15 @@ use std::time::Duration;
 
 use cheqpoint::PollPolicy;
 
-/// The default policy's numbers: first gap, growth factor, longest gap.
+/// The default policy's numbers: first gap, growth factor, longest gap, and the longest gap
+/// once the wait is `late_after` old.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
     pub first: Duration,
     pub factor: f64,
     pub max: Duration,
+    pub late_after: Duration,
+    pub late_max: Duration,
 }
 
 /// The official client's fixed gap.
@@ -37,6 +40,8 @@ impl Schedule {
             first: parse_duration(&field("first")?)?,
             factor: field("factor")?.parse().ok()?,
             max: parse_duration(&field("max")?)?,
+            late_after: parse_duration(&field("late_after")?)?,
+            late_max: parse_duration(&field("late_max")?)?,
         })
     }
 
@@ -44,11 +49,16 @@ impl Schedule {
     /// `jitter()` (1.0 for none).
     fn read_times(self, mut jitter: impl FnMut() -> f64) -> impl Iterator<Item = f64> {
         let mut gap = self.first.as_secs_f64();
-        let max = self.max.as_secs_f64();
-        let mut at = 0.0;
+        let (mut at, mut unvaried) = (0.0, 0.0);
         std::iter::from_fn(move || {
             at += gap * jitter();
-            gap = (gap * self.factor).min(max);
+            unvaried += gap;
+            let max = if unvaried >= self.late_after.as_secs_f64() {
+                self.late_max
+            } else {
+                self.max
+            };
+            gap = (gap * self.factor).min(max.as_secs_f64());
             Some(at)
         })
     }
@@ -140,7 +150,9 @@ mod tests {
             Schedule {
                 first: Duration::from_millis(250),
                 factor: 1.5,
-                max: Duration::from_secs(3)
+                max: Duration::from_secs(3),
+                late_after: Duration::from_secs(60),
+                late_max: Duration::from_millis(3500),
             }
         );
     }
@@ -160,10 +172,14 @@ mod tests {
             first: Duration::from_secs(1),
             factor: 2.0,
             max: Duration::from_secs(4),
+            late_after: Duration::from_secs(8),
+            late_max: Duration::from_secs(5),
         };
-        // Reads at 0, 1, 3, 7, 11: decided at 5 s, the read at 7 sees it.
+        // Reads at 0, 1, 3, 7, 11, 16: decided at 5 s, the read at 7 sees it.
         assert_eq!(schedule.requests(Some(5.0), 300.0, || 1.0), 1 + 4);
         // Times out at 10 s: reads at 0, 1, 3, 7 and at the deadline.
         assert_eq!(schedule.requests(None, 10.0, || 1.0), 1 + 5);
+        // Past 8 s the gaps grow to 5 s: decided at 12 s, the read at 16 sees it.
+        assert_eq!(schedule.requests(Some(12.0), 300.0, || 1.0), 1 + 6);
     }
 }

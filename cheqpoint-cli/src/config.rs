@@ -18,6 +18,7 @@
 
 use std::{fmt, ops::Range, path::Path, time::Duration};
 
+use cheqpoint::policy::rules::{Decide, Rule, Rules};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use toml::Spanned;
@@ -65,7 +66,9 @@ pub struct GateConfig {
     pub gate_destructive: bool,
     /// How long a gated call waits for a decision unless its rule says otherwise.
     pub timeout: Option<Duration>,
-    rules: Vec<ToolRule>,
+    tools: Vec<ToolRule>,
+    /// The `[[rule]]` table and its `default`: decisions on a call's arguments.
+    rules: Rules,
     /// Where the file came from, for the errors of [`check_against`](GateConfig::check_against).
     origin: String,
 }
@@ -143,6 +146,9 @@ struct File {
     timeout: Option<Spanned<u64>>,
     #[serde(default)]
     tools: toml::Table,
+    default: Option<Decide>,
+    #[serde(default)]
+    rule: Vec<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -186,7 +192,8 @@ impl GateConfig {
             name: None,
             gate_destructive: file.gate_destructive,
             timeout: None,
-            rules: Vec::new(),
+            tools: Vec::new(),
+            rules: Rules::default(),
             origin: origin.to_owned(),
         };
         if let Some(name) = file.name {
@@ -231,8 +238,21 @@ impl GateConfig {
             if let Some(timeout) = entry.timeout {
                 rule.timeout = seconds(timeout, at.clone(), &mut fail);
             }
-            config.rules.push(rule);
+            config.tools.push(rule);
         }
+        let mut rules = Vec::new();
+        for entry in file.rule {
+            let line = line_of(text, entry.span().start);
+            match Rule::deserialize(entry.into_inner()) {
+                Ok(rule) => rules.push(rule.at_line(line)),
+                Err(error) => problems.push(Problem {
+                    origin: origin.to_owned(),
+                    line: Some(line),
+                    reason: format!("[[rule]]: {}", error.message()),
+                }),
+            }
+        }
+        config.rules = Rules::new(file.default.unwrap_or_default(), rules);
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -245,7 +265,7 @@ impl GateConfig {
     /// summary must name a property of the tool's `inputSchema`. Every mistake is reported.
     pub fn check_against(&self, tools: &[ToolView<'_>]) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
-        for rule in &self.rules {
+        for rule in &self.tools {
             let mut fail = |reason: String| {
                 problems.push(Problem {
                     origin: match rule.line {
@@ -285,6 +305,21 @@ impl GateConfig {
                 }
             }
         }
+        let rule_problems = self
+            .rules
+            .naming_no_tool(tools.iter().map(|tool| tool.name))
+            .into_iter()
+            .chain(tools.iter().flat_map(|tool| {
+                self.rules
+                    .check_against(tool.name, &Value::Object(tool.input_schema.clone()))
+            }));
+        for problem in rule_problems {
+            problems.push(Problem {
+                origin: self.origin.clone(),
+                line: problem.rule.line,
+                reason: format!("[[rule]] {}", problem.message),
+            });
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -292,10 +327,26 @@ impl GateConfig {
         }
     }
 
+    /// The `[[rule]]` table, with its `default`.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Whether calls of `tool` go through the gate: a `[tools]` entry or `--gate` names it, or
+    /// a `[[rule]]` does (which then decides it, and the default decides what no rule matches).
+    pub fn holds(&self, tool: &str) -> bool {
+        self.rule(tool).is_some()
+            || self
+                .rules
+                .rules()
+                .iter()
+                .any(|rule| rule.matches_tool(tool))
+    }
+
     /// Gates `pattern` (a name or glob) with no other setting, as `--gate` does; a pattern
     /// already in the file keeps its settings.
     pub fn gate(&mut self, pattern: &str) -> Result<(), ConfigError> {
-        if self.rules.iter().any(|rule| rule.pattern() == pattern) {
+        if self.tools.iter().any(|rule| rule.pattern() == pattern) {
             return Ok(());
         }
         let glob = glob::Pattern::new(pattern).map_err(|error| {
@@ -305,21 +356,21 @@ impl GateConfig {
                 format!("`{pattern}` is not a glob: {error}"),
             )
         })?;
-        self.rules.push(ToolRule::named(glob, None));
+        self.tools.push(ToolRule::named(glob, None));
         Ok(())
     }
 
     /// The rule of `tool`: the one naming it exactly, else the first glob matching it.
     pub fn rule(&self, tool: &str) -> Option<&ToolRule> {
-        self.rules
+        self.tools
             .iter()
             .find(|rule| rule.pattern() == tool)
-            .or_else(|| self.rules.iter().find(|rule| rule.pattern.matches(tool)))
+            .or_else(|| self.tools.iter().find(|rule| rule.pattern.matches(tool)))
     }
 
-    /// Whether any tool is gated by name or glob.
+    /// Whether no tool is gated, by name, glob, annotation or rule.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && !self.gate_destructive
+        self.tools.is_empty() && !self.gate_destructive && self.rules.rules().is_empty()
     }
 }
 
@@ -490,6 +541,118 @@ mod tests {
         assert!(said[2].contains("`delete_*` matches no tool"), "{error}");
         let fine = GateConfig::parse("[tools.\"*_file\"]\nsummary = \"{path}\"\n", "g").unwrap();
         assert!(fine.check_against(&tools).is_ok());
+    }
+
+    #[test]
+    fn rules_are_read_with_their_lines_and_held_against_the_tools() {
+        let error = GateConfig::parse(
+            "[[rule]]\ntool = \"a\"\ndecide = \"allow\"\n\n[[rule]]\ntool = \"b\"\ndecide = \"maybe\"\n",
+            "g.toml",
+        )
+        .unwrap_err();
+        assert_eq!(error.problems().len(), 1, "{error}");
+        assert!(
+            error.to_string().starts_with("g.toml:5: [[rule]]"),
+            "{error}"
+        );
+        let config = GateConfig::parse(
+            "default = \"deny\"\n[[rule]]\ntool = \"write_file\"\nwhere = { pathh = { glob = \"/tmp/*\" } }\ndecide = \"allow\"\n",
+            "g.toml",
+        )
+        .unwrap();
+        assert!(config.holds("write_file") && !config.holds("read_file"));
+        let schema = Map::from_iter([(
+            "properties".to_owned(),
+            serde_json::json!({"path": {"type": "string"}}),
+        )]);
+        let tools = [ToolView {
+            name: "write_file",
+            input_schema: &schema,
+        }];
+        let error = config.check_against(&tools).unwrap_err();
+        assert!(
+            error.to_string().starts_with("g.toml:2: [[rule]]"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("pathh"), "{error}");
+    }
+
+    /// The README's quiet coding session decides as the README says it does.
+    #[test]
+    fn the_readmes_quiet_session_decides_as_it_says() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Rules: ask a person").expect("the section")..];
+        let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").expect("its end")];
+        let config = GateConfig::parse(block, "README.md").expect("it parses");
+        let cwd = std::env::temp_dir();
+        let decide = |tool: &str, arguments: Value| {
+            config
+                .rules()
+                .decide(tool, &arguments, &cwd)
+                .decide
+                .as_str()
+        };
+        let inside = cwd.join("src/main.rs").display().to_string();
+        let cases = [
+            (
+                "Bash",
+                serde_json::json!({"command": "git status"}),
+                "allow",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "cargo test --workspace"}),
+                "allow",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "ls; rm -rf ~"}),
+                "ask",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "ls $(rm -rf ~)"}),
+                "ask",
+            ),
+            (
+                "Bash",
+                serde_json::json!({"command": "git push origin main"}),
+                "ask",
+            ),
+            (
+                "Write",
+                serde_json::json!({"file_path": inside, "content": ""}),
+                "allow",
+            ),
+            (
+                "Write",
+                serde_json::json!({"file_path": "/etc/hosts", "content": ""}),
+                "ask",
+            ),
+            (
+                "Read",
+                serde_json::json!({"file_path": "/etc/hosts"}),
+                "allow",
+            ),
+            (
+                "refund",
+                serde_json::json!({"amount_cents": 1500, "currency": "EUR"}),
+                "allow",
+            ),
+            (
+                "refund",
+                serde_json::json!({"amount_cents": 150000, "currency": "EUR"}),
+                "ask",
+            ),
+        ];
+        for (tool, arguments, expected) in cases {
+            assert_eq!(
+                decide(tool, arguments.clone()),
+                expected,
+                "{tool} {arguments}"
+            );
+        }
     }
 
     #[test]

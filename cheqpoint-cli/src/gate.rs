@@ -9,13 +9,20 @@
 //! was asked, and the words the model reads. An edit that this gate refuses (it does not fit the
 //! tool's schema, or changes a read-only key) ends the call in the library as refused, nothing
 //! run.
+//!
+//! Before anyone is asked, the `[[rule]]` table decides (the library's
+//! [`Rules`](cheqpoint::policy::rules::Rules), the same a Rust program hands its client): a call a
+//! rule allows runs with no request, one a rule denies is refused with the rule's reason, and one
+//! asked about is asked with the rule's risk, summary, read-only keys and timeout. Each rule's
+//! decision is written to stderr with the rule's line.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use cheqpoint::{
     ApprovalRequest, Client, Error, Journal, RequestWatch, Trace,
     policy::{
         edits::{self, Change},
+        rules::{Decide, Rules},
         words::Words,
     },
 };
@@ -26,6 +33,10 @@ use serde_json::{Map, Value};
 pub struct Ask {
     /// `DOOR.TOOL`: `SERVER.TOOL` for the gateway, `claude_code.Bash` for a hook.
     pub action: String,
+    /// The tool's own name, as `[[rule]]`s name it (`Bash`, `write_file`).
+    pub tool: String,
+    /// Where the call runs: relative paths in the arguments start here.
+    pub cwd: PathBuf,
     /// One sentence for the reviewer.
     pub summary: String,
     /// 0.0–1.0.
@@ -67,20 +78,38 @@ pub enum Outcome<T> {
         /// What the reviewer changed; empty when nothing.
         changes: Vec<Change>,
     },
-    /// Not run: rejected, timed out, an edit refused, the service failing, the journal refusing.
+    /// Run with the arguments as sent, with no request: a rule allowed it.
+    Allowed {
+        /// The rule, in words (`allow by rule 2 (line 7)`).
+        ruling: String,
+        /// What the run gave.
+        output: T,
+    },
+    /// Not run: denied by a rule, rejected, timed out, an edit refused, the service failing, the
+    /// journal refusing.
     Refused(Error),
 }
 
-/// The gate: a client, with its journal when it has one.
+/// The gate: a client, with its journal when it has one, and the rules that decide first.
 #[derive(Debug, Clone)]
 pub struct Gatekeeper {
     client: Client,
+    rules: Arc<Rules>,
 }
 
 impl Gatekeeper {
-    /// A gate asking through `client`.
+    /// A gate asking through `client`, with no rules: every call is asked.
     pub fn new(client: Client) -> Gatekeeper {
-        Gatekeeper { client }
+        Gatekeeper {
+            client,
+            rules: Arc::default(),
+        }
+    }
+
+    /// The same gate, deciding by `rules` before asking anyone.
+    pub fn with_rules(mut self, rules: Rules) -> Gatekeeper {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// The client's journal, when it has one.
@@ -93,9 +122,10 @@ impl Gatekeeper {
         Words::new(action).reattaching(self.journal().is_some())
     }
 
-    /// Asks for `arguments` and, on approval, runs `run` with the approved object. An edited
-    /// object runs only when it is an object, `check` accepts it (the tool's schema) and it kept
-    /// every read-only key.
+    /// Decides `arguments` by the rules, then (unless a rule allowed or denied them) asks for
+    /// them and, on approval, runs `run` with the approved object. An edited object runs only
+    /// when it is an object, `check` accepts it (the tool's schema) and it kept every read-only
+    /// key.
     pub async fn decide<C, F, Fut, T>(
         &self,
         ask: &Ask,
@@ -108,6 +138,47 @@ impl Gatekeeper {
         F: FnOnce(Map<String, Value>) -> Fut,
         Fut: Future<Output = T>,
     {
+        let ruling = self
+            .rules
+            .decide(&ask.tool, &Value::Object(arguments.clone()), &ask.cwd);
+        if !ruling.rules.is_empty() || ruling.decide != Decide::Ask {
+            eprintln!("cheqpoint: {}: {}", ask.action, ruling.explain());
+        }
+        let asked;
+        let ask = match ruling.decide {
+            Decide::Allow => {
+                return Outcome::Allowed {
+                    ruling: ruling.explain(),
+                    output: run(arguments.clone()).await,
+                };
+            }
+            Decide::Deny => {
+                let rule: Vec<String> = ruling.rules.iter().map(ToString::to_string).collect();
+                return Outcome::Refused(Error::Denied {
+                    action: ask.action.clone(),
+                    rule: match rule.as_slice() {
+                        [] => "the rules' default".to_owned(),
+                        rules => rules.join(", "),
+                    },
+                    reason: ruling.reason.clone().unwrap_or_else(|| ruling.explain()),
+                });
+            }
+            Decide::Ask => {
+                let settings = &ruling.ask;
+                let mut readonly = ask.readonly.clone();
+                readonly.extend(settings.readonly.iter().cloned());
+                asked = Ask {
+                    risk: settings.risk.or(ask.risk),
+                    summary: settings
+                        .summary_for(&Value::Object(arguments.clone()))
+                        .unwrap_or_else(|| ask.summary.clone()),
+                    timeout: settings.timeout.or(ask.timeout),
+                    readonly,
+                    ..ask.clone()
+                };
+                &asked
+            }
+        };
         let checked = |approved: &cheqpoint::Approved| {
             let Some(edit) = &approved.modified_details else {
                 return Ok(());

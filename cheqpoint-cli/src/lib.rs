@@ -5,6 +5,7 @@
 //! | [`relay`] | `cheqpoint mcp`, a relay in front of any MCP server that passes every message as it came and holds only a gated tool call: it becomes one approval request and runs upstream only with the approved arguments |
 //! | [`hooks`] | `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini CLI, Cursor, GitHub Copilot): the same gate for their own tools |
 //! | [`install`] | `cheqpoint install AGENT` and `uninstall`: the hook written into each agent's own configuration |
+//! | [`doctor`] | `cheqpoint doctor`: each installed agent's wiring checked end to end |
 //! | [`gate`] | one gated call through the `cheqpoint` library, shared by every door |
 //! | [`config`] | `gate.toml`: which tools are gated, and how; checked against the tools the upstream lists |
 //! | [`schema`], [`summary`] | an edit checked against a tool's `inputSchema`; the sentence a reviewer reads |
@@ -15,6 +16,7 @@
 //! The binary is `cheqpoint` (`src/main.rs`); `cheqpoint --help` lists its commands.
 
 pub mod config;
+pub mod doctor;
 pub mod gate;
 pub mod hooks;
 pub mod install;

@@ -36,6 +36,15 @@ enum Command {
     Install(InstallArgs),
     /// Removes cheqpoint's hook from a coding agent's configuration.
     Uninstall(InstallArgs),
+    /// Checks each installed agent's wiring end to end, and says what to fix.
+    Doctor(DoctorArgs),
+}
+
+#[derive(clap::Args)]
+struct DoctorArgs {
+    /// The gate.toml the hooks run with (for the time they may take).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -169,6 +178,7 @@ fn main() -> ExitCode {
         }
         Command::Install(args) => report(configure(args, true)),
         Command::Uninstall(args) => report(configure(args, false)),
+        Command::Doctor(args) => runtime.block_on(doctor(args)),
         Command::Hook(args) => {
             let reply = runtime.block_on(hook(args));
             if !reply.stdout.is_empty() {
@@ -263,6 +273,46 @@ fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
     Ok(())
 }
 
+async fn doctor(args: DoctorArgs) -> ExitCode {
+    let gate = match config(args.config.as_ref()) {
+        Ok(gate) => gate,
+        Err(error) => {
+            eprintln!("cheqpoint doctor: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let setup = Setup {
+        scope: Scope::Project,
+        home: std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        project: std::env::current_dir().unwrap_or_default(),
+        hook_args: Vec::new(),
+        tools: Vec::new(),
+        timeout: Duration::ZERO,
+    };
+    let findings = cheqpoint_cli::doctor::check(&setup, &gate).await;
+    let mut healthy = true;
+    for finding in &findings {
+        match &finding.fix {
+            None => println!("ok   {}", finding.check),
+            Some(fix) => {
+                healthy = false;
+                println!(
+                    "FIX  {}
+     → {fix}",
+                    finding.check
+                );
+            }
+        }
+    }
+    if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn config(path: Option<&PathBuf>) -> Result<GateConfig, String> {
     path.map_or_else(|| Ok(GateConfig::default()), |path| GateConfig::load(path))
         .map_err(|error| error.to_string())
@@ -298,8 +348,8 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
     let journal = setup::journal(args.journal.as_deref()).await?;
     let (client, review_url) = setup::client(journal)?;
     let settings = Arc::new(Settings {
+        gate: Gatekeeper::new(client).with_rules(config.rules().clone()),
         config,
-        gate: Gatekeeper::new(client),
         upstream,
         agent: args.agent,
         progress_interval,
@@ -335,7 +385,7 @@ async fn hook(args: HookArgs) -> Reply {
         let config = config(args.config.as_ref())?;
         let journal = setup::journal(args.journal.as_deref()).await?;
         let (client, _) = setup::client(journal)?;
-        let gate = Gatekeeper::new(client);
+        let gate = Gatekeeper::new(client).with_rules(config.rules().clone());
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });
     match decided.await {

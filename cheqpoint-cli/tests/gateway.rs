@@ -21,6 +21,7 @@ fn main() -> std::process::ExitCode {
         an_approved_call_runs_once_per_approval,
         a_rejected_call_made_again_is_asked_again,
         a_configuration_naming_nothing_refuses_to_start,
+        rules_allow_deny_and_ask_by_the_arguments,
         an_edit_runs_as_approved_and_the_model_reads_what_changed,
         edits_the_schema_refuses_run_nothing,
         a_changed_readonly_key_runs_nothing,
@@ -242,6 +243,62 @@ async fn a_configuration_naming_nothing_refuses_to_start() -> Result<(), String>
         world.runs().is_empty() && world.emulator.created_count() == 0,
         "something ran"
     );
+    Ok(())
+}
+
+/// The table every door shares (`fixtures/rules.toml`): under /srv/tmp runs with no request,
+/// under /etc is refused with the rule's reason and no request, anything else is asked.
+async fn rules_allow_deny_and_ask_by_the_arguments() -> Result<(), String> {
+    let world = World::new().await;
+    let rules = include_str!("fixtures/rules.toml");
+    let (client, _) = world.gateway(rules).await?;
+    let allowed = call(&client, "delete_file", json!({"path": "/srv/tmp/a"}), false).await?;
+    ensure!(!is_error(&allowed), "{}", text(&allowed));
+    ensure!(world.emulator.created_count() == 0, "an allowed call asked");
+    let denied = call(
+        &client,
+        "delete_file",
+        json!({"path": "/etc/../etc/passwd"}),
+        false,
+    )
+    .await?;
+    let said = text(&denied);
+    ensure!(
+        is_error(&denied)
+            && said.contains("nothing under /etc is touched")
+            && said.contains("line 9"),
+        "{said}"
+    );
+    ensure!(world.emulator.created_count() == 0, "a denied call asked");
+    let waiting = call(
+        &client,
+        "delete_file",
+        json!({"path": "/srv/tmp/../other"}),
+        false,
+    );
+    let reviewer = async {
+        let request = world.next_pending().await?;
+        world
+            .emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())
+    };
+    let (asked, reviewed) = tokio::join!(waiting, reviewer);
+    reviewed?;
+    ensure!(!is_error(&asked?), "the asked call did not run");
+    ensure!(
+        world.runs()
+            == vec![
+                ("delete_file".to_owned(), json!({"path": "/srv/tmp/a"})),
+                (
+                    "delete_file".to_owned(),
+                    json!({"path": "/srv/tmp/../other"})
+                ),
+            ],
+        "runs {:?}",
+        world.runs()
+    );
+    ensure!(world.emulator.created_count() == 1, "asked more than once");
     Ok(())
 }
 

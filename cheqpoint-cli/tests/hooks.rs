@@ -467,3 +467,50 @@ async fn the_same_call_again_later_is_asked_anew() {
     }
     assert_eq!(hooks.emulator.created_count(), 2);
 }
+
+/// The table every door shares (`fixtures/rules.toml`), at Claude Code's `Write`: under
+/// /srv/tmp is allowed with no request, under /etc denied with the rule's reason and no request,
+/// anything else asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_allow_deny_and_ask_by_the_arguments() {
+    let hooks = Hooks::new("rules", include_str!("fixtures/rules.toml")).await;
+    let write = |path: &str| {
+        json!({
+            "session_id": "rules-1",
+            "cwd": "/srv",
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Write",
+            "tool_input": {"file_path": path, "content": "x"},
+            "tool_use_id": format!("toolu_{path}")
+        })
+        .to_string()
+    };
+    let allowed = hooks
+        .run("claude-code", "PreToolUse.json", &write("/srv/tmp/a"), &[])
+        .await;
+    assert_eq!(allowed.decision, "allow", "{}", allowed.raw);
+    let denied = hooks
+        .run(
+            "claude-code",
+            "PreToolUse.json",
+            &write("/etc/../etc/passwd"),
+            &[],
+        )
+        .await;
+    assert_eq!(denied.decision, "deny", "{}", denied.raw);
+    assert!(
+        denied.reason.contains("nothing under /etc is touched") && denied.reason.contains("line 9"),
+        "{}",
+        denied.raw
+    );
+    assert_eq!(hooks.emulator.created_count(), 0, "a rule's call was asked");
+    let asked = write("/srv/tmp/../other");
+    let decided = hooks.run("claude-code", "PreToolUse.json", &asked, &[]);
+    let reviewer = async {
+        let request = hooks.next_pending().await;
+        hooks.emulator.approve(&request.id).unwrap();
+    };
+    let (seen, ()) = tokio::join!(decided, reviewer);
+    assert_eq!(seen.decision, "allow", "{}", seen.raw);
+    assert_eq!(hooks.emulator.created_count(), 1);
+}

@@ -64,7 +64,10 @@ impl Wire {
     fn http(url: String) -> Wire {
         let (streams, incoming) = mpsc::unbounded_channel();
         Wire::Http {
-            http: reqwest::Client::new(),
+            http: cheqpoint::http_client_builder()
+                .expect("TLS is set up")
+                .build()
+                .expect("the HTTP client builds"),
             url,
             session: None,
             streams,

@@ -3,7 +3,7 @@
 //!
 //! The emulator's own HTTP client does it: never through a proxy (`HTTP_PROXY` must not see a
 //! loopback callback), never following a redirect (a 3xx is the receiver's answer), and over TLS
-//! for `https` URLs. An attempt that gets no answer, a 5xx or a 429 is tried again, up to
+//! for `https` URLs (rustls with `ring`, trusting the platform's root certificates). An attempt that gets no answer, a 5xx or a 429 is tried again, up to
 //! [`MAX_ATTEMPTS`] in all. The last [`MAX_DELIVERIES`] deliveries are kept for
 //! [`Emulator::callbacks`](crate::Emulator::callbacks) and `GET /emulator/callbacks` (older ones
 //! are dropped, so that a long-running emulator does not grow without bound); a failure is
@@ -50,6 +50,7 @@ pub(crate) struct Callbacks {
 impl Callbacks {
     pub(crate) fn new(secret: Option<String>, runtime: Handle) -> io::Result<Self> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(ATTEMPT_TIMEOUT)
@@ -182,6 +183,19 @@ fn with_causes(error: &reqwest::Error) -> String {
         cause = inner.source();
     }
     message
+}
+
+/// The TLS of callbacks to `https` URLs: rustls with `ring` (reqwest is built without a provider
+/// of its own), verifying with the platform's root certificates.
+fn tls_config() -> io::Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(BuilderVerifierExt::with_platform_verifier)
+        .map_err(io::Error::other)?
+        .with_no_client_auth())
 }
 
 #[cfg(test)]

@@ -37,8 +37,10 @@
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = cheqpoint_emulator::Emulator::start().await?;
+//! // Any HTTP client will do; this one is built as the cheqpoint crate builds its own.
+//! let http = cheqpoint::http_client_builder()?.build()?;
 //! let agent = async {
-//!     reqwest::Client::new()
+//!     http
 //!         .post(format!("{}/api/webhooks/inbound", emulator.url()))
 //!         .header("x-api-key", "cq_test_anything")
 //!         .json(&serde_json::json!({

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use cheqpoint_emulator::Emulator;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -119,7 +121,7 @@ async fn bad_input_gets_a_json_error() {
 #[tokio::test]
 async fn odd_bodies_and_headers_are_refused_without_a_panic() {
     let emulator = Emulator::builder().api_key(KEY).start().await.unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = common::http_with_timeout(Duration::from_secs(30));
     let send = |path: &'static str, key: Vec<u8>, content_type: &'static str, body: Vec<u8>| {
         let request = http
             .post(format!("{}{path}", emulator.url()))

@@ -123,7 +123,7 @@ async fn reset_processes_then_cuts_the_answer_halfway() {
 async fn stall_outlasts_the_clients_timeout() {
     let emulator = Emulator::start().await.unwrap();
     let create_given_up_after_200_ms = || {
-        reqwest::Client::new()
+        common::http()
             .post(format!("{}/api/approvals/request", emulator.url()))
             .header("x-api-key", KEY)
             .json(&create_body())

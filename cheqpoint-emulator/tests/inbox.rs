@@ -36,7 +36,9 @@ async fn serves_the_page_its_style_and_its_script() {
         ("/inbox.css", "text/css", ".card"),
         ("/inbox.js", "text/javascript", "/emulator/events"),
     ] {
-        let response = reqwest::get(format!("{}{path}", emulator.url()))
+        let response = common::http()
+            .get(format!("{}{path}", emulator.url()))
+            .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -52,7 +54,9 @@ async fn serves_the_page_its_style_and_its_script() {
 #[tokio::test]
 async fn the_event_stream_announces_each_change() {
     let emulator = Emulator::start().await.unwrap();
-    let mut events = reqwest::get(format!("{}/emulator/events", emulator.url()))
+    let mut events = common::http()
+        .get(format!("{}/emulator/events", emulator.url()))
+        .send()
         .await
         .unwrap();
     assert!(
@@ -80,7 +84,7 @@ async fn the_event_stream_announces_each_change() {
 async fn with_a_review_token_the_review_routes_need_it() {
     let emulator = guarded().await;
     let id = create(&emulator).await;
-    let http = reqwest::Client::new();
+    let http = common::http();
     let list = format!("{}/emulator/approvals", emulator.url());
     let decide = format!("{}/emulator/approvals/{id}/decision", emulator.url());
     let events = format!("{}/emulator/events", emulator.url());
@@ -197,7 +201,7 @@ fn the_binary_prints_the_inbox_link_second() {
 async fn with_a_review_token_the_control_routes_need_it() {
     let emulator = guarded().await;
     let id = create(&emulator).await;
-    let http = reqwest::Client::new();
+    let http = common::http();
     let base = emulator.url();
     let faults = format!("{base}/emulator/faults");
     let calls = format!("{base}/emulator/calls");

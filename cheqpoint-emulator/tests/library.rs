@@ -83,10 +83,10 @@ async fn the_library_api_reads_and_decides() {
 async fn dropping_the_emulator_stops_the_server() {
     let emulator = Emulator::start().await.unwrap();
     let url = format!("{}/emulator/health", emulator.url());
-    assert!(reqwest::get(&url).await.is_ok());
+    assert!(common::http().get(&url).send().await.is_ok());
     drop(emulator);
     let deadline = Instant::now() + Duration::from_secs(1);
-    while reqwest::get(&url).await.is_ok() {
+    while common::http().get(&url).send().await.is_ok() {
         assert!(Instant::now() < deadline, "still serving after drop");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -131,7 +131,11 @@ async fn health_and_inbox_page() {
         api.get("/emulator/health").await,
         (StatusCode::OK, json!({"ok": true}))
     );
-    let page = reqwest::get(format!("{}/", emulator.url())).await.unwrap();
+    let page = common::http()
+        .get(format!("{}/", emulator.url()))
+        .send()
+        .await
+        .unwrap();
     assert!(
         page.headers()[CONTENT_TYPE]
             .to_str()

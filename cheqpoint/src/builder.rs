@@ -314,7 +314,7 @@ impl ClientBuilder {
         let mut headers = HeaderMap::new();
         headers.insert("x-api-key", key_header);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
+        let http = crate::http_client_builder()?
             .user_agent(USER_AGENT)
             .default_headers(headers)
             .timeout(self.http_timeout)

@@ -150,7 +150,7 @@
 //! # Waiting, and push
 //!
 //! A wait reads the status at once (workspace rules decide at creation), then on the
-//! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s. With push — a
+//! [`PollPolicy`]: after 250 ms, growing ×1.5 to every 3 s, and every 3.5 s after the first minute. With push — a
 //! [`callback_url`](ClientBuilder::callback_url) whose route calls [`Client::deliver`], or the
 //! built-in [`listen_for_callbacks`](ClientBuilder::listen_for_callbacks) — a verified callback
 //! wakes the wait, which confirms the decision with one read. Push is never slower than polling:
@@ -184,7 +184,7 @@
 //!
 //! | feature | default | what it gives |
 //! | --- | --- | --- |
-//! | `rustls` | yes | TLS through rustls with the `aws-lc-rs` provider (compiled in), trusting the platform's root certificates |
+//! | `rustls` | yes | TLS through rustls with the `ring` provider (compiled in), trusting the platform's root certificates; [`http_client_builder`] hands it to any other `reqwest` client |
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) instead |
 //! | `tracing` | yes | the spans and events above; without it, nothing is recorded and `tracing` is not built |
 //! | `rig` | no | `cheqpoint::rig::Gated`: any `rig` tool behind approval (needs Rust 1.95, as `rig-core` does) |
@@ -210,7 +210,7 @@
 //! | `journal` | durable approvals: the [`Journal`], its SQLite and PostgreSQL stores, the state table a checkpoint goes through with one, the claim on a run |
 //! | `gate` | what `#[checkpoint]` expansions call (`__private`), the reading of a verdict into parameters, the claim a gated fn holds, the round-trip check of edits |
 //! | `wait` | the wait loop, its [`PollPolicy`], push wake-ups, [`Callback`]s and their signatures, the built-in listener |
-//! | `transport` | the `Transport` below the client: HTTP exchanges, the cap on those in flight, and the whole retry policy (`transport/retry.rs`) |
+//! | `transport` | the `Transport` below the client: HTTP exchanges, the cap on those in flight, the whole retry policy (`transport/retry.rs`), and how every HTTP client is built ([`http_client_builder`], `transport/tls.rs`) |
 //! | `request`, `trace`, `identity` | what is sent: [`ApprovalRequest`] and its wire form, the agent's [`Trace`], the name of an operation and its `Idempotency-Key` |
 //! | `response`, `json_eq` | what the service answers: [`Created`], [`Approval`], [`Decision`], [`Status`], read strictly; JSON compared as a person reads it |
 //! | `error` | the one [`Error`] |
@@ -260,6 +260,7 @@ pub use request::{ApprovalRequest, Priority, RiskLevel};
 pub use request_watch::RequestWatch;
 pub use response::{Approval, Approved, Created, Decision, Status};
 pub use trace::{StepKind, Trace, TraceStep};
+pub use transport::tls::http_client_builder;
 pub use wait::{
     PollPolicy,
     callback::{Callback, CallbackError, SIGNATURE_HEADER, sign_callback, verify_signature},

@@ -45,6 +45,9 @@ pub(super) async fn decide(
     let name = agent.facts().name;
     let ask = Ask {
         action: format!("{}.{}", agent.facts().action, event.tool),
+        tool: event.tool.clone(),
+        // Agents run their hooks in the session's working directory.
+        cwd: std::env::current_dir().unwrap_or_default(),
         summary: event.summary.clone(),
         risk: rule.and_then(|rule| rule.risk),
         agent: Some(match &event.session {
@@ -94,6 +97,11 @@ pub(super) async fn decide(
                 edited: false,
                 reason: format!("Approved in cheqpoint ({approval_id})."),
             },
+        },
+        Outcome::Allowed { ruling, output } => Decided::Allow {
+            input: output,
+            edited: false,
+            reason: format!("Allowed by cheqpoint's rules ({ruling}), with no request."),
         },
         Outcome::Refused(error @ cheqpoint::Error::Timeout { .. }) => {
             Decided::Undecided(words.not_run(&error))

@@ -4,10 +4,13 @@
 //! `mcp_SERVER_TOOL`, …), `tool_input`. The answer, exit 0: `decision` `allow` or `deny` with
 //! `reason` (sent to the model as the tool's error); an edit as
 //! `hookSpecificOutput.tool_input`, which Gemini CLI merges over the call's arguments, so an edit
-//! cannot remove one. The reference names no `ask`.
+//! cannot remove one; an edit of `run_shell_command` is checked against that tool's own
+//! schema. The reference names no `ask`.
 //!
 //! A hook that exits with another code than 0 or 2, or times out (60 s unless configured), is a
 //! warning there and the call goes on: the hook's own deadline is the guard.
+
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -48,7 +51,7 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
     }
     Ok(Event {
         summary: summary::by_input(&wire.tool_name, &wire.tool_input),
-        schema: None,
+        schema: (wire.tool_name == "run_shell_command").then(shell_schema),
         name: wire.hook_event_name,
         tool: wire.tool_name,
         input: wire.tool_input,
@@ -73,6 +76,26 @@ pub(super) fn write(_event: &Event, answer: &Answer) -> Reply {
     })
 }
 
+/// The input of Gemini CLI's `run_shell_command`, as Gemini CLI 0.61.0 declares it to the model
+/// (`getShellDeclaration`'s `parametersJsonSchema` in its bundle; `additional_permissions`, offered
+/// only with tool sandboxing, is left to its open `additionalProperties`).
+fn shell_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        json!({
+            "type": "object",
+            "properties": {
+                "command": {"type": "string"},
+                "description": {"type": "string"},
+                "dir_path": {"type": "string"},
+                "is_background": {"type": "boolean"},
+                "delay_ms": {"type": "integer"}
+            },
+            "required": ["command"]
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +110,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(event.summary, "Run `ls`");
+        let schema = event.schema.and_then(Value::as_object).unwrap();
+        let edit = |v: Value| v.as_object().cloned().unwrap();
+        assert!(
+            crate::schema::check_edit(
+                schema,
+                &edit(json!({"command": "ls", "is_background": true}))
+            )
+            .is_ok()
+        );
+        assert!(
+            crate::schema::check_edit(schema, &edit(json!({"command": "ls", "delay_ms": "soon"})))
+                .is_err()
+        );
         let edit = Answer::Allow {
             input: json!({"command": "ls -l"}).as_object().unwrap().clone(),
             edited: true,

@@ -66,6 +66,9 @@ pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
         .and_then(Value::as_str)
         .unwrap_or(name);
     let ask = Ask {
+        tool: name.to_owned(),
+        // The gateway runs beside its upstream server: paths in rules start where both run.
+        cwd: std::env::current_dir().unwrap_or_default(),
         summary: summary::render(rule.and_then(|r| r.summary.as_deref()), title, &arguments),
         risk: rule.and_then(|r| r.risk),
         agent: settings.agent.clone().or_else(|| session.client_name()),

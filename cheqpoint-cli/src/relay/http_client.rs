@@ -35,8 +35,19 @@ const MOST_RESUMPTIONS: usize = 5;
 /// The upstream at `url`; nothing is sent before the client's first message.
 pub(super) fn connect(url: &str) -> Link {
     let (link, outgoing, incoming) = Link::pair();
+    let built = cheqpoint::http_client_builder()
+        .map_err(|error| error.to_string())
+        .and_then(|builder| builder.build().map_err(|error| error.to_string()));
+    let http = match built {
+        Ok(http) => http,
+        Err(error) => {
+            let why = format!("no HTTP client for the upstream server {url}: {error}");
+            let _ = incoming.try_send(Event::Ended(why));
+            return link;
+        }
+    };
     let upstream = Arc::new(Upstream {
-        http: reqwest::Client::new(),
+        http,
         url: url.to_owned(),
         session: Mutex::default(),
         version: Mutex::default(),

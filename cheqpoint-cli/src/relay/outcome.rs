@@ -47,6 +47,15 @@ pub(super) fn into_result(
                 .unwrap_or_default(),
             upstream_failed_after_approval(action, &failure)
         )),
+        Outcome::Allowed {
+            output: Ok(result), ..
+        } => result,
+        Outcome::Allowed {
+            ruling,
+            output: Err(failure),
+        } => tool_error(format!(
+            "The call to {action} was allowed by the gate's rules ({ruling}) and sent to the server, which failed: {failure}. It was not sent again."
+        )),
         Outcome::Refused(error) => tool_error(words.not_run(&error)),
     }
 }

@@ -251,7 +251,7 @@ impl Session {
 
     fn gating(&self, tool: &str) -> Gating {
         let config = &self.settings.config;
-        if config.rule(tool).is_some() {
+        if config.holds(tool) {
             return Gating::Held;
         }
         if !config.gate_destructive {

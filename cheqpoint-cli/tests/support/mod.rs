@@ -233,7 +233,16 @@ impl World {
             .env("CHEQPOINT_API_KEY", "cq_test_gateway")
             .env("CHEQPOINT_BASE_URL", self.emulator.url());
         let (url, child) = listening(command).await?;
-        let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(url);
+        let http = cheqpoint::http_client_builder()
+            .map_err(|error| error.to_string())?
+            .build()
+            .map_err(|error| format!("the HTTP client could not be built: {error}"))?;
+        let transport = rmcp::transport::StreamableHttpClientTransport::with_client(
+            http,
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+                url,
+            ),
+        );
         let client = tokio::time::timeout(WAIT, ().serve(transport))
             .await
             .map_err(|_| "the gateway did not initialize in time".to_owned())?

@@ -28,9 +28,15 @@ pub(crate) const KEY: &str = "cq_test_emulator";
 
 /// A client that never goes through a proxy and gives up after 5 s.
 pub(crate) fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    http_with_timeout(Duration::from_secs(5))
+}
+
+/// A client that never goes through a proxy and gives up after `timeout`.
+pub(crate) fn http_with_timeout(timeout: Duration) -> reqwest::Client {
+    cheqpoint::http_client_builder()
+        .unwrap()
         .no_proxy()
-        .timeout(Duration::from_secs(5))
+        .timeout(timeout)
         .build()
         .unwrap()
 }
@@ -202,11 +208,7 @@ impl Api {
     }
 
     pub(crate) fn with_key(base: &str, key: Option<&'static str>) -> Self {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
+        let http = http_with_timeout(Duration::from_secs(20));
         Api {
             http,
             base: base.to_owned(),

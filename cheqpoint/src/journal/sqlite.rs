@@ -26,6 +26,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A journal in a SQLite file.
 pub(crate) struct SqliteStore {
     connection: GroupCommit,
+    /// Tests only: the sync level (`PRAGMA synchronous`) each piece of work saw in its
+    /// transaction, in the order the work ran.
+    #[cfg(test)]
+    levels: std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
     owners: PathBuf,
     owner: String,
     /// Held locked for as long as this store lives: what [`Store::is_alive`] looks for.
@@ -51,6 +55,8 @@ impl SqliteStore {
         alive.lock()?;
         Ok(SqliteStore {
             connection: GroupCommit::start(connection)?,
+            #[cfg(test)]
+            levels: Default::default(),
             owners,
             owner,
             _alive: alive,
@@ -64,6 +70,15 @@ impl SqliteStore {
         durable: bool,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Answer<'_, T> {
+        #[cfg(test)]
+        let work = {
+            let levels = std::sync::Arc::clone(&self.levels);
+            move |connection: &Connection| {
+                let level = connection.pragma_query_value(None, "synchronous", |row| row.get(0))?;
+                levels.lock().unwrap().push(level);
+                work(connection)
+            }
+        };
         Box::pin(self.connection.run(durable, work))
     }
 }
@@ -265,4 +280,84 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         created_ms: row.get(9)?,
         updated_ms: row.get(10)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PRAGMA synchronous` as SQLite reads it back: `NORMAL` and `FULL`.
+    const NORMAL: i64 = 1;
+    const FULL: i64 = 2;
+
+    fn row(operation: &str) -> Row {
+        Row {
+            operation: operation.into(),
+            key: Some(operation.into()),
+            action: "send_email".into(),
+            details: "{}".into(),
+            idempotency_key: format!("idem-{operation}"),
+            approval_id: None,
+            state: State::Sending,
+            owner: None,
+            version: 1,
+            created_ms: 1,
+            updated_ms: 1,
+        }
+    }
+
+    /// The durability guard: a claim's transaction is synced to disk when its answer arrives,
+    /// and no other write of a call waits for the disk. One write at a time, so each is its own
+    /// transaction.
+    #[tokio::test]
+    async fn only_a_claim_is_synced_and_a_claim_always_is() {
+        let directory =
+            std::env::temp_dir().join(format!("cheqpoint-sync-{:016x}", fastrand::u64(..)));
+        fs::create_dir_all(&directory).unwrap();
+        let store = SqliteStore::open(&directory.join("journal.db")).unwrap();
+        let mut expected = Vec::new();
+        let mut expect = |level: i64, what: String| expected.push((level, what));
+        let states = [
+            State::Pending,
+            State::Running,
+            State::Finished,
+            State::Pending,
+            State::Running,
+            State::Interrupted,
+            State::Rejected,
+            State::Refused,
+        ];
+        for (n, state) in states.into_iter().enumerate() {
+            let mut entry = row(&format!("op-{n}"));
+            assert!(store.insert(&entry).await.unwrap());
+            expect(NORMAL, format!("insert {n}"));
+            entry = entry.moved(state, Some(store.owner()));
+            assert!(store.update(&entry).await.unwrap());
+            let level = if state == State::Running {
+                FULL
+            } else {
+                NORMAL
+            };
+            expect(level, format!("update {n} to {state:?}"));
+            store.get(&entry.operation).await.unwrap();
+            expect(NORMAL, format!("get {n}"));
+        }
+        store.in_states(&["pending"]).await.unwrap();
+        expect(NORMAL, "in_states".into());
+        store.prune(&["finished"], i64::MAX).await.unwrap();
+        expect(NORMAL, "prune".into());
+        assert!(store.forget("op-0").await.unwrap());
+        // A person's forget is synced too: rare, and what they asked of the journal.
+        expect(FULL, "forget".into());
+        let seen = store.levels.lock().unwrap().clone();
+        let wanted: Vec<i64> = expected.iter().map(|(level, _)| *level).collect();
+        assert_eq!(
+            seen,
+            wanted,
+            "sync level inside each write's transaction, in order: {:?}",
+            expected.iter().map(|(_, what)| what).collect::<Vec<_>>()
+        );
+        drop(store);
+        let _ = fs::remove_dir_all(&directory);
+    }
 }

@@ -173,6 +173,9 @@ impl<'a> Words<'a> {
             Error::InProgress { .. } => format!(
                 "The same call is being asked for or run by another call right now, so {call} did not run. Wait for that one."
             ),
+            Error::Denied { rule, reason, .. } => format!(
+                "A rule of this gate ({rule}) refused {call}: {reason}. Nobody was asked and it did not run. Do not make the same call again as it is: change the approach or ask the user."
+            ),
             Error::Api { .. }
             | Error::Transport { .. }
             | Error::InvalidResponse { .. }

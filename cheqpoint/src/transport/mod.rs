@@ -6,6 +6,7 @@
 
 mod exchange;
 pub(crate) mod retry;
+pub(crate) mod tls;
 
 use std::time::{Duration, Instant};
 

@@ -104,10 +104,7 @@ impl Rules {
     /// leaves them unplaced). Never fails: what cannot be told asks.
     pub fn decide(&self, tool: &str, arguments: &Value, cwd: &Path) -> Ruling {
         let home = std::env::var_os("HOME").map(PathBuf::from);
-        let places = Places {
-            cwd,
-            home: home.as_deref(),
-        };
+        let places = Places::new(cwd, home.as_deref());
         let mine: Vec<usize> = (0..self.rules.len())
             .filter(|&i| self.rules[i].matches_tool(tool))
             .collect();

@@ -6,6 +6,8 @@
 //! an unknown path never lets a rule allow (see [`Judged`]).
 
 use std::{
+    cell::RefCell,
+    collections::HashMap,
     ffi::OsString,
     io::ErrorKind,
     path::{Component, Path, PathBuf},
@@ -30,34 +32,51 @@ pub(crate) enum Judged {
     Unsure,
 }
 
-/// The places the call's paths are, and where the context puts `{cwd}` and `{home}`.
+/// Where one call's paths lead, with `{cwd}` and `{home}`: each path placed once per call,
+/// however many rules read it.
 #[derive(Debug)]
 pub(crate) struct Places<'a> {
     pub(crate) cwd: &'a Path,
-    pub(crate) home: Option<&'a Path>,
+    home: Option<&'a Path>,
+    placed: RefCell<HashMap<String, Option<PathBuf>>>,
 }
 
-impl Places<'_> {
+impl<'a> Places<'a> {
+    pub(crate) fn new(cwd: &'a Path, home: Option<&'a Path>) -> Places<'a> {
+        Places {
+            cwd,
+            home,
+            placed: RefCell::default(),
+        }
+    }
+
     /// Where `raw` leads, or `None` when that cannot be told.
     pub(crate) fn place(&self, raw: &str) -> Option<PathBuf> {
+        if let Some(placed) = self.placed.borrow().get(raw) {
+            return placed.clone();
+        }
+        let placed = self.place_anew(raw);
+        self.placed
+            .borrow_mut()
+            .insert(raw.to_owned(), placed.clone());
+        placed
+    }
+
+    fn place_anew(&self, raw: &str) -> Option<PathBuf> {
         if raw.is_empty() || raw.contains('\0') {
             return None;
         }
-        let expanded = match raw.strip_prefix('~') {
-            Some("") => self.home?.to_path_buf(),
-            Some(rest) if rest.starts_with('/') => self.home?.join(&rest[1..]),
+        // The folder the path starts from, itself placed (and placed once a call).
+        let (start, rest) = match raw.strip_prefix('~') {
+            Some("") => (self.place(self.home?.to_str()?)?, ""),
+            Some(rest) if rest.starts_with('/') => (self.place(self.home?.to_str()?)?, &rest[1..]),
             // `~user`: another user's home, which this process does not know.
             Some(_) => return None,
-            None => PathBuf::from(raw),
+            None if raw.starts_with('/') => (PathBuf::from("/"), raw),
+            None if self.cwd.is_absolute() => (self.place(self.cwd.to_str()?)?, raw),
+            None => return None,
         };
-        let absolute = if expanded.is_absolute() {
-            expanded
-        } else if self.cwd.is_absolute() {
-            self.cwd.join(expanded)
-        } else {
-            return None;
-        };
-        resolve(&absolute)
+        resolve(start, Path::new(rest))
     }
 
     /// A base folder of a rule (`{cwd}`, `{home}/.ssh`, `~/x`, `/etc`, `target` relative to the
@@ -73,23 +92,32 @@ impl Places<'_> {
     }
 }
 
-/// `path` resolved: `.` dropped, `..` taken off what came before it, each symlink replaced by
-/// its target. Only for absolute paths.
-fn resolve(path: &Path) -> Option<PathBuf> {
+/// `path` resolved from `start` (a folder already resolved): `.` dropped, `..` taken off what
+/// came before it, each symlink replaced by its target. Below a name that does not exist
+/// nothing exists either, so no file is looked at there until `..` climbs back.
+fn resolve(start: PathBuf, path: &Path) -> Option<PathBuf> {
     let mut todo: Vec<OsString> = parts(path);
     todo.reverse();
-    let mut out = PathBuf::from("/");
+    let mut out = start;
     let mut links = 0;
+    // How many of `out`'s last names do not exist.
+    let mut missing: usize = 0;
     while let Some(part) = todo.pop() {
         match part.to_str() {
             Some(".") => continue,
             Some("..") => {
                 out.pop();
+                missing = missing.saturating_sub(1);
                 continue;
             }
             _ => {}
         }
         let next = out.join(&part);
+        if missing > 0 {
+            out = next;
+            missing += 1;
+            continue;
+        }
         match std::fs::symlink_metadata(&next) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 links += 1;
@@ -106,7 +134,10 @@ fn resolve(path: &Path) -> Option<PathBuf> {
                 todo.extend(target_parts);
             }
             Ok(_) => out = next,
-            Err(e) if e.kind() == ErrorKind::NotFound => out = next,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                out = next;
+                missing = 1;
+            }
             // Unreadable: it may be a link to anywhere.
             Err(_) => return None,
         }

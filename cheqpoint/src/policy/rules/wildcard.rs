@@ -8,6 +8,8 @@ pub(crate) struct Wildcard {
     pieces: Vec<Piece>,
     /// `?` and `*` stop at `/`.
     path: bool,
+    /// No wildcard in it.
+    literal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +49,12 @@ impl Wildcard {
                 c => Piece::Literal(c),
             });
         }
+        let literal = pieces.iter().all(|p| matches!(p, Piece::Literal(_)));
         Wildcard {
             text: text.to_owned(),
             pieces,
             path,
+            literal,
         }
     }
 
@@ -61,11 +65,15 @@ impl Wildcard {
 
     /// True when the pattern holds no wildcard.
     pub(crate) fn is_literal(&self) -> bool {
-        self.pieces.iter().all(|p| matches!(p, Piece::Literal(_)))
+        self.literal
     }
 
     /// True when `text` matches the whole pattern.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        // Most patterns are names: compared as they are, with nothing allocated.
+        if self.is_literal() {
+            return text == self.text;
+        }
         let text: Vec<char> = text.chars().collect();
         matches_from(&self.pieces, &text, self.path)
     }
@@ -76,8 +84,8 @@ impl Wildcard {
 fn matches_from(pieces: &[Piece], text: &[char], path: bool) -> bool {
     let mut reach = vec![false; text.len() + 1];
     reach[0] = true;
+    let mut next = vec![false; text.len() + 1];
     for piece in pieces {
-        let mut next = vec![false; text.len() + 1];
         for t in 0..=text.len() {
             match piece {
                 Piece::Literal(c) => next[t] = t > 0 && reach[t - 1] && text[t - 1] == *c,
@@ -90,7 +98,7 @@ fn matches_from(pieces: &[Piece], text: &[char], path: bool) -> bool {
                 }
             }
         }
-        reach = next;
+        std::mem::swap(&mut reach, &mut next);
     }
     reach[text.len()]
 }

@@ -1,0 +1,604 @@
+//! The real coding agents, with the hook `cheqpoint install` wrote, each driven by a stand-in
+//! model API on loopback that asks for one shell command and then ends its turn, the emulator
+//! deciding: what really ran is read from the disk. Approved → the command ran; edited → the
+//! edited command ran; rejected → nothing ran and the model read the note; the service down →
+//! nothing ran.
+//!
+//! - Claude Code 2.1.328: `claude -p`, the hook in the project's `.claude/settings.json`, a
+//!   stand-in Anthropic Messages API (streamed) asking for `Bash`.
+//! - Codex 0.169.0: `codex exec`, the hook in `~/.codex/config.toml` beside a model provider on a
+//!   stand-in Responses API asking for `exec_command`; run with
+//!   `--dangerously-bypass-hook-trust` (a new hook otherwise waits for a person to trust it in
+//!   `/hooks`) and without Codex's own sandbox and approvals, which this machine may not offer:
+//!   the hook is what gates.
+//! - Gemini CLI 0.61.0: `gemini -p --yolo` (every call allowed by Gemini CLI itself: the hook is
+//!   what gates), API-key auth with `GOOGLE_GEMINI_BASE_URL` on a stand-in Gemini API (its router
+//!   first asks, with no tools, for a choice of model), the hook in `.gemini/settings.json`.
+//!
+//! Each `gate.toml` names the agent's own shell tool (`Bash`, `run_shell_command`): the hook's
+//! matcher is made from it, and a name of another agent's tool would leave the shell ungated.
+//!
+//! The agents are the versions `.ci/run` installs under `target/agents` (or `CHEQPOINT_AGENTS`);
+//! where one is missing its tests show as ignored with the line that installs it, and fail under
+//! `CI=true`.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use cheqpoint_emulator::Emulator;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use serde_json::{Value, json};
+
+/// The agents driven here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    ClaudeCode,
+    Codex,
+    Gemini,
+}
+
+impl Kind {
+    /// As `cheqpoint hook` and `install` name it.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::ClaudeCode => "claude-code",
+            Kind::Codex => "codex",
+            Kind::Gemini => "gemini",
+        }
+    }
+
+    fn program(self) -> PathBuf {
+        agent_bin(match self {
+            Kind::ClaudeCode => "claude",
+            Kind::Codex => "codex",
+            Kind::Gemini => "gemini",
+        })
+    }
+
+    /// Why it cannot run here, with the line that installs it as `.ci/run` does.
+    fn missing(self) -> Option<String> {
+        let (what, package) = match self {
+            Kind::ClaudeCode => ("Claude Code", "@anthropic-ai/claude-code@2.1.328"),
+            Kind::Codex => ("Codex", "@openai/codex@0.169.0"),
+            Kind::Gemini => ("Gemini CLI", "@google/gemini-cli@0.61.0"),
+        };
+        (!self.program().is_file()).then(|| {
+            format!("{what} is not installed: npm install --prefix target/agents {package}")
+        })
+    }
+}
+
+/// The longest an agent's run lasts here.
+const RUN: Duration = Duration::from_secs(60);
+
+fn main() -> std::process::ExitCode {
+    let arguments = Arguments::from_args();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let trial = |name: &'static str, kind: Kind, scenario: Scenario| {
+        let missing = kind.missing();
+        let listed_ignored = arguments.list && missing.is_some() && !ci;
+        Trial::ignorable_test(name, move || match missing {
+            Some(missing) if ci => Err(Failed::from(format!("{missing} (CI runs every test)"))),
+            Some(missing) => Ok(Completion::ignored_with(missing)),
+            None => {
+                drive(kind, scenario)?;
+                Ok(Completion::Completed)
+            }
+        })
+        .with_ignored_flag(listed_ignored)
+    };
+    let trials = vec![
+        trial(
+            "claude_code_runs_an_approved_command",
+            Kind::ClaudeCode,
+            Scenario::Approve,
+        ),
+        trial(
+            "claude_code_runs_the_edited_command",
+            Kind::ClaudeCode,
+            Scenario::Edit,
+        ),
+        trial(
+            "claude_code_runs_nothing_rejected_and_reads_the_note",
+            Kind::ClaudeCode,
+            Scenario::Reject,
+        ),
+        trial(
+            "claude_code_runs_nothing_with_the_service_down",
+            Kind::ClaudeCode,
+            Scenario::Down,
+        ),
+        trial(
+            "codex_runs_an_approved_command",
+            Kind::Codex,
+            Scenario::Approve,
+        ),
+        trial("codex_runs_the_edited_command", Kind::Codex, Scenario::Edit),
+        trial(
+            "codex_runs_nothing_rejected_and_reads_the_note",
+            Kind::Codex,
+            Scenario::Reject,
+        ),
+        trial(
+            "codex_runs_nothing_with_the_service_down",
+            Kind::Codex,
+            Scenario::Down,
+        ),
+        trial(
+            "gemini_runs_an_approved_command",
+            Kind::Gemini,
+            Scenario::Approve,
+        ),
+        trial(
+            "gemini_runs_the_edited_command",
+            Kind::Gemini,
+            Scenario::Edit,
+        ),
+        trial(
+            "gemini_runs_nothing_rejected_and_reads_the_note",
+            Kind::Gemini,
+            Scenario::Reject,
+        ),
+        trial(
+            "gemini_runs_nothing_with_the_service_down",
+            Kind::Gemini,
+            Scenario::Down,
+        ),
+    ];
+    libtest_mimic::run(&arguments, trials).exit_code()
+}
+
+/// What the reviewer (or the service) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Approve,
+    Edit,
+    Reject,
+    Down,
+}
+
+fn agents_dir() -> PathBuf {
+    std::env::var_os("CHEQPOINT_AGENTS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/agents"),
+        PathBuf::from,
+    )
+}
+
+fn agent_bin(name: &str) -> PathBuf {
+    agents_dir().join("node_modules/.bin").join(name)
+}
+
+/// The stand-in model: the command it asks for, and every tool result it is sent.
+#[derive(Clone)]
+struct Model {
+    command: String,
+    results: Arc<Mutex<Vec<String>>>,
+}
+
+/// An Anthropic Messages API that answers a turn with no tool result by asking for Bash with
+/// `command`, and a turn carrying a tool result with a short text (streamed when asked).
+async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Response {
+    let results: Vec<String> = body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|message| message["content"].as_array())
+        .flatten()
+        .filter(|block| block["type"] == "tool_result")
+        .map(|block| block["content"].to_string())
+        .collect();
+    let offers_bash = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|tool| tool["name"] == "Bash");
+    let (block, stop) = if results.is_empty() && offers_bash {
+        let input = json!({"command": model.command, "description": "Mark the folder"});
+        (
+            json!({"type": "tool_use", "id": "toolu_standin", "name": "Bash", "input": input}),
+            "tool_use",
+        )
+    } else {
+        if let Ok(mut seen) = model.results.lock() {
+            seen.extend(results);
+        }
+        (json!({"type": "text", "text": "done"}), "end_turn")
+    };
+    let mut message = json!({"id": "msg_standin", "type": "message", "role": "assistant",
+        "model": body["model"], "content": [], "stop_reason": null, "stop_sequence": null,
+        "usage": {"input_tokens": 1, "output_tokens": 1}});
+    if body["stream"] != true {
+        message["content"] = json!([block]);
+        message["stop_reason"] = json!(stop);
+        return Json(message).into_response();
+    }
+    let (start, delta) = match block["type"].as_str() {
+        Some("tool_use") => (
+            json!({"type": "tool_use", "id": block["id"], "name": "Bash", "input": {}}),
+            json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
+        ),
+        _ => (
+            json!({"type": "text", "text": ""}),
+            json!({"type": "text_delta", "text": block["text"]}),
+        ),
+    };
+    let events = [
+        (
+            "message_start",
+            json!({"type": "message_start", "message": message}),
+        ),
+        (
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": start}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
+        (
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": 1}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ];
+    sse(&events)
+}
+
+/// An OpenAI Responses API that answers a turn with no function output by calling Codex's
+/// `exec_command` with `command`, and a turn carrying one with a short text, streamed.
+async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Response {
+    let items = body["input"].as_array().cloned().unwrap_or_default();
+    let results: Vec<String> = items
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .map(|item| item["output"].to_string())
+        .collect();
+    let offers_exec = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|tool| tool["name"] == "exec_command");
+    let item = if results.is_empty() && offers_exec {
+        json!({"type": "function_call", "id": "fc_standin", "call_id": "call_standin",
+            "name": "exec_command", "arguments": json!({"cmd": model.command}).to_string()})
+    } else {
+        if let Ok(mut seen) = model.results.lock() {
+            seen.extend(results);
+        }
+        json!({"type": "message", "role": "assistant", "id": "msg_standin",
+            "content": [{"type": "output_text", "text": "done", "annotations": []}]})
+    };
+    let usage = json!({"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": 0}});
+    let events = [
+        (
+            "response.created",
+            json!({"type": "response.created", "response": {"id": "resp_standin"}}),
+        ),
+        (
+            "response.output_item.done",
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ),
+        (
+            "response.completed",
+            json!({"type": "response.completed", "response": {"id": "resp_standin", "usage": usage}}),
+        ),
+    ];
+    sse(&events)
+}
+
+/// A Gemini API (`models/MODEL:generateContent` and `:streamGenerateContent`) that answers a turn
+/// offering `run_shell_command` with no function response by calling it with `command`, a turn
+/// carrying one with a short text, and Gemini CLI's router (no tools) with its choice of model.
+async fn generate(State(model): State<Model>, Json(body): Json<Value>) -> Response {
+    let parts: Vec<Value> = body["contents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|content| content["parts"].as_array())
+        .flatten()
+        .cloned()
+        .collect();
+    let results: Vec<String> = parts
+        .iter()
+        .filter_map(|part| part.get("functionResponse"))
+        .map(Value::to_string)
+        .collect();
+    let offers_shell = body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool["functionDeclarations"].as_array())
+        .flatten()
+        .any(|function| function["name"] == "run_shell_command");
+    let part = match (offers_shell, results.is_empty()) {
+        (true, true) => json!({"functionCall": {"name": "run_shell_command",
+            "args": {"command": model.command, "description": "Mark the folder"}}}),
+        (true, false) => {
+            if let Ok(mut seen) = model.results.lock() {
+                seen.extend(results);
+            }
+            json!({"text": "done"})
+        }
+        (false, _) => {
+            json!({"text": json!({"reasoning": "a small task", "model_choice": "flash"}).to_string()})
+        }
+    };
+    let answer = json!({"candidates": [{"content": {"role": "model", "parts": [part]},
+        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}});
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from(format!("data: {answer}\r\n\r\n")))
+        .unwrap_or_default()
+}
+
+/// The Gemini API's two methods: the streamed one answers in server-sent events.
+async fn gemini_api(
+    state: State<Model>,
+    axum::extract::Path(call): axum::extract::Path<String>,
+    body: Json<Value>,
+) -> Response {
+    let response = generate(state, body).await;
+    if call.ends_with(":streamGenerateContent") {
+        return response;
+    }
+    // `generateContent` (the router): the same answer as plain JSON.
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let json = text.trim().trim_start_matches("data: ").to_owned();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json))
+        .unwrap_or_default()
+}
+
+/// Server-sent events, one a `(name, data)`.
+fn sse(events: &[(&str, Value)]) -> Response {
+    let text: String = events
+        .iter()
+        .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
+        .collect();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .body(Body::from(text))
+        .unwrap_or_default()
+}
+
+async fn serve_model(model: Model) -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = Router::new()
+        .route("/v1/messages", post(messages))
+        .route("/v1/responses", post(responses))
+        .route("/v1beta/models/{call}", post(gemini_api))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .with_state(model);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(addr)
+}
+
+/// A folder of the test's own, removed at the end.
+struct Folder(PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn drive(kind: Kind, scenario: Scenario) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(run(kind, scenario))
+}
+
+async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
+    let root = std::env::temp_dir().join(format!(
+        "cheqpoint-agent-{}-{scenario:?}-{}",
+        kind.name(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    let folder = Folder(root.clone());
+    let (project, home) = (folder.0.join("project"), folder.0.join("home"));
+    for dir in [&project, &home] {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    // gate.toml names the agent's own tool: the hook's matcher is made from it.
+    let shell = match kind {
+        Kind::ClaudeCode | Kind::Codex => "Bash",
+        Kind::Gemini => "run_shell_command",
+    };
+    std::fs::write(
+        project.join("gate.toml"),
+        format!("timeout = 30\n[tools.{shell}]\nrisk = 0.6\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let asked = root.join("asked");
+    let edited = root.join("edited");
+    let emulator = Emulator::start().await.map_err(|e| e.to_string())?;
+    let service = match scenario {
+        Scenario::Down => {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            format!("http://{}", closed.local_addr().map_err(|e| e.to_string())?)
+        }
+        _ => emulator.url(),
+    };
+    let cheqpoint = PathBuf::from(env!("CARGO_BIN_EXE_cheqpoint"));
+    let path = std::env::join_paths(
+        [cheqpoint
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()]
+        .into_iter()
+        .chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .map_err(|e| e.to_string())?;
+    let model = Model {
+        command: format!("touch {}", asked.display()),
+        results: Arc::default(),
+    };
+    let api = serve_model(model.clone()).await?;
+    if kind == Kind::Codex {
+        // A model provider on the stand-in; the hook is added to this file by install --user.
+        let codex = home.join(".codex");
+        std::fs::create_dir_all(&codex).map_err(|e| e.to_string())?;
+        let provider = format!(
+            "model = \"standin\"\nmodel_provider = \"standin\"\n\n[model_providers.standin]\n\
+             name = \"Stand-in\"\nbase_url = \"http://{api}/v1\"\nwire_api = \"responses\"\n\
+             env_key = \"STANDIN_KEY\"\n"
+        );
+        std::fs::write(codex.join("config.toml"), provider).map_err(|e| e.to_string())?;
+    }
+    if kind == Kind::Gemini {
+        // API-key auth, the key and base URL from the environment.
+        let gemini = home.join(".gemini");
+        std::fs::create_dir_all(&gemini).map_err(|e| e.to_string())?;
+        let auth = json!({"security": {"auth": {"selectedType": "gemini-api-key"}}});
+        std::fs::write(gemini.join("settings.json"), auth.to_string())
+            .map_err(|e| e.to_string())?;
+    }
+    let scope = match kind {
+        Kind::ClaudeCode | Kind::Gemini => "--project",
+        Kind::Codex => "--user",
+    };
+    let install = std::process::Command::new(&cheqpoint)
+        .args(["install", kind.name(), scope, "--config", "gate.toml"])
+        .current_dir(&project)
+        .env("HOME", &home)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !install.status.success() {
+        return Err(format!("install failed: {install:?}"));
+    }
+    let mut agent = tokio::process::Command::new(kind.program());
+    match kind {
+        Kind::ClaudeCode => agent.args(["-p", "Mark the folder.", "--output-format", "json"]),
+        // No sandbox of Codex's own (this machine may not offer one); the hook is what gates.
+        Kind::Codex => agent.args([
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--dangerously-bypass-hook-trust",
+            "Mark the folder.",
+        ]),
+        // Every tool call allowed by Gemini CLI itself: the hook is what gates.
+        Kind::Gemini => agent.args(["-p", "Mark the folder.", "--yolo"]),
+    };
+    let agent = agent
+        .current_dir(&project)
+        .env("HOME", &home)
+        .env("PATH", &path)
+        .env("ANTHROPIC_BASE_URL", format!("http://{api}"))
+        .env("ANTHROPIC_API_KEY", "sk-ant-standin")
+        .env("CODEX_HOME", home.join(".codex"))
+        .env("STANDIN_KEY", "standin")
+        .env("GEMINI_API_KEY", "standin")
+        .env("GOOGLE_GEMINI_BASE_URL", format!("http://{api}"))
+        .env("GEMINI_CLI_TRUST_WORKSPACE", "true")
+        .env("CHEQPOINT_API_KEY", "cq_test_agents")
+        .env("CHEQPOINT_BASE_URL", &service)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let reviewer = async {
+        if scenario == Scenario::Down {
+            return Ok(());
+        }
+        let request = emulator
+            .next_pending(RUN)
+            .await
+            .ok_or("no request reached the reviewer")?;
+        let action = match kind {
+            Kind::ClaudeCode => "claude_code.Bash",
+            Kind::Codex => "codex.Bash",
+            Kind::Gemini => "gemini.run_shell_command",
+        };
+        if request.action != action || request.details["command"] != model.command {
+            return Err(format!("asked for {} {}", request.action, request.details));
+        }
+        let decided = match scenario {
+            Scenario::Edit => emulator.approve_with(
+                &request.id,
+                match kind {
+                    Kind::ClaudeCode | Kind::Gemini => {
+                        json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"})
+                    }
+                    Kind::Codex => json!({"command": format!("touch {}", edited.display())}),
+                },
+            ),
+            Scenario::Reject => emulator.reject(&request.id, "not in this folder"),
+            _ => emulator.approve(&request.id),
+        };
+        decided.map(|_| ()).map_err(|e| e.to_string())
+    };
+    let (output, reviewed) = tokio::join!(tokio::time::timeout(RUN, agent), reviewer);
+    let output = output
+        .map_err(|_| format!("{} did not finish in time", kind.name()))?
+        .map_err(|e| e.to_string())?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = model
+        .results
+        .lock()
+        .map(|r| r.join("\n"))
+        .unwrap_or_default();
+    let ran = (asked.exists(), edited.exists());
+    reviewed.map_err(|error| {
+        format!("{error}\nran (asked, edited) = {ran:?}\nthe model read: {results}\nagent: {said}")
+    })?;
+    let expected = match scenario {
+        Scenario::Approve => (true, false),
+        Scenario::Edit => (false, true),
+        Scenario::Reject | Scenario::Down => (false, false),
+    };
+    if ran != expected {
+        return Err(format!(
+            "ran (asked, edited) = {ran:?}, not {expected:?}\nagent: {said}\nthe model read: {results}"
+        ));
+    }
+    let read = match scenario {
+        Scenario::Reject => "not in this folder",
+        Scenario::Down => "approval service",
+        _ => "",
+    };
+    if !results.contains(read) {
+        return Err(format!("the model did not read `{read}`: {results}"));
+    }
+    Ok(())
+}
