@@ -146,7 +146,16 @@ enum TimeoutAnswer {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // The relay moves messages between tasks that wake each other: on one thread a message
+    // passes with no hop between threads (blocking work, such as the journal's, has threads of
+    // its own either way).
+    let runtime = match cli.command {
+        Command::Mcp(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Runtime::new(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cheqpoint: no async runtime: {error}");
