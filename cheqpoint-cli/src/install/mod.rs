@@ -11,6 +11,7 @@
 //! | `claude_code`, `codex`, `gemini`, `cursor`, `copilot` | where each agent's settings are, and its entry added and removed |
 //! | `hooks_json` | the two shapes of hook entries in JSON settings |
 //! | `json` | a JSON document edited with its keys in order |
+//! | `setup` | what an install writes, whatever the agent: the scope, the hook's command line and matcher |
 //! | `diff` | the change as a person reads it |
 
 mod claude_code;
@@ -21,96 +22,13 @@ mod diff;
 mod gemini;
 mod hooks_json;
 mod json;
+mod setup;
 
-use std::{
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::path::{Path, PathBuf};
+
+pub use setup::{Scope, Setup};
 
 use crate::hooks::Agent;
-
-/// Where an agent's configuration is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The project's own file (`.claude/settings.json`, …), under the current folder.
-    Project,
-    /// The user's file (`~/.claude/settings.json`, …).
-    User,
-}
-
-/// What an install writes, whatever the agent.
-#[derive(Debug, Clone)]
-pub struct Setup {
-    /// Project or user.
-    pub scope: Scope,
-    /// The user's home folder.
-    pub home: PathBuf,
-    /// The project's folder.
-    pub project: PathBuf,
-    /// The arguments after `cheqpoint hook AGENT` (`--config PATH`, …).
-    pub hook_args: Vec<String>,
-    /// The tool names or globs `gate.toml` gates; empty: the agent's own shell and file tools.
-    pub tools: Vec<String>,
-    /// The hook's timeout in the agent's configuration: longer than the hook's own deadline.
-    pub timeout: Duration,
-}
-
-impl Setup {
-    /// The hook's command line for `agent`.
-    fn command(&self, agent: &str) -> String {
-        let mut command = format!("cheqpoint hook {agent}");
-        for arg in &self.hook_args {
-            command.push(' ');
-            command.push_str(&quote(arg));
-        }
-        command
-    }
-
-    /// A regular expression matching the gated tools' names (each glob's `*` and `?` as `.*` and
-    /// `.`), or `defaults` when `gate.toml` names none.
-    fn matcher(&self, defaults: &[&str]) -> String {
-        let tools: Vec<String> = if self.tools.is_empty() {
-            defaults.iter().map(|tool| (*tool).to_owned()).collect()
-        } else {
-            self.tools.clone()
-        };
-        let plain = tools
-            .iter()
-            .all(|tool| tool.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        if plain {
-            return tools.join("|");
-        }
-        let alternatives: Vec<String> = tools.iter().map(|tool| glob_to_regex(tool)).collect();
-        format!("^({})$", alternatives.join("|"))
-    }
-}
-
-/// A glob over tool names as a regular expression.
-fn glob_to_regex(glob: &str) -> String {
-    let mut out = String::new();
-    for c in glob.chars() {
-        match c {
-            '*' => out.push_str(".*"),
-            '?' => out.push('.'),
-            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => out.push(c),
-            c => {
-                out.push('\\');
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// `arg` as a shell word: as it is when it needs no quoting, else in single quotes.
-fn quote(arg: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
-    if !arg.is_empty() && arg.chars().all(safe) {
-        arg.to_owned()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''"))
-    }
-}
 
 /// An install or uninstall that cannot be done; the file is untouched.
 #[derive(Debug, thiserror::Error)]
@@ -356,6 +274,8 @@ pub fn gated_tools(gate_toml: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn setup(tools: &[&str]) -> Setup {
