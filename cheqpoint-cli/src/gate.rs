@@ -11,7 +11,7 @@
 //! run.
 //!
 //! Before anyone is asked, the `[[rule]]` table decides (the library's
-//! [`Rules`](cheqpoint::policy::rules::Rules), the same a Rust program hands its client): a call a
+//! [`Rules`], the same a Rust program hands its client): a call a
 //! rule allows runs with no request, one a rule denies is refused with the rule's reason, and one
 //! asked about is asked with the rule's risk, summary, read-only keys and timeout. Each rule's
 //! decision is written to stderr with the rule's line.
