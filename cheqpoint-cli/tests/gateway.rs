@@ -129,20 +129,12 @@ async fn an_approved_call_runs_once_per_approval() -> Result<(), String> {
     // The same call again, later: a new call. A person is asked again (and told what became of
     // it before), and it runs again on approval: one run per approval.
     let waiting = call(&client, "delete_file", arguments.clone(), false);
-    let reviewer = async {
-        let request = world.next_pending().await?;
-        let why = request.justification.clone().unwrap_or_default();
-        ensure!(
-            why.contains("Asked before: approved and ran"),
-            "the reviewer is not told: {why}"
-        );
-        world
-            .emulator
-            .approve(&request.id)
-            .map_err(|e| e.to_string())
-    };
-    let (again, reviewed) = tokio::join!(waiting, reviewer);
-    reviewed?;
+    let (again, reviewed) = tokio::join!(waiting, world.approve_next());
+    let why = reviewed?.justification.unwrap_or_default();
+    ensure!(
+        why.contains("Asked before: approved and ran"),
+        "the reviewer is not told: {why}"
+    );
     let again = again?;
     ensure!(!is_error(&again), "{}", text(&again));
     ensure!(
@@ -175,17 +167,9 @@ async fn a_rejected_call_made_again_is_asked_again() -> Result<(), String> {
         text(&first)
     );
     let waiting = call(&client, "delete_file", arguments, false);
-    let reviewer = async {
-        let request = world.next_pending().await?;
-        let why = request.justification.clone().unwrap_or_default();
-        ensure!(why.contains("Asked before: rejected"), "{why}");
-        world
-            .emulator
-            .approve(&request.id)
-            .map_err(|e| e.to_string())
-    };
-    let (second, reviewed) = tokio::join!(waiting, reviewer);
-    reviewed?;
+    let (second, reviewed) = tokio::join!(waiting, world.approve_next());
+    let why = reviewed?.justification.unwrap_or_default();
+    ensure!(why.contains("Asked before: rejected"), "{why}");
     ensure!(!is_error(&second?), "the call asked anew did not run");
     ensure!(
         world.runs_of("delete_file") == 1 && world.emulator.created_count() == 2,
@@ -276,13 +260,7 @@ async fn rules_allow_deny_and_ask_by_the_arguments() -> Result<(), String> {
         json!({"path": "/srv/tmp/../other"}),
         false,
     );
-    let reviewer = async {
-        let request = world.next_pending().await?;
-        world
-            .emulator
-            .approve(&request.id)
-            .map_err(|e| e.to_string())
-    };
+    let reviewer = world.approve_next();
     let (asked, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     ensure!(!is_error(&asked?), "the asked call did not run");
@@ -423,13 +401,7 @@ async fn edits_the_schema_refuses_run_nothing() -> Result<(), String> {
     );
     // Nothing ran, so the same call asks again (a new request), rather than "already done".
     let waiting = call(&client, "delete_file", sent, false);
-    let reviewer = async {
-        let request = world.next_pending().await?;
-        world
-            .emulator
-            .approve(&request.id)
-            .map_err(|e| e.to_string())
-    };
+    let reviewer = world.approve_next();
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     ensure!(!is_error(&result?), "the call asked anew did not run");
@@ -549,13 +521,7 @@ async fn an_upstream_failure_after_approval_is_never_resent() -> Result<(), Stri
     let world = World::new().await;
     let (client, _) = world.gateway(GATED).await?;
     let waiting = call(&client, "fail", json!({"n": 1}), false);
-    let reviewer = async {
-        let request = world.next_pending().await?;
-        world
-            .emulator
-            .approve(&request.id)
-            .map_err(|e| e.to_string())
-    };
+    let reviewer = world.approve_next();
     let (result, reviewed) = tokio::join!(waiting, reviewer);
     reviewed?;
     let result = result?;

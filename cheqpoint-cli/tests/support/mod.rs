@@ -257,6 +257,15 @@ impl World {
             .await
             .ok_or_else(|| "no request reached the reviewer".to_owned())
     }
+
+    /// Approves the next request to arrive (within the wait); the request.
+    pub async fn approve_next(&self) -> Result<ApprovalRecord, String> {
+        let request = self.next_pending().await?;
+        self.emulator
+            .approve(&request.id)
+            .map_err(|e| e.to_string())?;
+        Ok(request)
+    }
 }
 
 impl Drop for World {
