@@ -138,9 +138,8 @@ impl Gatekeeper {
         F: FnOnce(Map<String, Value>) -> Fut,
         Fut: Future<Output = T>,
     {
-        let ruling = self
-            .rules
-            .decide(&ask.tool, &Value::Object(arguments.clone()), &ask.cwd);
+        let sent = Value::Object(arguments.clone());
+        let ruling = self.rules.decide(&ask.tool, &sent, &ask.cwd);
         if !ruling.rules.is_empty() || ruling.decide != Decide::Ask {
             eprintln!("cheqpoint: {}: {}", ask.action, ruling.explain());
         }
@@ -170,7 +169,7 @@ impl Gatekeeper {
                 asked = Ask {
                     risk: settings.risk.or(ask.risk),
                     summary: settings
-                        .summary_for(&Value::Object(arguments.clone()))
+                        .summary_for(&sent)
                         .unwrap_or_else(|| ask.summary.clone()),
                     timeout: settings.timeout.or(ask.timeout),
                     readonly,
