@@ -205,7 +205,7 @@ impl Gatekeeper {
         };
         let outcome = self
             .client
-            .guard_checked(request(ask, arguments), checked, |approved| async move {
+            .guard_checked(request(ask, sent), checked, |approved| async move {
                 // What runs is the approved object, checked above.
                 let (runs, changes) = match approved.modified_details {
                     Some(Value::Object(edit)) => {
@@ -228,9 +228,8 @@ impl Gatekeeper {
     }
 }
 
-/// The approval request of a call.
-fn request(ask: &Ask, arguments: &Map<String, Value>) -> ApprovalRequest {
-    let sent = Value::Object(arguments.clone());
+/// The approval request of a call whose arguments are `sent`.
+fn request(ask: &Ask, sent: Value) -> ApprovalRequest {
     let mut trace = Trace::new().tool_call(format!("{}({sent})", ask.action));
     let mut request = ApprovalRequest::new(&ask.action, &ask.summary)
         .details(sent)
