@@ -127,7 +127,7 @@ fn round_trip(agent: &str, file: &str, original: Option<&str>) -> String {
 }
 
 #[test]
-fn claude_code_gets_a_pre_tool_use_group_with_the_gated_tools() {
+fn claude_code_gets_pre_tool_use_and_permission_request_groups_with_the_gated_tools() {
     let original = fixture("claude-code.settings.json");
     let installed = round_trip("claude-code", ".claude/settings.json", Some(&original));
     let doc: Value = serde_json::from_str(&installed).unwrap();
@@ -136,6 +136,9 @@ fn claude_code_gets_a_pre_tool_use_group_with_the_gated_tools() {
     assert_eq!(groups[1]["matcher"], "^(Bash|mcp__.*)$");
     // The gate waits 100 s; the hook answers within 10 s more; the agent waits 10 s past that.
     assert_eq!(groups[1]["hooks"][0]["timeout"], 120);
+    let asked = &doc["hooks"]["PermissionRequest"][0];
+    assert_eq!(asked["matcher"], "^(Bash|mcp__.*)$");
+    assert_eq!(asked["hooks"][0], groups[1]["hooks"][0]);
     // Key order kept: "$schema" first, "model" last.
     assert!(installed.starts_with("{\n  \"$schema\""), "{installed}");
     assert!(
@@ -148,7 +151,7 @@ fn claude_code_gets_a_pre_tool_use_group_with_the_gated_tools() {
 }
 
 #[test]
-fn codex_gets_a_hooks_table_and_keeps_its_comments() {
+fn codex_gets_both_events_hooks_tables_and_keeps_its_comments() {
     let original = fixture("codex.config.toml");
     let installed = round_trip("codex", ".codex/config.toml", Some(&original));
     // Every line of the original is still there, in its order: only lines were added.
@@ -165,6 +168,9 @@ fn codex_gets_a_hooks_table_and_keeps_its_comments() {
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[1]["matcher"].as_str(), Some("^(Bash|mcp__.*)$"));
     assert_eq!(groups[1]["hooks"][0]["timeout"].as_integer(), Some(120));
+    let asked = &doc["hooks"]["PermissionRequest"][0];
+    assert_eq!(asked["matcher"].as_str(), Some("^(Bash|mcp__.*)$"));
+    assert_eq!(asked["hooks"][0], groups[1]["hooks"][0]);
     round_trip("codex", ".codex/config.toml", None);
 }
 

@@ -1,6 +1,7 @@
 //! Claude Code's settings: `.claude/settings.json` in the project, or `~/.claude/settings.json`.
-//! The hook is a `PreToolUse` matcher group whose handler runs `cheqpoint hook claude-code` with
-//! a `timeout` in seconds. Claude Code has no setting that makes a failed or timed-out hook
+//! The hook is a matcher group on `PreToolUse` and on `PermissionRequest` (asked when a call
+//! reaches Claude Code's own permission dialog) whose handler runs `cheqpoint hook claude-code`
+//! with a `timeout` in seconds. Claude Code has no setting that makes a failed or timed-out hook
 //! block: the hook's own deadline, shorter than that timeout, is the guard.
 
 use std::path::PathBuf;
@@ -17,19 +18,27 @@ pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     })
 }
 
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 2] = ["PreToolUse", "PermissionRequest"];
+
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     json::edit(text, |doc| {
-        let mut handler = Json::object();
-        handler.set("type", Json::string("command"))?;
-        handler.set("command", Json::string(&setup.command("claude-code")))?;
-        handler.set("timeout", Json::number(setup.timeout.as_secs()))?;
-        hooks_json::add_group(doc, "PreToolUse", &setup.matcher(DEFAULT_TOOLS), handler)
+        for event in EVENTS {
+            let mut handler = Json::object();
+            handler.set("type", Json::string("command"))?;
+            handler.set("command", Json::string(&setup.command("claude-code")))?;
+            handler.set("timeout", Json::number(setup.timeout.as_secs()))?;
+            hooks_json::add_group(doc, event, &setup.matcher(DEFAULT_TOOLS), handler)?;
+        }
+        Ok(())
     })
 }
 
 pub(super) fn remove(text: &str) -> Result<String, String> {
     json::edit(Some(text), |doc| {
-        hooks_json::remove(doc, "PreToolUse", &["command"])
+        EVENTS
+            .into_iter()
+            .try_for_each(|event| hooks_json::remove(doc, event, &["command"]))
     })
 }
 

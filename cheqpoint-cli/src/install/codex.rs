@@ -1,7 +1,8 @@
 //! Codex's configuration: `.codex/config.toml` in the project, or `~/.codex/config.toml`, edited
 //! with `toml_edit` so comments and the rest of the file stay as they were. The hook is a
-//! `[[hooks.PreToolUse]]` matcher group whose `[[hooks.PreToolUse.hooks]]` handler runs
-//! `cheqpoint hook codex` with a `timeout` in seconds. Codex has no setting that makes a failed
+//! matcher group in `[[hooks.PreToolUse]]` and in `[[hooks.PermissionRequest]]` (asked when a
+//! call needs Codex's approval) whose `[[hooks.EVENT.hooks]]` handler runs `cheqpoint hook codex`
+//! with a `timeout` in seconds. Codex has no setting that makes a failed
 //! hook block, and runs a hook only once a person has trusted it (`/hooks`), or with
 //! `--dangerously-bypass-hook-trust` for automation that vets its hooks.
 
@@ -24,40 +25,46 @@ fn parse(text: Option<&str>) -> Result<DocumentMut, String> {
         .map_err(|error| error.to_string())
 }
 
-/// Removes cheqpoint's handlers from `[[hooks.PreToolUse]]`, then what that left empty.
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 2] = ["PreToolUse", "PermissionRequest"];
+
+/// Removes cheqpoint's handlers from `[[hooks.EVENT]]` for each of [`EVENTS`], then what that
+/// left empty.
 fn remove_ours(doc: &mut DocumentMut) -> Result<(), String> {
     let Some(hooks) = doc.get_mut("hooks") else {
         return Ok(());
     };
     let hooks = hooks.as_table_like_mut().ok_or("`hooks` is not a table")?;
-    let Some(groups) = hooks.get_mut("PreToolUse") else {
-        return Ok(());
-    };
-    let groups = groups
-        .as_array_of_tables_mut()
-        .ok_or("`hooks.PreToolUse` is not an array of tables")?;
     let ours = |handler: &Table| {
         handler
             .get("command")
             .and_then(Item::as_str)
             .is_some_and(|command| command.contains("cheqpoint hook "))
     };
-    groups.retain(
-        |group| match group.get("hooks").and_then(Item::as_array_of_tables) {
-            Some(handlers) => handlers.iter().any(|handler| !ours(handler)),
-            None => true,
-        },
-    );
-    for group in groups.iter_mut() {
-        if let Some(handlers) = group
-            .get_mut("hooks")
-            .and_then(Item::as_array_of_tables_mut)
-        {
-            handlers.retain(|handler| !ours(handler));
+    for event in EVENTS {
+        let Some(groups) = hooks.get_mut(event) else {
+            continue;
+        };
+        let groups = groups
+            .as_array_of_tables_mut()
+            .ok_or_else(|| format!("`hooks.{event}` is not an array of tables"))?;
+        groups.retain(
+            |group| match group.get("hooks").and_then(Item::as_array_of_tables) {
+                Some(handlers) => handlers.iter().any(|handler| !ours(handler)),
+                None => true,
+            },
+        );
+        for group in groups.iter_mut() {
+            if let Some(handlers) = group
+                .get_mut("hooks")
+                .and_then(Item::as_array_of_tables_mut)
+            {
+                handlers.retain(|handler| !ours(handler));
+            }
         }
-    }
-    if groups.is_empty() {
-        hooks.remove("PreToolUse");
+        if groups.is_empty() {
+            hooks.remove(event);
+        }
     }
     if hooks.is_empty() {
         doc.remove("hooks");
@@ -68,28 +75,29 @@ fn remove_ours(doc: &mut DocumentMut) -> Result<(), String> {
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     let mut doc = parse(text)?;
     remove_ours(&mut doc)?;
-    let mut handler = Table::new();
-    handler["type"] = value("command");
-    handler["command"] = value(setup.command("codex"));
-    handler["timeout"] = value(i64::try_from(setup.timeout.as_secs()).unwrap_or(i64::MAX));
-    let mut handlers = ArrayOfTables::new();
-    handlers.push(handler);
-    let mut group = Table::new();
-    group["matcher"] = value(setup.matcher(DEFAULT_TOOLS));
-    group.insert("hooks", Item::ArrayOfTables(handlers));
     let hooks = doc.entry("hooks").or_insert_with(|| {
         let mut table = Table::new();
         table.set_implicit(true);
         Item::Table(table)
     });
     let hooks = hooks.as_table_like_mut().ok_or("`hooks` is not a table")?;
-    let groups = hooks
-        .entry("PreToolUse")
-        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
-    groups
-        .as_array_of_tables_mut()
-        .ok_or("`hooks.PreToolUse` is not an array of tables")?
-        .push(group);
+    for event in EVENTS {
+        let mut handler = Table::new();
+        handler["type"] = value("command");
+        handler["command"] = value(setup.command("codex"));
+        handler["timeout"] = value(i64::try_from(setup.timeout.as_secs()).unwrap_or(i64::MAX));
+        let mut handlers = ArrayOfTables::new();
+        handlers.push(handler);
+        let mut group = Table::new();
+        group["matcher"] = value(setup.matcher(DEFAULT_TOOLS));
+        group.insert("hooks", Item::ArrayOfTables(handlers));
+        hooks
+            .entry(event)
+            .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+            .as_array_of_tables_mut()
+            .ok_or_else(|| format!("`hooks.{event}` is not an array of tables"))?
+            .push(group);
+    }
     Ok(doc.to_string())
 }
 

@@ -20,6 +20,9 @@ pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     }
 }
 
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 1] = ["preToolUse"];
+
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     json::edit(text, |doc| {
         if doc.get("version").is_none() {
@@ -31,13 +34,13 @@ pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
         handler.set("bash", Json::string(&command))?;
         handler.set("powershell", Json::string(&command))?;
         handler.set("timeoutSec", Json::number(setup.timeout.as_secs()))?;
-        hooks_json::add_flat(doc, "preToolUse", &["bash", "powershell"], handler)
+        hooks_json::add_flat(doc, EVENTS[0], &["bash", "powershell"], handler)
     })
 }
 
 pub(super) fn remove(text: &str) -> Result<String, String> {
     json::edit(Some(text), |doc| {
-        hooks_json::remove(doc, "preToolUse", &["bash", "powershell"])
+        hooks_json::remove(doc, EVENTS[0], &["bash", "powershell"])
     })
 }
 

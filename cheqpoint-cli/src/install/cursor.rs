@@ -10,7 +10,8 @@ use super::{
     json::{self, Json},
 };
 
-const EVENTS: [&str; 2] = ["beforeShellExecution", "beforeMCPExecution"];
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 2] = ["beforeShellExecution", "beforeMCPExecution"];
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     Ok(match setup.scope {

@@ -17,6 +17,9 @@ pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     })
 }
 
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 1] = ["BeforeTool"];
+
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     json::edit(text, |doc| {
         let mut handler = Json::object();
@@ -25,13 +28,13 @@ pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
         handler.set("command", Json::string(&setup.command("gemini")))?;
         let millis = u64::try_from(setup.timeout.as_millis()).unwrap_or(u64::MAX);
         handler.set("timeout", Json::number(millis))?;
-        hooks_json::add_group(doc, "BeforeTool", &setup.matcher(DEFAULT_TOOLS), handler)
+        hooks_json::add_group(doc, EVENTS[0], &setup.matcher(DEFAULT_TOOLS), handler)
     })
 }
 
 pub(super) fn remove(text: &str) -> Result<String, String> {
     json::edit(Some(text), |doc| {
-        hooks_json::remove(doc, "BeforeTool", &["command"])
+        hooks_json::remove(doc, EVENTS[0], &["command"])
     })
 }
 

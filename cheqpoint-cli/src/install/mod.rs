@@ -250,6 +250,17 @@ fn same(agent: Agent, a: &str, b: &str) -> bool {
     }
 }
 
+/// The events whose entries (`hooks.EVENT`) install writes for `agent`.
+pub fn events(agent: Agent) -> &'static [&'static str] {
+    match agent {
+        Agent::ClaudeCode => &claude_code::EVENTS,
+        Agent::Codex => &codex::EVENTS,
+        Agent::Gemini => &gemini::EVENTS,
+        Agent::Cursor => &cursor::EVENTS,
+        Agent::Copilot => &copilot::EVENTS,
+    }
+}
+
 /// What `agent` does that the person installing should know.
 pub fn notes(agent: Agent) -> &'static [&'static str] {
     match agent {
