@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::{
     Scope, Setup, hooks_json,
     json::{self, Json},
+    mcp,
 };
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
@@ -44,6 +45,25 @@ pub(super) fn remove(text: &str) -> Result<String, String> {
 
 /// The tools gated when `gate.toml` names none: those that change files or run commands.
 const DEFAULT_TOOLS: &[&str] = &["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit"];
+
+/// Where the MCP servers are: `.mcp.json` in the project, or the user's `~/.claude.json`
+/// (`mcpServers`).
+pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".mcp.json"),
+        Scope::User => setup.home.join(".claude.json"),
+    })
+}
+
+/// A stdio server entry is `{type?, command, args?, env?, timeout?}` (Claude Code's MCP docs,
+/// and the schema inside Claude Code 2.1.328). It starts with Claude Code's own environment
+/// under its `env`, so the gateway finds `CHEQPOINT_*` there: nothing is added. `timeout` is
+/// the tool call's in milliseconds (`MCP_TOOL_TIMEOUT` otherwise, 100,000,000 by default): only
+/// a shorter one is raised.
+pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
+    env: &[],
+    timeout: Some(("timeout", Some(100_000_000))),
+};
 
 pub(super) const NOTES: &[&str] = &[
     "Claude Code runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::{
     Scope, Setup, hooks_json,
     json::{self, Json},
+    mcp,
 };
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
@@ -43,6 +44,28 @@ pub(super) fn remove(text: &str) -> Result<String, String> {
         hooks_json::remove(doc, EVENTS[0], &["bash", "powershell"])
     })
 }
+
+/// Where the MCP servers are: the repository's `.github/mcp.json` (Copilot also reads
+/// `.mcp.json`, Claude Code's: `install claude-code --mcp` wraps those), or the user's
+/// `~/.copilot/mcp-config.json`.
+pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".github/mcp.json"),
+        Scope::User => setup.home.join(".copilot/mcp-config.json"),
+    })
+}
+
+/// A stdio server entry of `mcpServers` is `{type?: "local" | "stdio", command, args?, env?,
+/// tools?, timeout?}`, `timeout` in milliseconds (`MCPStdioServerConfig` in the SDK inside
+/// Copilot CLI 1.0.102; GitHub's "Adding MCP servers for GitHub Copilot CLI"), whose values may
+/// read `${NAME}`. Its default timeout is not published: it is written.
+pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
+    env: &[
+        ("CHEQPOINT_API_KEY", "${CHEQPOINT_API_KEY}"),
+        ("CHEQPOINT_BASE_URL", "${CHEQPOINT_BASE_URL}"),
+    ],
+    timeout: Some(("timeout", None)),
+};
 
 pub(super) const NOTES: &[&str] = &[
     "Copilot runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
