@@ -14,12 +14,14 @@
 //! [`Rules`], the same a Rust program hands its client): a call a
 //! rule allows runs with no request, one a rule denies is refused with the rule's reason, and one
 //! asked about is asked with the rule's risk, summary, read-only keys and timeout. Each rule's
-//! decision is written to stderr with the rule's line.
+//! decision is written to stderr with the rule's line. A call still to be asked runs with no
+//! request when a live grant in the journal covers it (the library's
+//! [`Journal::use_grant`]), taking one of its uses; a deny rule is never overridden by a grant.
 
 use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
 
 use cheqpoint::{
-    ApprovalRequest, Client, Error, Journal, RequestWatch, Trace,
+    ApprovalRequest, Client, Error, GrantCall, Journal, RequestWatch, Trace,
     policy::{
         edits::{self, Change},
         rules::{Decide, Rules},
@@ -53,6 +55,9 @@ pub struct Ask {
     /// Where the same call is the same: an agent's session for a hook; `None` for the gateway,
     /// whose calls are named by server, tool and arguments alone.
     pub scope: Option<String>,
+    /// The agent's own session id, as a grant's `session` scope names it (`None` for the
+    /// gateway, whose client names none).
+    pub session: Option<String>,
     /// Learns the request's id once there is one (for progress reports).
     pub watch: RequestWatch,
 }
@@ -78,9 +83,10 @@ pub enum Outcome<T> {
         /// What the reviewer changed; empty when nothing.
         changes: Vec<Change>,
     },
-    /// Run with the arguments as sent, with no request: a rule allowed it.
+    /// Run with the arguments as sent, with no request: a rule or a grant allowed it.
     Allowed {
-        /// The rule, in words (`allow by rule 2 (line 7)`).
+        /// The rule or the grant, in words (`allow by rule 2 (line 7)`, `allow by grant g…
+        /// (4 uses left)`).
         ruling: String,
         /// What the run gave.
         output: T,
@@ -178,6 +184,17 @@ impl Gatekeeper {
                 &asked
             }
         };
+        match self.use_grant(ask, &sent).await {
+            Ok(Some(grant)) => {
+                eprintln!("cheqpoint: {}: {grant}", ask.action);
+                return Outcome::Allowed {
+                    ruling: grant,
+                    output: run(arguments.clone()).await,
+                };
+            }
+            Ok(None) => {}
+            Err(error) => return Outcome::Refused(error),
+        }
         let checked = |approved: &cheqpoint::Approved| {
             let Some(edit) = &approved.modified_details else {
                 return Ok(());
@@ -225,6 +242,27 @@ impl Gatekeeper {
             },
             Err(error) => Outcome::Refused(error),
         }
+    }
+}
+
+impl Gatekeeper {
+    /// Takes a use of a live grant covering the call, when the gate has a journal and one
+    /// does: the grant in words. A grant's agent is the door (`claude_code`, the server's
+    /// name), its session the call's scope.
+    async fn use_grant(&self, ask: &Ask, sent: &Value) -> Result<Option<String>, Error> {
+        let Some(journal) = self.journal() else {
+            return Ok(None);
+        };
+        let door = ask.action.split('.').next();
+        let call = GrantCall::new(&ask.action, sent, &ask.cwd)
+            .session(ask.session.as_deref())
+            .agent(door);
+        Ok(journal.use_grant(call).await?.map(|used| {
+            format!(
+                "allow by grant {} ({} uses left)",
+                used.grant_id, used.uses_left
+            )
+        }))
     }
 }
 

@@ -6,6 +6,7 @@
 //! | [`hooks`] | `cheqpoint hook AGENT`, the coding agents' own hooks (Claude Code, Codex, Gemini CLI, Cursor, GitHub Copilot): the same gate for their own tools |
 //! | [`install`] | `cheqpoint install AGENT` and `uninstall`: the hook written into each agent's own configuration |
 //! | [`doctor`] | `cheqpoint doctor`: each installed agent's wiring checked end to end |
+//! | [`grants`] | `cheqpoint grant ask\|list\|revoke`: grants asked for from a shell, listed, revoked |
 //! | [`gate`] | one gated call through the `cheqpoint` library, shared by every door |
 //! | [`config`] | `gate.toml`: which tools are gated, and how; checked against the tools the upstream lists |
 //! | [`schema`], [`summary`] | an edit checked against a tool's `inputSchema`; the sentence a reviewer reads |
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod doctor;
 pub mod gate;
+pub mod grants;
 pub mod hooks;
 pub mod install;
 pub mod relay;

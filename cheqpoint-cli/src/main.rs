@@ -9,6 +9,7 @@ use tokio::io::AsyncReadExt;
 use cheqpoint_cli::{
     config::GateConfig,
     gate::Gatekeeper,
+    grants,
     hooks::{self, Agent, OnTimeout, Reply},
     install::{self, Scope, Setup},
     relay::{self, DEFAULT_PROGRESS_INTERVAL, Settings, UpstreamSpec},
@@ -38,6 +39,60 @@ enum Command {
     Uninstall(InstallArgs),
     /// Checks each installed agent's wiring end to end, and says what to fix.
     Doctor(DoctorArgs),
+    /// Grants: a person's approval of a range of calls, bounded and counted.
+    #[command(subcommand)]
+    Grant(GrantCommand),
+}
+
+#[derive(Subcommand)]
+enum GrantCommand {
+    /// Asks a reviewer for a grant, and keeps what they approve in the journal.
+    Ask(GrantAskArgs),
+    /// Lists the live grants and those that ended in the last day.
+    List(JournalArgs),
+    /// Revokes a grant at once, for every process on the journal.
+    Revoke {
+        /// The grant's id, as `grant list` shows it.
+        id: String,
+        #[command(flatten)]
+        journal: JournalArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct JournalArgs {
+    /// The journal: a SQLite file, or a postgres:// URL (default: in the user's data directory).
+    #[arg(long)]
+    journal: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct GrantAskArgs {
+    /// The action it covers: `claude_code.Bash`, `SERVER.TOOL`, a `#[checkpoint]` action.
+    tool: String,
+    /// A shell command pattern every command of a line must match (repeatable).
+    #[arg(long = "command", value_name = "PATTERN")]
+    commands: Vec<String>,
+    /// A folder every path must be under (repeatable; relative to here).
+    #[arg(long, value_name = "DIR")]
+    under: Vec<String>,
+    /// Conditions on the arguments, as a rule's `where` in JSON.
+    #[arg(long = "where", value_name = "JSON")]
+    conditions: Option<String>,
+    /// How long it lasts once approved: 90s, 30m, 1h, 2d.
+    #[arg(long = "for", value_name = "DURATION", default_value = "1h")]
+    lasting: String,
+    /// How many calls it may run.
+    #[arg(long, default_value_t = 1)]
+    uses: u32,
+    /// One agent session's calls only.
+    #[arg(long, conflicts_with = "agent")]
+    session: Option<String>,
+    /// One agent's calls only (`claude_code`, `codex`, a gateway's server name).
+    #[arg(long)]
+    agent: Option<String>,
+    #[command(flatten)]
+    journal: JournalArgs,
 }
 
 #[derive(clap::Args)]
@@ -183,6 +238,7 @@ fn main() -> ExitCode {
         Command::Install(args) => report(configure(args, true)),
         Command::Uninstall(args) => report(configure(args, false)),
         Command::Doctor(args) => runtime.block_on(doctor(args)),
+        Command::Grant(command) => report(runtime.block_on(grant(command))),
         Command::Hook(args) => {
             let reply = runtime.block_on(hook(args));
             if !reply.stdout.is_empty() {
@@ -375,6 +431,53 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         None => relay::serve_stdio(settings).await,
     }
     .map_err(|error| error.to_string())
+}
+
+/// `cheqpoint grant ask|list|revoke`.
+async fn grant(command: GrantCommand) -> Result<(), String> {
+    let journal = match &command {
+        GrantCommand::Ask(args) => &args.journal,
+        GrantCommand::List(journal) | GrantCommand::Revoke { journal, .. } => journal,
+    };
+    let journal = setup::journal(journal.journal.as_deref())
+        .await
+        .map_err(|error| error.to_string())?;
+    match command {
+        GrantCommand::Ask(args) => {
+            let cwd = std::env::current_dir().map_err(|error| error.to_string())?;
+            let spec = grants::GrantSpec {
+                tool: args.tool,
+                commands: args.commands,
+                under: args.under,
+                conditions: args.conditions,
+                lasting: args.lasting,
+                uses: args.uses,
+                session: args.session,
+                agent: args.agent,
+            };
+            let grant = spec.grant(&cwd)?;
+            let (client, review_url) = setup::client(journal).map_err(|error| error.to_string())?;
+            let said = grants::ask(&client, &grant, &review_url)
+                .await
+                .map_err(|error| error.to_string())?;
+            println!("{said}");
+        }
+        GrantCommand::List(_) => {
+            let kept = journal.grants().await.map_err(|error| error.to_string())?;
+            println!("{}", grants::list(&kept, std::time::SystemTime::now()));
+        }
+        GrantCommand::Revoke { id, .. } => {
+            if !journal
+                .revoke_grant(&id)
+                .await
+                .map_err(|error| error.to_string())?
+            {
+                return Err(format!("no live grant {id} (see `cheqpoint grant list`)"));
+            }
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
 }
 
 /// The most of stdin a hook reads: an event is far smaller.

@@ -238,6 +238,16 @@ pub enum Error {
         /// The rule's reason, or what it says of the call when it gives none.
         reason: String,
     },
+
+    /// A reviewer's edit of a grant request widened the grant, or was no grant: nothing was
+    /// granted.
+    #[error("approval {approval_id} grants nothing: {reason}")]
+    GrantRefused {
+        /// The grant request.
+        approval_id: String,
+        /// What the edit widened, or why it is no grant.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -251,6 +261,7 @@ impl Error {
             | Error::InvalidEdit { approval_id, .. }
             | Error::ReadonlyChanged { approval_id, .. }
             | Error::AlreadyDone { approval_id, .. }
+            | Error::GrantRefused { approval_id, .. }
             | Error::Interrupted { approval_id, .. } => Some(approval_id),
             Error::Api { approval_id, .. }
             | Error::Transport { approval_id, .. }

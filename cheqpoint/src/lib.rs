@@ -226,6 +226,8 @@
 #![warn(missing_docs)]
 
 mod ask;
+#[cfg(feature = "rules")]
+mod ask_grant;
 mod builder;
 mod client;
 mod error;
@@ -256,6 +258,8 @@ pub use client::Client;
 pub use error::Error;
 pub use global::{global, init};
 pub use journal::{DEFAULT_RETENTION, Journal, Unfinished};
+#[cfg(feature = "rules")]
+pub use journal::{GrantCall, GrantUse, KeptGrant};
 pub use request::{ApprovalRequest, Priority, RiskLevel};
 pub use request_watch::RequestWatch;
 pub use response::{Approval, Approved, Created, Decision, Status};

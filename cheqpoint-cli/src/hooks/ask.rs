@@ -65,6 +65,7 @@ pub(super) async fn decide(
             "{name}/{}",
             event.session.as_deref().unwrap_or("no-session")
         )),
+        session: event.session.clone(),
         watch: Default::default(),
     };
     let check = |edit: &Map<String, Value>| check(event, edit);

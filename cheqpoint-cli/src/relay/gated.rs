@@ -78,6 +78,7 @@ pub(super) async fn answer(session: &impl Holder, request: &Value) -> Value {
         timeout: rule.and_then(|r| r.timeout).or(settings.config.timeout),
         readonly: rule.map(|r| r.readonly.clone()).unwrap_or_default(),
         scope: None,
+        session: None,
         watch: Default::default(),
         action,
     };

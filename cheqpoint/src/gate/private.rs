@@ -74,7 +74,7 @@ impl Gate {
             #[cfg_attr(not(feature = "rules"), allow(unused_mut))]
             let mut request = self.request.details(Value::Object(self.details));
             #[cfg(feature = "rules")]
-            let readonly = match super::rules::apply(client, &mut request)? {
+            let readonly = match super::rules::apply(client, &mut request).await? {
                 super::rules::Ruled::Run => return Ok(Verdict::unasked()),
                 super::rules::Ruled::Ask { readonly } => readonly,
             };

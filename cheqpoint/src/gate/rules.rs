@@ -1,11 +1,15 @@
-//! The client's rules applied to a `#[checkpoint]` call before it asks: by the action's name
-//! and the parameters as they would be sent, a rule lets the body run with no request,
-//! refuses the call with its reason, or sets how the person is asked. Every decision a rule
-//! made is a `tracing` event naming the rule and its line.
+//! The client's rules and grants applied to a `#[checkpoint]` call before it asks: by the
+//! action's name and the parameters as they would be sent, a rule lets the body run with no
+//! request, refuses the call with its reason, or sets how the person is asked; a call still to
+//! be asked runs with no request when a live grant in the journal covers it, taking one of its
+//! uses. Every decision a rule made is a `tracing` event naming the rule and its line, and
+//! every use is recorded in the journal with the grant's id.
+
+use std::path::Path;
 
 use crate::{
-    ApprovalRequest, Client, Error,
-    policy::rules::{Decide, Ruling},
+    ApprovalRequest, Client, Error, GrantCall,
+    policy::rules::{Decide, Rules, Ruling},
 };
 
 /// What the rules left to do.
@@ -17,16 +21,30 @@ pub(crate) enum Ruled {
     Ask { readonly: Vec<String> },
 }
 
-/// Decides `request` by the client's rules, and sets what an ask rule asks with.
-pub(crate) fn apply(client: &Client, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
-    let Some(rules) = client.rules() else {
-        return Ok(Ruled::Ask {
-            readonly: Vec::new(),
-        });
-    };
+/// Decides `request` by the client's rules, sets what an ask rule asks with, and runs a call
+/// still to be asked under a grant that covers it.
+pub(crate) async fn apply(client: &Client, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
     // A working directory that cannot be read leaves relative paths unplaced: never allowed.
     let cwd = std::env::current_dir().unwrap_or_default();
-    let ruling = rules.decide(&request.action, &request.details, &cwd);
+    let ruled = match client.rules() {
+        Some(rules) => by_rules(rules, request, &cwd)?,
+        None => Ruled::Ask {
+            readonly: Vec::new(),
+        },
+    };
+    if let (Ruled::Ask { .. }, Some(journal)) = (&ruled, client.journal()) {
+        let call = GrantCall::new(&request.action, &request.details, &cwd)
+            .session(request.scope.as_deref());
+        if journal.use_grant(call).await?.is_some() {
+            return Ok(Ruled::Run);
+        }
+    }
+    Ok(ruled)
+}
+
+/// What the rules decide of `request`, with what an ask rule asks with set on it.
+fn by_rules(rules: &Rules, request: &mut ApprovalRequest, cwd: &Path) -> Result<Ruled, Error> {
+    let ruling = rules.decide(&request.action, &request.details, cwd);
     record(&request.action, &ruling);
     match ruling.decide {
         Decide::Allow => Ok(Ruled::Run),

@@ -8,9 +8,13 @@
 //! (`flow`), the claim on a run (`run`) and the events it reports (`events`). It calls
 //! down to the asking step ([`crate::ask`]) for the create and the wait. The client runs a
 //! checkpoint through `flow`; the gate and the call's span hold and report the claim (`run`).
+//! With the `rules` feature it also keeps the grants a person gave, and counts their uses
+//! (`grants`).
 
 mod events;
 mod flow;
+#[cfg(feature = "rules")]
+mod grants;
 #[cfg(feature = "sqlite")]
 mod group_commit;
 mod handle;
@@ -22,6 +26,8 @@ mod run;
 mod sqlite;
 mod store;
 
+#[cfg(feature = "rules")]
+pub use grants::{GrantCall, GrantUse, KeptGrant};
 pub use handle::{DEFAULT_RETENTION, Journal, Unfinished};
 
 pub(crate) use flow::Flow;

@@ -139,7 +139,7 @@ impl PostgresStore {
     }
 
     /// A connection for a statement that needs no prepared form.
-    fn client(&self, durable: bool) -> &tokio_postgres::Client {
+    pub(super) fn client(&self, durable: bool) -> &tokio_postgres::Client {
         &self.connection(durable).client
     }
 }

@@ -65,7 +65,7 @@ impl SqliteStore {
 
     /// Runs `work` in the connection's next transaction (see [`GroupCommit`]), on disk when
     /// its answer arrives if `durable`.
-    fn with<T: Send + 'static>(
+    pub(super) fn with<T: Send + 'static>(
         &self,
         durable: bool,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,

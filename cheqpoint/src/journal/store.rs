@@ -7,7 +7,8 @@ use std::{future::Future, pin::Pin};
 use super::row::Row;
 use crate::Error;
 
-/// The table, as both databases create it (SQLite reads `BIGINT` as its integer).
+/// The tables, as both databases create them: the journal's entries, and the grants with their
+/// uses (`grants`) (SQLite reads `BIGINT` as its integer).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS cheqpoint_journal (
@@ -23,7 +24,26 @@ pub(crate) const SCHEMA: &str = "
         created_ms BIGINT NOT NULL,
         updated_ms BIGINT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS cheqpoint_journal_state ON cheqpoint_journal (state, updated_ms);";
+    CREATE INDEX IF NOT EXISTS cheqpoint_journal_state ON cheqpoint_journal (state, updated_ms);
+    CREATE TABLE IF NOT EXISTS cheqpoint_grants (
+        id TEXT PRIMARY KEY,
+        tool TEXT NOT NULL,
+        asked TEXT NOT NULL,
+        granted TEXT NOT NULL,
+        approval_id TEXT,
+        uses BIGINT NOT NULL,
+        uses_left BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        revoked_ms BIGINT,
+        created_ms BIGINT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS cheqpoint_grants_tool ON cheqpoint_grants (tool, expires_ms);
+    CREATE TABLE IF NOT EXISTS cheqpoint_grant_uses (
+        grant_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    );";
 
 /// The columns of a row, in the order the stores read them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -39,7 +59,7 @@ pub(crate) type StoreError = Box<dyn std::error::Error + Send + Sync>;
 /// A database that keeps journal entries. Every write is atomic and seen by every process when
 /// its answer arrives; a write of a row that [must be durable](Row::must_be_durable) is on disk
 /// by then too, with every write before it.
-pub(crate) trait Store: Send + Sync {
+pub(crate) trait Store: Grants + Send + Sync {
     /// Inserts `row` unless an entry for its operation exists; true when inserted.
     fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool>;
 
@@ -64,6 +84,14 @@ pub(crate) trait Store: Send + Sync {
     /// True while the process that holds entries as `owner` is alive (this one included).
     fn is_alive<'a>(&'a self, owner: &'a str) -> Answer<'a, bool>;
 }
+
+/// What a store offers grants: the grants' statements with the `rules` feature, nothing without.
+#[cfg(feature = "rules")]
+pub(crate) use super::grants::GrantStore as Grants;
+#[cfg(not(feature = "rules"))]
+pub(crate) trait Grants {}
+#[cfg(not(feature = "rules"))]
+impl<T> Grants for T {}
 
 /// The error of a journal that could not do `what`.
 pub(crate) fn failed(what: &str, source: StoreError) -> Error {

@@ -11,6 +11,8 @@
 mod decider;
 pub mod edits;
 #[cfg(feature = "rules")]
+pub mod grants;
+#[cfg(feature = "rules")]
 pub mod rules;
 pub mod words;
 

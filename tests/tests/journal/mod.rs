@@ -5,6 +5,8 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod agent;
+pub mod grant_race;
+pub mod grants;
 pub mod postgres;
 pub mod race;
 pub mod states;

@@ -91,6 +91,39 @@ impl Condition {
                 .is_none_or(|regex| text.is_some_and(|text| regex.is_match(text)))
     }
 
+    /// True when every value this condition holds for, `wider` holds for too: a pinned value
+    /// (`equals`, `one_of`) the wider one accepts, or each of the wider one's bounds met by one
+    /// at least as tight. What cannot be shown (two different patterns) is not within.
+    pub(crate) fn within(&self, wider: &Condition) -> bool {
+        if let Some(pinned) = &self.equals {
+            return wider.holds(Some(pinned));
+        }
+        if let Some(options) = &self.one_of {
+            return options.iter().all(|option| wider.holds(Some(option)));
+        }
+        let tighter =
+            |narrow: &Option<Number>, wide: &Option<Number>, ok: fn(Ordering) -> bool| match (
+                narrow, wide,
+            ) {
+                (_, None) => true,
+                (Some(narrow), Some(wide)) => compare(narrow, wide).is_some_and(ok),
+                (None, Some(_)) => false,
+            };
+        let same_text = |narrow: Option<&str>, wide: Option<&str>| wide.is_none() || narrow == wide;
+        tighter(&self.max, &wider.max, Ordering::is_le)
+            && tighter(&self.min, &wider.min, Ordering::is_ge)
+            && wider.one_of.is_none()
+            && wider.equals.is_none()
+            && same_text(
+                self.glob.as_ref().map(Wildcard::as_str),
+                wider.glob.as_ref().map(Wildcard::as_str),
+            )
+            && same_text(
+                self.regex.as_ref().map(Regex::as_str),
+                wider.regex.as_ref().map(Regex::as_str),
+            )
+    }
+
     fn parse(path: &str, table: &Map<String, Value>) -> Result<Condition, String> {
         let mut condition = Condition::default();
         let bound = |value: &Value| match value {

@@ -8,6 +8,7 @@ use super::{shell::Arg, shell::Invocation, wildcard::Wildcard};
 /// One pattern of a `command` list.
 #[derive(Debug, Clone)]
 pub(crate) struct CommandPattern {
+    text: String,
     words: Vec<Wildcard>,
     /// Ends in a lone `*`: any further words.
     open: bool,
@@ -26,8 +27,32 @@ impl CommandPattern {
                 "the command pattern {text:?} must name its program exactly, not {:?}",
                 name.as_str()
             )),
-            Some(_) => Ok(CommandPattern { words, open }),
+            Some(_) => Ok(CommandPattern {
+                text: text.to_owned(),
+                words,
+                open,
+            }),
         }
+    }
+
+    /// The pattern as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// True when every command this pattern matches, `wider` matches too: as many words or
+    /// more under a last `*`, each word the same pattern or a plain word the wider one matches.
+    pub(crate) fn within(&self, wider: &CommandPattern) -> bool {
+        let lengths = if wider.open {
+            self.words.len() >= wider.words.len()
+        } else {
+            !self.open && self.words.len() == wider.words.len()
+        };
+        lengths
+            && self.words.iter().zip(&wider.words).all(|(narrow, wide)| {
+                narrow.as_str() == wide.as_str()
+                    || (narrow.is_literal() && wide.matches(narrow.as_str()))
+            })
     }
 
     /// True when the pattern matches `invocation` word for word.

@@ -201,6 +201,46 @@ impl PathCondition {
         !self.at.is_empty()
     }
 
+    /// True when every call this condition holds for, `wider` holds for too, by the folders as
+    /// written: the same arguments read, each `under` folder inside one of the wider's, each of
+    /// the wider's `outside` folders inside one of these, and only the wider's `matches`
+    /// patterns. (Folders are compared as written; where a symlink could part them, a grant
+    /// checks both conditions at each call.)
+    pub(crate) fn within(&self, wider: &PathCondition) -> bool {
+        let inside = |inner: &str, outer: &str| {
+            let inner = Path::new(inner);
+            !inner
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+                && inner.starts_with(outer)
+        };
+        let matches_of = |condition: &PathCondition| -> Vec<String> {
+            let mut patterns: Vec<String> = condition
+                .matches
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect();
+            patterns.sort();
+            patterns
+        };
+        self.keys() == wider.keys()
+            && (wider.under.is_empty()
+                || (!self.under.is_empty()
+                    && self
+                        .under
+                        .iter()
+                        .all(|n| wider.under.iter().any(|w| inside(n, w)))))
+            && wider
+                .outside
+                .iter()
+                .all(|w| self.outside.iter().any(|n| inside(w, n)))
+            && (wider.matches.is_empty()
+                || (!self.matches.is_empty()
+                    && matches_of(self)
+                        .iter()
+                        .all(|n| matches_of(wider).contains(n))))
+    }
+
     /// Judges the call's paths: `under` holds when every path is under one of the folders,
     /// `outside` when some path is outside all of them, `matches` when some path matches.
     pub(crate) fn judge(&self, arguments: &Value, places: &Places<'_>) -> Judged {

@@ -99,6 +99,50 @@ impl Rule {
         self.tools.iter().any(|pattern| pattern.matches(tool))
     }
 
+    /// Checks that every call this rule matches, `wider` matches too: the same tools, and each
+    /// of the wider one's bounds (`command`, `path`, each `where` path) kept, the same or
+    /// tighter (more bounds only narrow). Names the first bound that is wider or gone.
+    pub fn within(&self, wider: &Rule) -> Result<(), String> {
+        let tools = |rule: &Rule| rule.tool_patterns().map(str::to_owned).collect::<Vec<_>>();
+        if tools(self) != tools(wider) {
+            return Err(format!(
+                "the tool changed from `{}` to `{}`",
+                tools(wider).join("|"),
+                tools(self).join("|")
+            ));
+        }
+        if let Some(wide) = &wider.command {
+            let narrow = self.command.as_deref().unwrap_or_default();
+            if narrow.is_empty() {
+                return Err("`command` was taken away".into());
+            }
+            if let Some(outside) = narrow.iter().find(|n| !wide.iter().any(|w| n.within(w))) {
+                return Err(format!(
+                    "`command` pattern `{}` is not within the patterns asked for",
+                    outside.as_str()
+                ));
+            }
+        }
+        if let Some(wide) = &wider.path
+            && !self.path.as_ref().is_some_and(|narrow| narrow.within(wide))
+        {
+            return Err("`path` is wider than asked for, or gone".into());
+        }
+        for (at, wide) in &wider.conditions {
+            let kept = self
+                .conditions
+                .iter()
+                .any(|(path, narrow)| path == at && narrow.within(wide));
+            if !kept {
+                return Err(format!(
+                    "`where.{}` is wider than asked for, or gone",
+                    at.dotted()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The `tool` alternatives as written.
     pub fn tool_patterns(&self) -> impl Iterator<Item = &str> {
         self.tools.iter().map(Wildcard::as_str)

@@ -1,0 +1,296 @@
+//! Grants kept in the journal: each approved [`Grant`] with its uses left, its expiry and its
+//! revocation, and every use recorded with the call it ran. A use is taken atomically — with N
+//! uses, exactly N calls run, across processes and replicas — and on disk before the call runs,
+//! as a claim is. Expired, used-up and revoked grants cover nothing.
+//!
+//! This folder: the handle's methods and what a database must offer (here), and the two
+//! databases' statements (`sqlite`, `postgres`).
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::{
+    path::Path,
+    time::{Duration, SystemTime},
+};
+
+use serde_json::Value;
+
+use super::{
+    Journal,
+    row::{now_ms, time_of},
+    store::{Answer, failed},
+};
+use crate::{
+    Error,
+    policy::grants::{Covering, Grant},
+};
+
+/// How long ended grants stay in [`Journal::grants`]' list.
+const RECENT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The columns of a grant, in the order the stores read them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(super) const GRANT_COLUMNS: &str = "id, tool, asked, granted, approval_id, uses, uses_left, \
+                                       expires_ms, revoked_ms, created_ms";
+
+/// One kept grant as the stores hold it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GrantRow {
+    pub id: String,
+    pub tool: String,
+    /// The grant as asked for, JSON.
+    pub asked: String,
+    /// The grant as approved (the reviewer's narrowing, if any), JSON.
+    pub granted: String,
+    pub approval_id: Option<String>,
+    pub uses: i64,
+    pub uses_left: i64,
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub created_ms: i64,
+}
+
+/// What a journal's database offers grants. Writes that change what may run (keeping a grant,
+/// taking a use, revoking) are on disk when their answer arrives.
+pub(crate) trait GrantStore {
+    /// Keeps a new grant.
+    fn keep_grant<'a>(&'a self, row: &'a GrantRow) -> Answer<'a, ()>;
+
+    /// The grants of `tool` live at `now_ms` (not expired, not revoked, uses left), the one
+    /// that ends first first.
+    fn live_grants<'a>(&'a self, tool: &'a str, now_ms: i64) -> Answer<'a, Vec<GrantRow>>;
+
+    /// Takes one use of grant `id` if it is still live at `now_ms`, recording the call
+    /// (`action`, `details`); the uses left after it, `None` when none was taken.
+    fn take_use<'a>(
+        &'a self,
+        id: &'a str,
+        now_ms: i64,
+        action: &'a str,
+        details: &'a str,
+    ) -> Answer<'a, Option<i64>>;
+
+    /// Revokes grant `id`; true when a live grant was revoked.
+    fn revoke_grant<'a>(&'a self, id: &'a str, now_ms: i64) -> Answer<'a, bool>;
+
+    /// Every grant created, or ended, since `since_ms`, newest first.
+    fn grants_since<'a>(&'a self, since_ms: i64) -> Answer<'a, Vec<GrantRow>>;
+}
+
+/// A grant kept in the journal, as [`Journal::grants`] lists it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct KeptGrant {
+    /// Its id, for [`Journal::revoke_grant`] and `cheqpoint grant revoke`.
+    pub id: String,
+    /// What was approved (a reviewer's narrowing, if any).
+    pub grant: Grant,
+    /// What was asked for, when the reviewer narrowed it.
+    pub asked: Option<Grant>,
+    /// The request that approved it.
+    pub approval_id: Option<String>,
+    /// Uses not yet taken.
+    pub uses_left: u32,
+    /// When it ends.
+    pub expires: SystemTime,
+    /// When it was revoked, if it was.
+    pub revoked: Option<SystemTime>,
+    /// When it was approved.
+    pub since: SystemTime,
+}
+
+impl KeptGrant {
+    /// True while it covers calls: not expired, not revoked, uses left.
+    pub fn is_live(&self) -> bool {
+        self.revoked.is_none() && self.uses_left > 0 && self.expires > SystemTime::now()
+    }
+}
+
+/// A call a grant might cover: its action, its arguments, where it runs, and who makes it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct GrantCall<'a> {
+    /// The action (`claude_code.Bash`, `refund`).
+    pub action: &'a str,
+    /// Its arguments, as a person would be asked about them.
+    pub arguments: &'a Value,
+    /// Where relative paths start.
+    pub cwd: &'a Path,
+    /// The agent session it belongs to, when known.
+    pub session: Option<&'a str>,
+    /// The agent that makes it, when known.
+    pub agent: Option<&'a str>,
+}
+
+impl<'a> GrantCall<'a> {
+    /// A call of `action` with `arguments`, run in `cwd`, of no known session or agent.
+    pub fn new(action: &'a str, arguments: &'a Value, cwd: &'a Path) -> GrantCall<'a> {
+        GrantCall {
+            action,
+            arguments,
+            cwd,
+            session: None,
+            agent: None,
+        }
+    }
+
+    /// Made in agent session `session`.
+    pub fn session(mut self, session: Option<&'a str>) -> GrantCall<'a> {
+        self.session = session;
+        self
+    }
+
+    /// Made by `agent`.
+    pub fn agent(mut self, agent: Option<&'a str>) -> GrantCall<'a> {
+        self.agent = agent;
+        self
+    }
+}
+
+/// One use of a grant, taken for a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GrantUse {
+    /// The grant's id.
+    pub grant_id: String,
+    /// Uses left after this one.
+    pub uses_left: u32,
+}
+
+impl Journal {
+    /// Keeps `granted` (what a person approved of `asked`, by request `approval_id`), live from
+    /// now for its duration. Refuses a grant that is not within `asked`.
+    pub async fn keep_grant(
+        &self,
+        asked: &Grant,
+        granted: &Grant,
+        approval_id: Option<&str>,
+    ) -> Result<KeptGrant, Error> {
+        let invalid = |why: String| Error::Config(format!("a grant that cannot be kept: {why}"));
+        let asked_json = serde_json::to_value(asked).map_err(|e| invalid(e.to_string()))?;
+        if asked != granted {
+            asked
+                .narrowed_by(&serde_json::to_value(granted).map_err(|e| invalid(e.to_string()))?)
+                .map_err(invalid)?;
+        }
+        granted.checked().map_err(invalid)?;
+        let now = now_ms();
+        let row = GrantRow {
+            id: format!("g{:016x}", fastrand::u64(..)),
+            tool: granted.tool.clone(),
+            asked: asked_json.to_string(),
+            granted: serde_json::to_string(granted).map_err(|e| invalid(e.to_string()))?,
+            approval_id: approval_id.map(str::to_owned),
+            uses: i64::from(granted.uses),
+            uses_left: i64::from(granted.uses),
+            expires_ms: now.saturating_add(granted.duration().as_millis() as i64),
+            revoked_ms: None,
+            created_ms: now,
+        };
+        self.store()
+            .keep_grant(&row)
+            .await
+            .map_err(|error| failed("keep the grant", error))?;
+        KeptGrant::try_from(row).map_err(invalid)
+    }
+
+    /// Takes a use of a live grant that covers `call`, if one does: the call may then run
+    /// with nobody asked. `None` when no grant covers it (or the last use went to another
+    /// process first). A grant whose stored form no longer reads covers nothing.
+    pub async fn use_grant(&self, call: GrantCall<'_>) -> Result<Option<GrantUse>, Error> {
+        let now = now_ms();
+        let rows = self
+            .store()
+            .live_grants(call.action, now)
+            .await
+            .map_err(|error| failed("read the grants", error))?;
+        let mut details = None;
+        for row in rows {
+            let Some((granted, covering)) = covering(&row) else {
+                continue;
+            };
+            if !granted.scope.holds(call.session, call.agent)
+                || !covering.covers(call.action, call.arguments, call.cwd)
+            {
+                continue;
+            }
+            let details = details.get_or_insert_with(|| call.arguments.to_string());
+            let taken = self
+                .store()
+                .take_use(&row.id, now, call.action, details)
+                .await
+                .map_err(|error| failed("take a use of the grant", error))?;
+            if let Some(left) = taken {
+                #[cfg(feature = "tracing")]
+                tracing::info!(
+                    action = call.action,
+                    grant = row.id,
+                    uses_left = left,
+                    "grant: {} runs under grant {} ({left} uses left)",
+                    call.action,
+                    row.id
+                );
+                return Ok(Some(GrantUse {
+                    grant_id: row.id,
+                    uses_left: left.clamp(0, i64::from(u32::MAX)) as u32,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The live grants, and those that ended in the last day, newest first.
+    pub async fn grants(&self) -> Result<Vec<KeptGrant>, Error> {
+        let since = now_ms().saturating_sub(RECENT.as_millis() as i64);
+        let rows = self
+            .store()
+            .grants_since(since)
+            .await
+            .map_err(|error| failed("read the grants", error))?;
+        // A row no version of this crate wrote is left out of the list, as it covers nothing.
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| KeptGrant::try_from(row).ok())
+            .collect())
+    }
+
+    /// Revokes grant `id`, at once for every process on the journal; true when a live grant
+    /// was revoked.
+    pub async fn revoke_grant(&self, id: &str) -> Result<bool, Error> {
+        self.store()
+            .revoke_grant(id, now_ms())
+            .await
+            .map_err(|error| failed("revoke the grant", error))
+    }
+}
+
+/// The approved grant of `row` and what it covers (its own bounds and those asked for), when
+/// both still read.
+fn covering(row: &GrantRow) -> Option<(Grant, Covering)> {
+    let granted: Grant = serde_json::from_str(&row.granted).ok()?;
+    let asked: Grant = serde_json::from_str(&row.asked).ok()?;
+    let covering = granted.checked().ok()?.and(asked.checked().ok()?);
+    Some((granted, covering))
+}
+
+impl TryFrom<GrantRow> for KeptGrant {
+    type Error = String;
+
+    fn try_from(row: GrantRow) -> Result<KeptGrant, String> {
+        let granted: Grant = serde_json::from_str(&row.granted).map_err(|e| e.to_string())?;
+        let asked: Grant = serde_json::from_str(&row.asked).map_err(|e| e.to_string())?;
+        Ok(KeptGrant {
+            id: row.id,
+            asked: (asked != granted).then_some(asked),
+            grant: granted,
+            approval_id: row.approval_id,
+            uses_left: row.uses_left.clamp(0, i64::from(u32::MAX)) as u32,
+            expires: time_of(row.expires_ms),
+            revoked: row.revoked_ms.map(time_of),
+            since: time_of(row.created_ms),
+        })
+    }
+}
