@@ -1,8 +1,8 @@
 //! The real coding agents, with the hook `cheqpoint install` wrote, each driven by a stand-in
 //! model API on loopback that asks for one shell command and then ends its turn, the emulator
 //! deciding: what really ran is read from the disk. Approved → the command ran; edited → the
-//! edited command ran; rejected → nothing ran and the model read the note; the service down →
-//! nothing ran.
+//! edited command ran (where the agent can run an edit); rejected → nothing ran and the model
+//! read the note; the service down → nothing ran.
 //!
 //! - Claude Code 2.1.328: `claude -p`, the hook in the project's `.claude/settings.json`, a
 //!   stand-in Anthropic Messages API (streamed) asking for `Bash`.
@@ -14,6 +14,13 @@
 //! - Gemini CLI 0.61.0: `gemini -p --yolo` (every call allowed by Gemini CLI itself: the hook is
 //!   what gates), API-key auth with `GOOGLE_GEMINI_BASE_URL` on a stand-in Gemini API (its router
 //!   first asks, with no tools, for a choice of model), the hook in `.gemini/settings.json`.
+//! - Copilot CLI 1.0.102: `copilot -p --allow-all-tools --trust-folder` (every call allowed by
+//!   Copilot CLI itself: the hook is what gates; a repository's hooks run only in a trusted
+//!   folder), offline (`COPILOT_OFFLINE`), on a custom model provider of
+//!   the Anthropic type (`COPILOT_PROVIDER_TYPE`, `COPILOT_PROVIDER_BASE_URL`: no GitHub sign-in)
+//!   that is the same stand-in Messages API asking for its `bash`, the hook in
+//!   `.github/hooks/cheqpoint.json`. Copilot takes no edited input: an edit runs nothing, and the
+//!   model reads the approved input.
 //!
 //! Each `gate.toml` names the agent's own shell tool (`Bash`, `run_shell_command`): the hook's
 //! matcher is made from it, and a name of another agent's tool would leave the shell ungated.
@@ -48,6 +55,7 @@ enum Kind {
     ClaudeCode,
     Codex,
     Gemini,
+    Copilot,
 }
 
 impl Kind {
@@ -57,6 +65,7 @@ impl Kind {
             Kind::ClaudeCode => "claude-code",
             Kind::Codex => "codex",
             Kind::Gemini => "gemini",
+            Kind::Copilot => "copilot",
         }
     }
 
@@ -65,6 +74,7 @@ impl Kind {
             Kind::ClaudeCode => "claude",
             Kind::Codex => "codex",
             Kind::Gemini => "gemini",
+            Kind::Copilot => "copilot",
         })
     }
 
@@ -74,6 +84,7 @@ impl Kind {
             Kind::ClaudeCode => ("Claude Code", "@anthropic-ai/claude-code@2.1.328"),
             Kind::Codex => ("Codex", "@openai/codex@0.169.0"),
             Kind::Gemini => ("Gemini CLI", "@google/gemini-cli@0.61.0"),
+            Kind::Copilot => ("Copilot CLI", "@github/copilot@1.0.102"),
         };
         (!self.program().is_file()).then(|| {
             format!("{what} is not installed: npm install --prefix target/agents {package}")
@@ -157,6 +168,26 @@ fn main() -> std::process::ExitCode {
             Kind::Gemini,
             Scenario::Down,
         ),
+        trial(
+            "copilot_runs_an_approved_command",
+            Kind::Copilot,
+            Scenario::Approve,
+        ),
+        trial(
+            "copilot_runs_nothing_edited_and_reads_the_approved_input",
+            Kind::Copilot,
+            Scenario::Edit,
+        ),
+        trial(
+            "copilot_runs_nothing_rejected_and_reads_the_note",
+            Kind::Copilot,
+            Scenario::Reject,
+        ),
+        trial(
+            "copilot_runs_nothing_with_the_service_down",
+            Kind::Copilot,
+            Scenario::Down,
+        ),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
 }
@@ -188,8 +219,8 @@ struct Model {
     results: Arc<Mutex<Vec<String>>>,
 }
 
-/// An Anthropic Messages API that answers a turn with no tool result by asking for Bash with
-/// `command`, and a turn carrying a tool result with a short text (streamed when asked).
+/// An Anthropic Messages API that answers a turn with no tool result by asking for the shell
+/// (`Bash`, or Copilot CLI's `bash`) with `command`, and a turn carrying a tool result with a short text (streamed when asked).
 async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Response {
     let results: Vec<String> = body["messages"]
         .as_array()
@@ -200,15 +231,18 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
         .filter(|block| block["type"] == "tool_result")
         .map(|block| block["content"].to_string())
         .collect();
-    let offers_bash = body["tools"]
+    // Claude Code's shell is `Bash`, Copilot CLI's `bash`.
+    let shell = body["tools"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|tool| tool["name"] == "Bash");
-    let (block, stop) = if results.is_empty() && offers_bash {
+        .filter_map(|tool| tool["name"].as_str())
+        .find(|name| name.eq_ignore_ascii_case("bash"))
+        .map(str::to_owned);
+    let (block, stop) = if let (true, Some(shell)) = (results.is_empty(), &shell) {
         let input = json!({"command": model.command, "description": "Mark the folder"});
         (
-            json!({"type": "tool_use", "id": "toolu_standin", "name": "Bash", "input": input}),
+            json!({"type": "tool_use", "id": "toolu_standin", "name": shell, "input": input}),
             "tool_use",
         )
     } else {
@@ -227,7 +261,7 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
     }
     let (start, delta) = match block["type"].as_str() {
         Some("tool_use") => (
-            json!({"type": "tool_use", "id": block["id"], "name": "Bash", "input": {}}),
+            json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
             json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
         ),
         _ => (
@@ -436,6 +470,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     let shell = match kind {
         Kind::ClaudeCode | Kind::Codex => "Bash",
         Kind::Gemini => "run_shell_command",
+        Kind::Copilot => "bash",
     };
     std::fs::write(
         project.join("gate.toml"),
@@ -489,7 +524,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     let scope = match kind {
-        Kind::ClaudeCode | Kind::Gemini => "--project",
+        Kind::ClaudeCode | Kind::Gemini | Kind::Copilot => "--project",
         Kind::Codex => "--user",
     };
     let install = std::process::Command::new(&cheqpoint)
@@ -514,6 +549,14 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         ]),
         // Every tool call allowed by Gemini CLI itself: the hook is what gates.
         Kind::Gemini => agent.args(["-p", "Mark the folder.", "--yolo"]),
+        // Every tool allowed by Copilot CLI itself: the hook is what gates. A repository's hooks
+        // run only in a folder the person trusts: this one, for this run.
+        Kind::Copilot => agent.args([
+            "-p",
+            "Mark the folder.",
+            "--allow-all-tools",
+            "--trust-folder",
+        ]),
     };
     let agent = agent
         .current_dir(&project)
@@ -526,6 +569,15 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .env("GEMINI_API_KEY", "standin")
         .env("GOOGLE_GEMINI_BASE_URL", format!("http://{api}"))
         .env("GEMINI_CLI_TRUST_WORKSPACE", "true")
+        // Copilot CLI on its Anthropic-type custom provider, with no GitHub sign-in or update
+        // check, its unpacked program shared between runs.
+        .env("COPILOT_OFFLINE", "1")
+        .env("COPILOT_AUTO_UPDATE", "false")
+        .env("COPILOT_CACHE_HOME", agents_dir().join("copilot-cache"))
+        .env("COPILOT_PROVIDER_TYPE", "anthropic")
+        .env("COPILOT_PROVIDER_BASE_URL", format!("http://{api}"))
+        .env("COPILOT_PROVIDER_API_KEY", "sk-ant-standin")
+        .env("COPILOT_MODEL", "claude-sonnet-4")
         .env("CHEQPOINT_API_KEY", "cq_test_agents")
         .env("CHEQPOINT_BASE_URL", &service)
         .stdin(Stdio::null())
@@ -545,6 +597,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             Kind::ClaudeCode => "claude_code.Bash",
             Kind::Codex => "codex.Bash",
             Kind::Gemini => "gemini.run_shell_command",
+            Kind::Copilot => "copilot.bash",
         };
         if request.action != action || request.details["command"] != model.command {
             return Err(format!("asked for {} {}", request.action, request.details));
@@ -553,7 +606,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             Scenario::Edit => emulator.approve_with(
                 &request.id,
                 match kind {
-                    Kind::ClaudeCode | Kind::Gemini => {
+                    Kind::ClaudeCode | Kind::Gemini | Kind::Copilot => {
                         json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"})
                     }
                     Kind::Codex => json!({"command": format!("touch {}", edited.display())}),
@@ -582,19 +635,22 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     reviewed.map_err(|error| {
         format!("{error}\nran (asked, edited) = {ran:?}\nthe model read: {results}\nagent: {said}")
     })?;
-    let expected = match scenario {
-        Scenario::Approve => (true, false),
-        Scenario::Edit => (false, true),
-        Scenario::Reject | Scenario::Down => (false, false),
+    let expected = match (scenario, kind) {
+        (Scenario::Approve, _) => (true, false),
+        // Copilot takes no edited input: the edit is refused in words and nothing runs.
+        (Scenario::Edit, Kind::Copilot) => (false, false),
+        (Scenario::Edit, _) => (false, true),
+        (Scenario::Reject | Scenario::Down, _) => (false, false),
     };
     if ran != expected {
         return Err(format!(
             "ran (asked, edited) = {ran:?}, not {expected:?}\nagent: {said}\nthe model read: {results}"
         ));
     }
-    let read = match scenario {
-        Scenario::Reject => "not in this folder",
-        Scenario::Down => "approval service",
+    let read = match (scenario, kind) {
+        (Scenario::Reject, _) => "not in this folder",
+        (Scenario::Down, _) => "approval service",
+        (Scenario::Edit, Kind::Copilot) => "cannot run a call with another input",
         _ => "",
     };
     if !results.contains(read) {

@@ -70,4 +70,5 @@ pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
 pub(super) const NOTES: &[&str] = &[
     "Copilot runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
     "Copilot's preToolUse has no matcher: every tool call is asked for.",
+    "Copilot CLI runs a repository's hooks only in a folder the person has trusted (it asks when it first starts there; --trust-folder trusts it for one run).",
 ];
