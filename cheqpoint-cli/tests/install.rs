@@ -457,7 +457,7 @@ fn codex_mcp_servers_forward_the_key_and_wait_for_a_person() {
 }
 
 #[test]
-fn gemini_mcp_servers_read_the_key_under_a_name_gemini_keeps() {
+fn gemini_mcp_servers_read_the_key_gemini_withholds_from_them_by_reference() {
     let original = fixture("gemini.settings.json");
     let installed = round_trip_mcp("gemini", &[], &[(".gemini/settings.json", Some(&original))]);
     let doc: Value = serde_json::from_str(&installed[0]).unwrap();
@@ -471,7 +471,10 @@ fn gemini_mcp_servers_read_the_key_under_a_name_gemini_keeps() {
     );
     assert_eq!(
         github["env"],
-        serde_json::json!({"CHEQPOINT_API_KEY": "${GEMINI_CLI_CHEQPOINT_API_KEY}"})
+        serde_json::json!({
+            "CHEQPOINT_API_KEY": "${CHEQPOINT_API_KEY}",
+            "CHEQPOINT_BASE_URL": "${CHEQPOINT_BASE_URL}"
+        })
     );
     // Gemini CLI waits 600 s by default, longer than the gateway's 360.
     assert!(github.get("timeout").is_none());

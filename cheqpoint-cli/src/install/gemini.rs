@@ -45,18 +45,17 @@ const DEFAULT_TOOLS: &[&str] = &["run_shell_command", "write_file", "replace"];
 /// A stdio server entry of `mcpServers` is `{command, args?, env?, cwd?, timeout?, trust?, …}`
 /// (Gemini CLI's `docs/tools/mcp-server.md`, and `mcp-client.ts` inside Gemini CLI 0.61.0).
 /// Gemini CLI starts a server with its environment less every variable whose name holds `KEY`,
-/// `TOKEN`, `SECRET`, `AUTH`… (no setting lets such a name through), and expands `$VAR` in `env`
-/// only from what it kept, where a `GEMINI_CLI_` name always is: the key reaches the gateway as
-/// `GEMINI_CLI_CHEQPOINT_API_KEY`. `timeout` is in milliseconds, 600,000 by default.
+/// `TOKEN`, `SECRET`, `AUTH`… (no setting lets such a name through; less everything under
+/// GitHub Actions), but a `${NAME}` in the entry's `env` is filled from the whole environment
+/// (`tests/agents.rs` sees the key reach the gateway so, and not without it): the variables are
+/// given so. `timeout` is in milliseconds, 600,000 by default.
 pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
-    env: &[("CHEQPOINT_API_KEY", "${GEMINI_CLI_CHEQPOINT_API_KEY}")],
+    env: &[
+        ("CHEQPOINT_API_KEY", "${CHEQPOINT_API_KEY}"),
+        ("CHEQPOINT_BASE_URL", "${CHEQPOINT_BASE_URL}"),
+    ],
     timeout: Some(("timeout", Some(600_000))),
 };
-
-/// What `--mcp` asks of the person.
-pub(super) const MCP_NOTES: &[&str] = &[
-    "Gemini CLI hands an MCP server no variable whose name holds KEY: export the key also as GEMINI_CLI_CHEQPOINT_API_KEY, which the wrapped servers' env reads.",
-];
 
 pub(super) const NOTES: &[&str] = &[
     "Gemini CLI runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",

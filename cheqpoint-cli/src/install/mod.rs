@@ -367,9 +367,8 @@ pub fn events(agent: Agent) -> &'static [&'static str] {
 /// What `--mcp` asks of the person installing for `agent`.
 fn mcp_notes(agent: Agent) -> &'static [&'static str] {
     match agent {
-        Agent::Gemini => gemini::MCP_NOTES,
         Agent::Cursor => cursor::MCP_NOTES,
-        Agent::ClaudeCode | Agent::Codex | Agent::Copilot => &[],
+        Agent::ClaudeCode | Agent::Codex | Agent::Gemini | Agent::Copilot => &[],
     }
 }
 
