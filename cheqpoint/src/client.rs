@@ -321,6 +321,10 @@ impl Client {
     /// ([`PollPolicy::push_safety_net`](crate::PollPolicy::push_safety_net)) while that holds.
     /// One read with [`Callback::parse`] only hints: the wait reads the status at once, at most
     /// once a second; it never decides anything.
+    ///
+    /// On a client with neither a [`callback_url`](crate::ClientBuilder::callback_url) nor a
+    /// listener, waits take a place to be woken only once a first callback has been handed
+    /// over: waits already running then find their decision at their next read.
     pub fn deliver(&self, callback: &Callback) -> bool {
         let waits = &self.inner.waits;
         if callback.is_verified() {
