@@ -133,6 +133,7 @@ impl Client {
             callback_url.as_deref(),
             None,
             None,
+            None,
             deadline,
         )
         .await
@@ -352,6 +353,7 @@ impl Client {
                 &body,
                 request.idempotency_header().as_deref(),
                 max_wait,
+                None,
                 deadline,
             )
             .await?;
