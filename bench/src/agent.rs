@@ -11,6 +11,7 @@ use cheqpoint::{Client, PollPolicy, checkpoint};
 use clap::{Args, ValueEnum};
 use tokio::task::JoinSet;
 
+use crate::bare::Bare;
 use crate::clock::monotonic_ns;
 use crate::heap::Live;
 use crate::protocol::error_line;
@@ -24,7 +25,8 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(900);
 #[derive(Args, Debug, Clone, PartialEq)]
 pub struct AgentArgs {
     /// `gated`: make CALLS gated calls at once and wait for each (scenarios 1 and 3);
-    /// `auto`: keep CONCURRENCY calls in flight for WARMUP + SECONDS (scenario 2).
+    /// `auto`: keep CONCURRENCY calls in flight for WARMUP + SECONDS (scenario 2); `floor`: the
+    /// same with a bare `reqwest` loop making the same HTTP ([`crate::bare`]).
     #[arg(long, value_enum)]
     pub scenario: AgentScenario,
     /// The emulator's base URL.
@@ -56,6 +58,7 @@ pub struct AgentArgs {
 pub enum AgentScenario {
     Gated,
     Auto,
+    Floor,
 }
 
 impl AgentArgs {
@@ -65,6 +68,7 @@ impl AgentArgs {
         let scenario = match self.scenario {
             AgentScenario::Gated => "gated",
             AgentScenario::Auto => "auto",
+            AgentScenario::Floor => "floor",
         };
         let mut args = vec![
             "--scenario".into(),
@@ -122,7 +126,7 @@ async fn transfer(
 }
 
 /// The arguments of call `call`, the same for both clients.
-fn arguments(call: u32) -> (u32, String, u64, String, Vec<String>) {
+pub(crate) fn arguments(call: u32) -> (u32, String, u64, String, Vec<String>) {
     (
         call,
         format!("acct_{:06}", call % 1_000_000),
@@ -195,7 +199,8 @@ pub fn run(args: AgentArgs) -> Result<(), Box<dyn std::error::Error>> {
         cheqpoint::init(client(&args)?)?;
         match args.scenario {
             AgentScenario::Gated => gated(args.calls, args.ramp).await,
-            AgentScenario::Auto => auto(&args).await,
+            AgentScenario::Auto => auto(&args, None).await,
+            AgentScenario::Floor => auto(&args, Some(Bare::new(&args.url)?)).await,
         }
         emit("done");
         Ok::<(), Box<dyn std::error::Error>>(())
@@ -227,28 +232,34 @@ async fn gated(calls: u32, ramp: f64) {
     while tasks.join_next().await.is_some() {}
 }
 
-/// Scenario 2: `concurrency` workers, each making one call after another, for the warm-up and
-/// then the measured window. A call counts when it started after the warm-up and ended within
-/// the window.
-async fn auto(args: &AgentArgs) {
+/// Scenario 2: `concurrency` workers, each making one call after another (gated, or with `bare`
+/// the floor's bare exchanges), for the warm-up and then the measured window. A call counts when
+/// it started after the warm-up and ended within the window. The process's CPU time over the
+/// window (`getrusage`, user + system) is reported beside the calls.
+async fn auto(args: &AgentArgs, bare: Option<Bare>) {
     REPORT_RESUMED.store(false, Ordering::Relaxed);
     let window_start = Instant::now() + Duration::from_secs_f64(args.warmup);
     let window_end = window_start + Duration::from_secs_f64(args.seconds);
     let mut workers = JoinSet::new();
     for worker in 0..args.concurrency {
         let stride = args.concurrency;
+        let bare = bare.clone();
         workers.spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0_u64;
             let mut call = worker;
             while Instant::now() < window_end {
                 let began = Instant::now();
-                let outcome = gated_call(call).await;
+                let failed = match &bare {
+                    None => gated_call(call).await.is_err(),
+                    Some(bare) => bare.call(call).await.is_err(),
+                };
                 let ended = Instant::now();
                 if began >= window_start && ended <= window_end {
-                    match outcome {
-                        Ok(()) => latencies.push(ended.duration_since(began).as_micros() as u64),
-                        Err(_) => errors += 1,
+                    if failed {
+                        errors += 1;
+                    } else {
+                        latencies.push(ended.duration_since(began).as_micros() as u64);
                     }
                 }
                 call = call.wrapping_add(stride);
@@ -256,6 +267,10 @@ async fn auto(args: &AgentArgs) {
             (latencies, errors)
         });
     }
+    tokio::time::sleep_until(window_start.into()).await;
+    let cpu_before = cpu_seconds();
+    tokio::time::sleep_until(window_end.into()).await;
+    let cpu_seconds = cpu_seconds() - cpu_before;
     let mut latencies = Vec::new();
     let mut errors = 0;
     while let Some(Ok((worker_latencies, worker_errors))) = workers.join_next().await {
@@ -266,8 +281,21 @@ async fn auto(args: &AgentArgs) {
         "latencies_us": latencies,
         "errors": errors,
         "seconds": args.seconds,
+        "cpu_seconds": cpu_seconds,
     });
     emit(&format!("auto {report}"));
+}
+
+/// This process's CPU time so far, user + system, seconds (`getrusage(RUSAGE_SELF)`).
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes into the struct it is given, which is zeroed and ours.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! | `start CALL NS` | just before gated call `CALL` is made |
 //! | `resumed CALL NS` | the first line of the gated body of call `CALL` |
 //! | `error CALL MESSAGE` | gated call `CALL` ended in an error (the body did not run) |
-//! | `auto JSON` | the auto-decided scenario's report: `{"latencies_us": [...], "errors": N}` |
+//! | `auto JSON` | the auto-decided scenario's report: `{"latencies_us": [...], "errors": N, "seconds": S}`, and from this crate's agent `"cpu_seconds"` over the window |
 //! | `heap BYTES BLOCKS PEAK` | this crate's agent only: its live heap (bytes, blocks) and the most bytes live at once so far, before its first call and whenever its standard input reads `heap` |
 //! | `done` | every call has ended; the agent then waits for its standard input to close |
 //!
@@ -51,6 +51,10 @@ pub struct AutoReport {
     pub errors: u64,
     /// The length of the measured window, seconds.
     pub seconds: f64,
+    /// The agent's CPU time (user + system) over the measured window, seconds; this crate's
+    /// agent only.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
 }
 
 impl Event {
@@ -137,7 +141,8 @@ mod tests {
             Event::Auto(AutoReport {
                 latencies_us: vec![1, 2],
                 errors: 0,
-                seconds: 2.5
+                seconds: 2.5,
+                cpu_seconds: None,
             })
         );
         assert_eq!(

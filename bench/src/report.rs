@@ -30,7 +30,37 @@ pub struct Results {
     pub python: Column,
     /// Why the Python client was not measured, when it was not.
     pub python_missing: Option<String>,
+    /// Scenario 2's runs of the bare floor and this crate polling, one after the other.
+    pub floor_rounds: Vec<FloorRound>,
     pub wall: Duration,
+}
+
+/// One round of scenario 2 against its floor: the bare `reqwest` loop, then the gated calls
+/// (polling), each with a fresh emulator.
+#[derive(Debug)]
+pub struct FloorRound {
+    pub floor: Result<Auto, String>,
+    pub gated: Result<Auto, String>,
+}
+
+impl FloorRound {
+    /// How many times the floor's calls per second the gated calls' are below it, and the gated
+    /// calls' CPU per call over the floor's.
+    fn ratios(&self) -> Option<(f64, Option<f64>)> {
+        let (floor, gated) = (self.floor.as_ref().ok()?, self.gated.as_ref().ok()?);
+        let speed = floor.calls_per_second / gated.calls_per_second;
+        let cpu = floor
+            .cpu_per_call
+            .zip(gated.cpu_per_call)
+            .map(|(floor, gated)| gated.as_secs_f64() / floor.as_secs_f64());
+        Some((speed, cpu))
+    }
+}
+
+/// The median of `values` (the upper one of an even count); `None` when empty.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 /// Which way is better for a metric.
@@ -647,6 +677,8 @@ pub fn render(results: &Results) -> String {
     }
 
     out.push('\n');
+    out.push_str(&floor_section(&results.floor_rounds));
+    out.push('\n');
     out.push_str(&schedule_section());
     out.push('\n');
     out.push_str(&targets_section(results));
@@ -656,6 +688,61 @@ pub fn render(results: &Results) -> String {
         results.wall.as_secs_f64()
     );
     out
+}
+
+/// Scenario 2 against its floor, round by round, and the medians of the ratios.
+fn floor_section(rounds: &[FloorRound]) -> String {
+    let mut out = String::from(
+        "Auto-decided against its floor (a bare reqwest loop making the same create + read, same concurrency):\n",
+    );
+    if rounds.is_empty() {
+        out.push_str("  not run\n");
+        return out;
+    }
+    let cpu = |auto: &Auto| {
+        auto.cpu_per_call.map_or("–".into(), |cpu| {
+            format!("{:.1} µs", cpu.as_secs_f64() * 1e6)
+        })
+    };
+    let show = |outcome: &Result<Auto, String>| match outcome {
+        Ok(auto) => format!(
+            "{:>7.0} calls/s, CPU {:>9} per call, p50 {}",
+            auto.calls_per_second,
+            cpu(auto),
+            duration(auto.latencies.p50())
+        ),
+        Err(why) => format!("failed: {why}"),
+    };
+    for (number, round) in rounds.iter().enumerate() {
+        let _ = writeln!(out, "  round {}: floor {}", number + 1, show(&round.floor));
+        let _ = writeln!(out, "           gated {}", show(&round.gated));
+        if let Some((speed, cpu)) = round.ratios() {
+            let cpu = cpu.map_or("–".into(), |cpu| format!("×{cpu:.2}"));
+            let _ = writeln!(
+                out,
+                "           the floor's calls/s ×{speed:.2} the gated; gated CPU per call {cpu} the floor's"
+            );
+        }
+    }
+    let (speed, cpu) = floor_medians(rounds);
+    let _ = writeln!(
+        out,
+        "  medians of {} rounds: calls/s ×{}, CPU per call ×{}",
+        rounds.len(),
+        speed.map_or("–".into(), |x| format!("{x:.2}")),
+        cpu.map_or("–".into(), |x| format!("{x:.2}"))
+    );
+    out
+}
+
+/// The medians over the rounds of the floor's calls/s over the gated, and of the gated CPU per
+/// call over the floor's.
+fn floor_medians(rounds: &[FloorRound]) -> (Option<f64>, Option<f64>) {
+    let ratios: Vec<_> = rounds.iter().filter_map(FloorRound::ratios).collect();
+    (
+        median(ratios.iter().map(|(speed, _)| *speed).collect()),
+        median(ratios.iter().filter_map(|(_, cpu)| *cpu).collect()),
+    )
 }
 
 /// Requests of one wait, by the two schedules.
@@ -786,6 +873,17 @@ fn targets_section(results: &Results) -> String {
         "polling: decisions within the first 10 s resumed in ≤ 250 ms p50",
         poll.and_then(|l| l.early.p50())
             .map(|p50| (p50 <= Duration::from_millis(250), duration(Some(p50)))),
+    );
+    let (speed, cpu) = floor_medians(&results.floor_rounds);
+    target(
+        &mut out,
+        "auto-decided (polling): calls/s within 1.5× of a bare reqwest loop's (median of the rounds)",
+        speed.map(|x| (x <= 1.5, format!("the loop ×{x:.2} the gated"))),
+    );
+    target(
+        &mut out,
+        "auto-decided (polling): CPU per call within 1.5× of a bare reqwest loop's (median of the rounds)",
+        cpu.map(|x| (x <= 1.5, format!("×{x:.2}"))),
     );
     let python_auto = ok(&results.python.auto);
     for (name, column) in [("polling", &results.poll), ("push", &results.push)] {

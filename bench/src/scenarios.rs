@@ -27,6 +27,9 @@ pub struct Plan {
     pub auto_concurrency: u32,
     pub auto_warmup: f64,
     pub auto_seconds: f64,
+    /// Scenario 2 for this crate polling: so many runs of the bare floor and the gated calls,
+    /// one after the other (floor, gated, floor, …), compared by their medians.
+    pub auto_rounds: u32,
     pub scale_calls: u32,
     pub scale_pending: Duration,
     pub python_scale_calls: u32,
@@ -48,6 +51,7 @@ impl Plan {
             auto_concurrency: 64,
             auto_warmup: 1.0,
             auto_seconds: 10.0,
+            auto_rounds: 3,
             scale_calls: 10_000,
             scale_pending: Duration::from_secs(60),
             python_scale_calls: 1_000,
@@ -65,6 +69,7 @@ impl Plan {
             auto_concurrency: 64,
             auto_warmup: 0.5,
             auto_seconds: 3.0,
+            auto_rounds: 1,
             scale_calls: 1_000,
             scale_pending: Duration::from_secs(5),
             python_scale_calls: 200,
@@ -82,6 +87,7 @@ impl Plan {
             auto_concurrency: 4,
             auto_warmup: 0.1,
             auto_seconds: 0.4,
+            auto_rounds: 1,
             scale_calls: 40,
             scale_pending: Duration::from_millis(300),
             python_scale_calls: 10,
@@ -175,6 +181,9 @@ pub struct Auto {
     pub errors: u64,
     /// CPU seconds over the run: the agent's, and this process's (the emulator, mostly).
     pub agent_cpu_seconds: f64,
+    /// The agent's CPU time (user + system, `getrusage`) over the measured window per call
+    /// measured; this crate's agent only.
+    pub cpu_per_call: Option<Duration>,
     pub emulator_cpu_seconds: f64,
     /// The run's wall time, seconds (warm-up and measured window).
     pub wall_seconds: f64,
@@ -624,8 +633,14 @@ fn push_path(
     }
 }
 
-/// Scenario 2: every request approved at creation by a rule; `concurrency` calls in flight.
-pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto, String> {
+/// Scenario 2: every request approved at creation by a rule; `concurrency` calls in flight,
+/// gated (`AgentScenario::Auto`) or the bare floor (`AgentScenario::Floor`).
+pub async fn auto(
+    contender: &Contender,
+    scenario: AgentScenario,
+    plan: &Plan,
+    env: &Env,
+) -> Result<Auto, String> {
     let emulator = Emulator::builder()
         .webhook_secret(WEBHOOK_SECRET)
         .auto_approve_below(0.9)
@@ -633,7 +648,7 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
         .await
         .map_err(emulator_error)?;
     let args = AgentArgs {
-        scenario: AgentScenario::Auto,
+        scenario,
         url: emulator.url(),
         calls: 0,
         concurrency: plan.auto_concurrency,
@@ -646,7 +661,11 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
     };
     let emulator_before = Usage::of(std::process::id()).map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let mut run = Run::start(contender, &args, env, "auto")?;
+    let log = match scenario {
+        AgentScenario::Floor => "auto-floor",
+        _ => "auto",
+    };
+    let mut run = Run::start(contender, &args, env, log)?;
     let limit = Duration::from_secs_f64(plan.auto_warmup + plan.auto_seconds + 60.0);
     run.wait_for(limit, "report", |gathered| gathered.done)
         .await?;
@@ -664,6 +683,9 @@ pub async fn auto(contender: &Contender, plan: &Plan, env: &Env) -> Result<Auto,
     run.process.finish().await;
     let measured = report.latencies_us.len();
     Ok(Auto {
+        cpu_per_call: report
+            .cpu_seconds
+            .map(|cpu| Duration::from_secs_f64(cpu / measured.max(1) as f64)),
         calls_per_second: measured as f64 / report.seconds,
         latencies: Sample::new(
             report

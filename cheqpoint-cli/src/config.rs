@@ -14,11 +14,20 @@
 //! summary = "Delete {path} in {repo}"
 //! readonly = ["repo"]
 //! timeout = 3600
+//!
+//! [suggest]                  # ask once for a grant after repeated approvals (off when absent)
+//! after = 3                  # approvals of one tool …
+//! within = 600               # … within this many seconds
+//! uses = 20                  # the grant asked for: its uses
+//! lasting = 3600             # and how long it lasts, in seconds
 //! ```
 
 use std::{fmt, ops::Range, path::Path, time::Duration};
 
-use cheqpoint::policy::rules::{Decide, Rule, Rules};
+use cheqpoint::policy::{
+    grants::{MAX_DURATION, Suggestion},
+    rules::{Decide, Rule, Rules},
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use toml::Spanned;
@@ -69,6 +78,8 @@ pub struct GateConfig {
     tools: Vec<ToolRule>,
     /// The `[[rule]]` table and its `default`: decisions on a call's arguments.
     rules: Rules,
+    /// `[suggest]`: when to ask for a grant after repeated approvals of one tool.
+    pub suggest: Option<Suggestion>,
     /// Where the file came from, for the errors of [`check_against`](GateConfig::check_against).
     origin: String,
 }
@@ -149,6 +160,16 @@ struct File {
     default: Option<Decide>,
     #[serde(default)]
     rule: Vec<Spanned<toml::Value>>,
+    suggest: Option<Spanned<SuggestEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuggestEntry {
+    after: u32,
+    within: u64,
+    uses: u32,
+    lasting: u64,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +215,7 @@ impl GateConfig {
             timeout: None,
             tools: Vec::new(),
             rules: Rules::default(),
+            suggest: None,
             origin: origin.to_owned(),
         };
         if let Some(name) = file.name {
@@ -239,6 +261,29 @@ impl GateConfig {
                 rule.timeout = seconds(timeout, at.clone(), &mut fail);
             }
             config.tools.push(rule);
+        }
+        if let Some(entry) = file.suggest {
+            let at = Some(entry.span());
+            let entry = entry.into_inner();
+            let lasting = Duration::from_secs(entry.lasting);
+            if entry.after == 0 || entry.within == 0 || entry.uses == 0 {
+                fail(
+                    at,
+                    "[suggest]: `after`, `within` and `uses` are more than 0".into(),
+                );
+            } else if lasting.is_zero() || lasting > MAX_DURATION {
+                fail(
+                    at,
+                    "[suggest]: `lasting` is from 1 second to 30 days".into(),
+                );
+            } else {
+                config.suggest = Some(Suggestion {
+                    after: entry.after,
+                    within: Duration::from_secs(entry.within),
+                    uses: entry.uses,
+                    lasting,
+                });
+            }
         }
         let mut rules = Vec::new();
         for entry in file.rule {
@@ -651,6 +696,42 @@ mod tests {
                 decide(tool, arguments.clone()),
                 expected,
                 "{tool} {arguments}"
+            );
+        }
+    }
+
+    #[test]
+    fn suggestions_are_read_and_their_mistakes_named() {
+        let config = GateConfig::parse(
+            "[suggest]\nafter = 3\nwithin = 600\nuses = 20\nlasting = 3600\n",
+            "g.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            config.suggest,
+            Some(Suggestion {
+                after: 3,
+                within: Duration::from_secs(600),
+                uses: 20,
+                lasting: Duration::from_secs(3600),
+            })
+        );
+        assert_eq!(GateConfig::parse("", "g.toml").unwrap().suggest, None);
+        for (text, words) in [
+            (
+                "[suggest]\nafter = 0\nwithin = 1\nuses = 1\nlasting = 1\n",
+                "more than 0",
+            ),
+            (
+                "[suggest]\nafter = 1\nwithin = 1\nuses = 1\nlasting = 9999999\n",
+                "30 days",
+            ),
+            ("[suggest]\nafter = 1\n", "missing field"),
+        ] {
+            let error = GateConfig::parse(text, "g.toml").unwrap_err().to_string();
+            assert!(
+                error.contains(words) && error.contains("g.toml:1"),
+                "{text}: {error}"
             );
         }
     }

@@ -24,6 +24,7 @@ use cheqpoint::{
     ApprovalRequest, Client, Error, GrantCall, Journal, RequestWatch, Trace,
     policy::{
         edits::{self, Change},
+        grants::{GrantScope, Suggestion},
         rules::{Decide, Rules},
         words::Words,
     },
@@ -101,6 +102,8 @@ pub enum Outcome<T> {
 pub struct Gatekeeper {
     client: Client,
     rules: Arc<Rules>,
+    /// When to suggest a grant, and the journal the process that asks for it opens.
+    suggest: Option<(Suggestion, Option<String>)>,
 }
 
 impl Gatekeeper {
@@ -109,7 +112,20 @@ impl Gatekeeper {
         Gatekeeper {
             client,
             rules: Arc::default(),
+            suggest: None,
         }
+    }
+
+    /// The same gate, asking once for a grant shaped on repeated approvals of one tool, as
+    /// `suggestion` says (`[suggest]` in gate.toml; none: never). The grant is asked for by a
+    /// process of its own, on the journal at `journal` (the default one when `None`).
+    pub fn suggesting(
+        mut self,
+        suggestion: Option<Suggestion>,
+        journal: Option<String>,
+    ) -> Gatekeeper {
+        self.suggest = suggestion.map(|suggestion| (suggestion, journal));
+        self
     }
 
     /// The same gate, deciding by `rules` before asking anyone.
@@ -234,6 +250,9 @@ impl Gatekeeper {
                 (approved.approval_id, run(runs).await, changes)
             })
             .await;
+        if outcome.is_ok() {
+            self.suggest_grant(ask).await;
+        }
         match outcome {
             Ok((approval_id, output, changes)) => Outcome::Ran {
                 approval_id,
@@ -263,6 +282,43 @@ impl Gatekeeper {
                 used.grant_id, used.uses_left
             )
         }))
+    }
+}
+
+impl Gatekeeper {
+    /// After an approved run: asks for a grant shaped on the recent approvals of the call's
+    /// tool, when the configuration suggests grants and the journal says it is time. A
+    /// suggestion guards nothing: when it cannot be made, that is said on stderr and the call
+    /// is answered as it was.
+    async fn suggest_grant(&self, ask: &Ask) {
+        let (Some((suggestion, journal_spec)), Some(journal)) = (&self.suggest, self.journal())
+        else {
+            return;
+        };
+        let scope = match (&ask.session, ask.action.split('.').next()) {
+            (Some(session), _) => GrantScope::Session(session.clone()),
+            (None, Some(door)) => GrantScope::Agent(door.to_owned()),
+            (None, None) => GrantScope::Everywhere,
+        };
+        match journal
+            .suggested_grant(&ask.action, suggestion, scope)
+            .await
+        {
+            Ok(Some(grant)) => {
+                eprintln!(
+                    "cheqpoint: {}: suggesting a grant: {}",
+                    ask.action,
+                    grant.words()
+                );
+                if let Err(error) =
+                    crate::grants::ask_in_background(&grant, journal_spec.as_deref())
+                {
+                    eprintln!("cheqpoint: the grant could not be asked for: {error}");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => eprintln!("cheqpoint: no grant suggested: {error}"),
+        }
     }
 }
 

@@ -109,6 +109,33 @@ pub async fn ask(client: &Client, grant: &Grant, review_url: &str) -> Result<Str
     Ok(said)
 }
 
+/// Asks for `grant` in a process of its own (`cheqpoint grant ask --from-json …`), which waits
+/// for the reviewer and keeps what they approve in the journal at `journal` (the default one
+/// when `None`): a door that suggests a grant answers its own call at once. The process has a
+/// process group of its own, so that an agent ending its hook's group does not end it.
+pub fn ask_in_background(grant: &Grant, journal: Option<&str>) -> std::io::Result<()> {
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command.args([
+        "grant",
+        "ask",
+        "--from-json",
+        &serde_json::to_string(grant)?,
+    ]);
+    if let Some(journal) = journal {
+        command.args(["--journal", journal]);
+    }
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn()?;
+    // Reaped when it ends, in a process that outlives it (the gateway).
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
 /// The grants as lines: id, state, uses left, when it ends, and the grant in words.
 pub fn list(grants: &[KeptGrant], now: SystemTime) -> String {
     if grants.is_empty() {

@@ -69,7 +69,11 @@ struct JournalArgs {
 #[derive(clap::Args)]
 struct GrantAskArgs {
     /// The action it covers: `claude_code.Bash`, `SERVER.TOOL`, a `#[checkpoint]` action.
-    tool: String,
+    #[arg(required_unless_present = "from_json")]
+    tool: Option<String>,
+    /// The whole grant as JSON (as a grant request's details), in place of the options.
+    #[arg(long, value_name = "JSON", conflicts_with_all = ["tool", "commands", "under", "conditions", "session", "agent"])]
+    from_json: Option<String>,
     /// A shell command pattern every command of a line must match (repeatable).
     #[arg(long = "command", value_name = "PATTERN")]
     commands: Vec<String>,
@@ -419,7 +423,9 @@ async fn mcp(args: McpArgs) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     let (client, review_url) = setup::client(journal).map_err(|error| error.to_string())?;
     let settings = Arc::new(Settings {
-        gate: Gatekeeper::new(client).with_rules(config.rules().clone()),
+        gate: Gatekeeper::new(client)
+            .with_rules(config.rules().clone())
+            .suggesting(config.suggest, args.journal.clone()),
         config,
         upstream,
         agent: args.agent,
@@ -444,18 +450,28 @@ async fn grant(command: GrantCommand) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     match command {
         GrantCommand::Ask(args) => {
-            let cwd = std::env::current_dir().map_err(|error| error.to_string())?;
-            let spec = grants::GrantSpec {
-                tool: args.tool,
-                commands: args.commands,
-                under: args.under,
-                conditions: args.conditions,
-                lasting: args.lasting,
-                uses: args.uses,
-                session: args.session,
-                agent: args.agent,
+            let grant = match args.from_json {
+                Some(json) => {
+                    let grant: cheqpoint::policy::grants::Grant = serde_json::from_str(&json)
+                        .map_err(|error| format!("--from-json is no grant: {error}"))?;
+                    grant.checked()?;
+                    grant
+                }
+                None => {
+                    let cwd = std::env::current_dir().map_err(|error| error.to_string())?;
+                    let spec = grants::GrantSpec {
+                        tool: args.tool.unwrap_or_default(),
+                        commands: args.commands,
+                        under: args.under,
+                        conditions: args.conditions,
+                        lasting: args.lasting,
+                        uses: args.uses,
+                        session: args.session,
+                        agent: args.agent,
+                    };
+                    spec.grant(&cwd)?
+                }
             };
-            let grant = spec.grant(&cwd)?;
             let (client, review_url) = setup::client(journal).map_err(|error| error.to_string())?;
             let said = grants::ask(&client, &grant, &review_url)
                 .await
@@ -505,7 +521,9 @@ async fn hook(args: HookArgs) -> Reply {
             .await
             .map_err(|error| error.to_string())?;
         let (client, _) = setup::client(journal).map_err(|error| error.to_string())?;
-        let gate = Gatekeeper::new(client).with_rules(config.rules().clone());
+        let gate = Gatekeeper::new(client)
+            .with_rules(config.rules().clone())
+            .suggesting(config.suggest, args.journal.clone());
         Ok::<Reply, String>(hooks::answer(agent, &event, &gate, &config, on_timeout).await)
     });
     match decided.await {

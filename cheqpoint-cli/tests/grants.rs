@@ -1,11 +1,20 @@
 //! `cheqpoint grant ask|list|revoke` as a person runs them, and the Claude Code hook deciding
 //! by the grants kept: a grant asked from a shell and narrowed by the reviewer, then hook events
 //! it covers allowed with no request (each taking a use), and events past its commands, its
-//! session, its uses or its revocation asked as usual. A widened edit grants nothing.
+//! session, its uses or its revocation asked as usual. A widened edit grants nothing. With
+//! `[suggest]`, repeated approvals of one tool make the hook ask once for a grant shaped on them.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    sync::{
+        Mutex,
+        atomic::{AtomicBool, Ordering::SeqCst},
+    },
+    time::{Duration, Instant},
+};
 
-use cheqpoint_emulator::Emulator;
+use cheqpoint_emulator::{ApprovalRecord, Emulator};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
@@ -15,6 +24,10 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Shell {
     emulator: Emulator,
     dir: PathBuf,
+    /// gate.toml for the hook, when the test gives one.
+    config: Option<PathBuf>,
+    /// Grant requests the hook's reviewer met while waiting for a call's, left for the test.
+    grant_requests: Mutex<Vec<ApprovalRecord>>,
 }
 
 /// What a process said, and how it ended.
@@ -33,7 +46,17 @@ impl Shell {
         Shell {
             emulator: Emulator::start().await.unwrap(),
             dir,
+            config: None,
+            grant_requests: Mutex::default(),
         }
+    }
+
+    /// The same, its hook reading `gate_toml`.
+    fn with_config(mut self, gate_toml: &str) -> Shell {
+        let path = self.dir.join("gate.toml");
+        std::fs::write(&path, gate_toml).unwrap();
+        self.config = Some(path);
+        self
     }
 
     /// `cheqpoint ARGS --journal …`, with `stdin` written to it.
@@ -64,6 +87,15 @@ impl Shell {
         }
     }
 
+    /// The next grant request, whether the hook's reviewer met it or it is still to come.
+    async fn next_grant_request(&self, within: Duration) -> Option<ApprovalRecord> {
+        let met = self.grant_requests.lock().unwrap().pop();
+        match met {
+            Some(request) => Some(request),
+            None => self.emulator.next_pending(within).await,
+        }
+    }
+
     /// `cheqpoint grant ask ARGS` while the reviewer decides with `decide`.
     async fn ask(&self, args: &[&str], decide: impl FnOnce(&Emulator, &str, &Value)) -> Said {
         let mut all = vec!["grant", "ask"];
@@ -79,6 +111,12 @@ impl Shell {
     /// Claude Code's `PreToolUse` for Bash running `command` in `session`: `allow`, or what the
     /// reviewer's rejection made of it, and whether a request was made.
     async fn bash(&self, command: &str, session: &str) -> (String, bool) {
+        self.bash_decided(command, session, false).await
+    }
+
+    /// As [`Shell::bash`], the reviewer approving what is asked when `approve`, else rejecting
+    /// it.
+    async fn bash_decided(&self, command: &str, session: &str, approve: bool) -> (String, bool) {
         let event = json!({
             "session_id": session,
             "transcript_path": "/tmp/t.jsonl",
@@ -90,11 +128,30 @@ impl Shell {
         })
         .to_string();
         let before = self.emulator.created_count();
-        let hook = self.run(&["hook", "claude-code"], &event);
+        let mut args = vec!["hook", "claude-code"];
+        if let Some(config) = &self.config {
+            args.extend(["--config", config.to_str().unwrap()]);
+        }
+        let done = AtomicBool::new(false);
+        let hook = async {
+            let said = self.run(&args, &event).await;
+            done.store(true, SeqCst);
+            said
+        };
         let reviewer = async {
-            // Whatever is asked is rejected, so an asked call ends at once, unrun.
-            if let Some(request) = self.emulator.next_pending(Duration::from_secs(3)).await {
-                self.emulator.reject(&request.id, "asked").unwrap();
+            // Whatever is asked is decided at once, so an asked call ends at once.
+            while !done.load(SeqCst) {
+                let Some(request) = self.emulator.next_pending(Duration::from_millis(100)).await
+                else {
+                    continue;
+                };
+                if request.action.starts_with("grant:") {
+                    self.grant_requests.lock().unwrap().push(request);
+                } else if approve {
+                    self.emulator.approve(&request.id).unwrap();
+                } else {
+                    self.emulator.reject(&request.id, "asked").unwrap();
+                }
             }
         };
         let (said, ()) = tokio::join!(hook, reviewer);
@@ -258,5 +315,63 @@ async fn a_widened_or_rejected_grant_grants_nothing() {
         refused.stderr.contains("at least one use"),
         "{}",
         refused.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_approvals_suggest_a_grant_shaped_on_them() {
+    let shell = Shell::new("suggest")
+        .await
+        .with_config("[suggest]\nafter = 2\nwithin = 600\nuses = 5\nlasting = 600\n");
+    assert_eq!(
+        shell.bash_decided("npm test -- unit", "s9", true).await,
+        ("allow".into(), true)
+    );
+    assert_eq!(
+        shell.bash_decided("npm test -- e2e", "s9", true).await,
+        ("allow".into(), true)
+    );
+    // The second approval makes the hook ask, from a process of its own, for a grant.
+    let request = shell
+        .next_grant_request(WAIT)
+        .await
+        .expect("a grant is asked for");
+    assert_eq!(request.action, "grant:claude_code.Bash");
+    assert_eq!(
+        request.details,
+        json!({
+            "tool": "claude_code.Bash",
+            "command": ["npm test -- *"],
+            "for_seconds": 600,
+            "uses": 5,
+            "scope": {"session": "s9"},
+        })
+    );
+    shell.emulator.approve(&request.id).unwrap();
+    // Kept by that process once it reads the approval.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let said = shell.run(&["grant", "list"], "").await;
+        if said.stdout.contains(" live ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no live grant: {}", said.stdout);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        shell.bash("npm test -- lint", "s9").await,
+        ("allow".into(), false)
+    );
+    // Asked for once within the window: a third approval suggests nothing more.
+    assert_eq!(
+        shell.bash_decided("npm run build", "s9", true).await,
+        ("allow".into(), true)
+    );
+    assert!(
+        shell
+            .next_grant_request(Duration::from_secs(2))
+            .await
+            .is_none(),
+        "no second suggestion"
     );
 }

@@ -97,6 +97,7 @@ mod emulator;
 mod errors;
 mod faults;
 mod fields;
+mod grant;
 mod limits;
 mod listener;
 mod port;

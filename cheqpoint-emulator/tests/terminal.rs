@@ -52,6 +52,29 @@ async fn shows_the_request_and_approves_it() {
 }
 
 #[tokio::test]
+async fn a_grant_request_is_shown_as_a_grant_and_narrowed_by_an_edit() {
+    let grant = json!({"tool": "claude_code.Bash", "command": ["npm test *", "git diff *"],
+                       "for_seconds": 3600, "uses": 50, "scope": "everywhere"});
+    let request = json!({"action": "grant:claude_code.Bash",
+                         "summary": "let claude_code.Bash run `npm test *` or `git diff *` …",
+                         "details": grant});
+    let narrowed = json!({"tool": "claude_code.Bash", "command": ["npm test *"],
+                          "for_seconds": 600, "uses": 5, "scope": "everywhere"});
+    let (record, printed) = review_request(&request, &format!("e\n{narrowed}\n"), None).await;
+    for shown in [
+        "A GRANT: approving lets claude_code.Bash run the calls below with nobody asked",
+        "commands: `npm test *` or `git diff *`",
+        "for 1 h, at most 50 uses, everywhere",
+        "a wider edit grants nothing",
+        "    uses: 50 → 5",
+    ] {
+        assert!(printed.contains(shown), "{shown} missing from:\n{printed}");
+    }
+    assert_eq!(record.status, Status::Approved);
+    assert_eq!(record.modified_details, Some(narrowed));
+}
+
+#[tokio::test]
 async fn rejects_with_a_note() {
     let (record, _) = review("x\nr\nnot today\n", None).await;
     assert_eq!(record.status, Status::Rejected);

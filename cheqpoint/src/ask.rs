@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::{
     Approval, ApprovalRequest, Approved, Created, Error, Status,
     observe::{self, CallSpan},
-    transport::{Transport, after},
+    transport::{Transport, Turn, after},
     wait::Waiter,
 };
 
@@ -62,13 +62,19 @@ impl Ask<'_> {
         earlier: Option<&str>,
     ) -> Result<Sent, Error> {
         let deadline = after(self.started, self.timeout);
-        // Boxed: the create's state is freed before the wait, which may be long.
+        let transport = self.waiter.transport();
+        // The turn first, then the create's state, boxed: thousands of calls waiting for a turn
+        // hold none of it, and it is freed before the wait, which may be long.
+        let turn = transport
+            .short_turn(after(deadline, transport.last_read_grace()))
+            .await?;
         let created = Box::pin(create(
-            self.waiter.transport(),
+            transport,
             self.request,
             self.callback_url,
             idempotency_key,
             earlier,
+            Some(turn),
             deadline,
         ))
         .await?;
@@ -103,13 +109,15 @@ impl Ask<'_> {
     }
 }
 
-/// Creates `request` (`POST /api/approvals/request`), giving up on sending again at `deadline`.
+/// Creates `request` (`POST /api/approvals/request`), giving up on sending again at `deadline`;
+/// in `turn` when one was taken.
 pub(crate) async fn create(
     transport: &Transport,
     request: &ApprovalRequest,
     callback_url: Option<&str>,
     idempotency_key: Option<&str>,
     earlier: Option<&str>,
+    turn: Option<Turn<'_>>,
     deadline: Instant,
 ) -> Result<Created, Error> {
     request.validate()?;
@@ -122,6 +130,7 @@ pub(crate) async fn create(
             &request.create_body(callback_url, earlier),
             key.as_deref(),
             None,
+            turn,
             deadline,
         )
         .await?;

@@ -20,12 +20,12 @@ impl Client {
     /// use cheqpoint::policy::grants::Grant;
     ///
     /// let kept = client
-    ///     .ask_grant(&Grant::new("refund")
-    ///         .conditions(serde_json::json!({"amount_cents": {"max": 5000}}))
+    ///     .ask_grant(&Grant::new("process_refund")
+    ///         .conditions(serde_json::json!({"amount_cents": {"max": 5000}, "currency": {"one_of": ["EUR"]}}))
     ///         .lasting(Duration::from_secs(3600))
     ///         .uses(20))
     ///     .await?;
-    /// println!("grant {}: {}", kept.id, kept.grant.words());
+    /// println!("{}: {} uses left", kept.id, kept.uses_left);
     /// # Ok(()) }
     /// ```
     pub async fn ask_grant(&self, grant: &Grant) -> Result<KeptGrant, Error> {

@@ -133,6 +133,7 @@ impl Client {
             callback_url.as_deref(),
             None,
             None,
+            None,
             deadline,
         )
         .await
@@ -321,6 +322,10 @@ impl Client {
     /// ([`PollPolicy::push_safety_net`](crate::PollPolicy::push_safety_net)) while that holds.
     /// One read with [`Callback::parse`] only hints: the wait reads the status at once, at most
     /// once a second; it never decides anything.
+    ///
+    /// On a client with neither a [`callback_url`](crate::ClientBuilder::callback_url) nor a
+    /// listener, waits take a place to be woken only once a first callback has been handed
+    /// over: waits already running then find their decision at their next read.
     pub fn deliver(&self, callback: &Callback) -> bool {
         let waits = &self.inner.waits;
         if callback.is_verified() {
@@ -348,6 +353,7 @@ impl Client {
                 &body,
                 request.idempotency_header().as_deref(),
                 max_wait,
+                None,
                 deadline,
             )
             .await?;

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         a_high_risk_approval_is_confirmed_with_a_note_and_a_reason,
         the_history_filters_by_status_action_and_search,
         the_event_stream_comes_back_after_a_restart,
+        a_grant_request_reads_as_a_grant,
         a_page_of_another_origin_cannot_decide_inject_or_restart,
     );
     tests.extend(harness::tests!(None => a_missing_program_is_an_ignored_test_with_its_install_line_except_on_ci));
@@ -564,6 +565,29 @@ async fn the_event_stream_comes_back_after_a_restart() {
             banner.attr("hidden").await.ok()?.map(|_| ())
         })
         .await;
+    })
+    .await;
+}
+
+async fn a_grant_request_reads_as_a_grant() {
+    with_browser(|page: Page| async move {
+        let emulator = common::emulator().await;
+        let client = common::client(&emulator);
+        let grant = cheqpoint::policy::grants::Grant::new("claude_code.Bash")
+            .command(["npm test *"])
+            .uses(50);
+        let id = client.create_request(&grant.request()).await.unwrap().id;
+        page.goto(&emulator.url()).await.unwrap();
+        let card = find(&page, &format!("#pending [data-id='{id}']")).await;
+        let said = one_line(&find_in(&card, ".grant").await.text().await.unwrap());
+        for words in [
+            "A grant: approving lets claude_code.Bash run the calls below with nobody asked",
+            "commands: `npm test *`",
+            "for 1 h, at most 50 uses, everywhere",
+            "A wider edit grants nothing.",
+        ] {
+            assert!(said.contains(words), "{words} missing from: {said}");
+        }
     })
     .await;
 }

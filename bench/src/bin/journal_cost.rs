@@ -1,14 +1,20 @@
 //! `cargo run --release -p cheqpoint-bench --bin journal-cost`: what the journal costs a gated
-//! call. The same load three times — auto-decided calls, 64 in flight, each through
-//! `Client::guard` with a key of its own — without a journal, with a SQLite journal (a file in
-//! a temporary directory), and with a PostgreSQL journal (a server the bench starts on loopback
-//! from Debian's `postgresql` package; left out, saying why, when it is not installed). The
-//! emulator runs in this process. Prints per-call latency (p50, p99), calls per second, what each
-//! journal adds to the p50 and keeps of the throughput, and the targets, which are set against
-//! the disk's own sync time (measured first, in the directory the journals write to, and printed
-//! beside them): SQLite adds at most one `fdatasync` + 1 ms to the p50 and keeps at least 80 % of
-//! the throughput, PostgreSQL adds at most one `fdatasync` + 3 ms and keeps at least 50 %. For
-//! PostgreSQL it also prints what the server counted per call: commits, rows written, WAL syncs.
+//! call. The same load — auto-decided calls, 64 in flight, each through `Client::guard` with a
+//! key of its own — without a journal, with a SQLite journal (a file in a temporary directory),
+//! and with a PostgreSQL journal (a server the bench starts on loopback from Debian's
+//! `postgresql` package; left out, saying why, when it is not installed), in rounds that take
+//! them in turn (none, SQLite, PostgreSQL, none, …) so that the machine's load moves all three
+//! alike. The emulator runs in this process. Prints, for each run and as medians over the
+//! rounds, per-call latency (p50, p99), calls per second, what each journal adds to the p50 and
+//! keeps of the throughput, and the CPU time per call of every process involved: this one (the
+//! client and the emulator, `getrusage`) and PostgreSQL's server processes (`/proc`, the
+//! postmaster with the children it reaped and those still running). The journal's added CPU per
+//! call, against the runs without one, is the figure a loaded machine moves least. The targets
+//! are set against the disk's own sync time (measured first, in the directory the journals write
+//! to, and printed beside them): SQLite adds at most one `fdatasync` + 1 ms to the p50 and keeps
+//! at least 80 % of the throughput, PostgreSQL adds at most one `fdatasync` + 3 ms and keeps at
+//! least 50 %. For PostgreSQL it also prints what the server counted per call: commits, rows
+//! written, WAL syncs.
 
 #[path = "../../../tests/tests/journal/postgres.rs"]
 #[allow(dead_code)] // the tests' server, of which the bench needs the start
@@ -46,6 +52,9 @@ struct Cli {
     /// Calls made first and not counted, seconds.
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
+    /// How many times each journal is measured, in turn with the others.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
 /// One journal's run.
@@ -55,6 +64,10 @@ struct Measured {
     latency: Sample,
     /// Every call made, warm-up included.
     calls: u64,
+    /// CPU time per call made (warm-up included, as the calls are), seconds: this process's
+    /// (the client and the emulator) and PostgreSQL's server processes'.
+    cpu_this: f64,
+    cpu_server: f64,
 }
 
 /// How many ops the disk's sync time is measured over.
@@ -75,16 +88,24 @@ async fn run(cli: &Cli, scratch: &std::path::Path) -> Result<(), Box<dyn std::er
     // The disk is measured before and after the journals, since other work on the machine moves
     // it; the targets take the median of both.
     let sync_before = fdatasync_times(scratch, SYNC_OPS)?;
-    let mut results = vec![measure(cli, "none", None).await?];
-    let sqlite = Journal::sqlite(scratch.join("journal.db"))?;
-    results.push(measure(cli, "SQLite", Some(sqlite)).await?);
+    let server = Postgres::start(&scratch.join("postgres"));
+    if server.is_none() {
+        eprintln!("PostgreSQL left out: it is not installed");
+    }
+    let postmaster = server
+        .as_ref()
+        .and_then(|_| postmaster_pid(&scratch.join("postgres")));
+    let mut rounds = Vec::new();
     let mut server_counts = None;
-    match Postgres::start(&scratch.join("postgres")) {
-        Some(server) => {
+    for round in 0..cli.rounds.max(1) {
+        let mut results = vec![measure(cli, "none", None, postmaster).await?];
+        let sqlite = Journal::sqlite(scratch.join(format!("journal-{round}.db")))?;
+        results.push(measure(cli, "SQLite", Some(sqlite), postmaster).await?);
+        if let Some(server) = &server {
             let journal = Journal::postgres(&server.url).await?;
             // After the journal made its table, whose catalog rows are not the calls'.
             let before = ServerCounts::read(&server.url).await?;
-            let measured = measure(cli, "PostgreSQL", Some(journal)).await?;
+            let measured = measure(cli, "PostgreSQL", Some(journal), postmaster).await?;
             // The journal's connections are closed by now: their server processes flushed
             // their counters as they ended.
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -92,11 +113,21 @@ async fn run(cli: &Cli, scratch: &std::path::Path) -> Result<(), Box<dyn std::er
             server_counts = Some(after.minus(&before).per_call(measured.calls));
             results.push(measured);
         }
-        None => eprintln!("PostgreSQL left out: it is not installed"),
+        println!(
+            "round {} of {}:\n{}",
+            round + 1,
+            cli.rounds,
+            table(cli, None, &results)
+        );
+        rounds.push(results);
     }
     let sync_after = fdatasync_times(scratch, SYNC_OPS)?;
     let sync = (sync_before.p50().unwrap_or_default() + sync_after.p50().unwrap_or_default()) / 2;
-    println!("{}", table(cli, sync, &results));
+    println!(
+        "medians of {} rounds:\n{}",
+        rounds.len(),
+        table(cli, Some(sync), &medians(&rounds))
+    );
     let micros = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1e6);
     for (when, times) in [("before", &sync_before), ("after", &sync_after)] {
         println!(
@@ -107,16 +138,92 @@ async fn run(cli: &Cli, scratch: &std::path::Path) -> Result<(), Box<dyn std::er
             scratch.display()
         );
     }
-    for result in &results {
-        println!(
-            "{}: {} calls made, warm-up included",
-            result.name, result.calls
-        );
-    }
     if let Some(counts) = server_counts {
-        println!("PostgreSQL, per call (the server's counters): {counts}");
+        println!("PostgreSQL, per call of its last run (the server's counters): {counts}");
     }
     Ok(())
+}
+
+/// Each journal's run of the median calls per second, with the medians of its latency and CPU
+/// per call across the rounds put in its place.
+fn medians(rounds: &[Vec<Measured>]) -> Vec<Measured> {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    (0..rounds[0].len())
+        .map(|at| {
+            let runs: Vec<&Measured> = rounds.iter().map(|round| &round[at]).collect();
+            let mut by_p50: Vec<&Measured> = runs.clone();
+            by_p50.sort_by_key(|run| run.latency.p50());
+            Measured {
+                name: runs[0].name,
+                calls_per_second: median(runs.iter().map(|r| r.calls_per_second).collect()),
+                latency: by_p50[by_p50.len() / 2].latency.clone(),
+                calls: runs.iter().map(|r| r.calls).sum(),
+                cpu_this: median(runs.iter().map(|r| r.cpu_this).collect()),
+                cpu_server: median(runs.iter().map(|r| r.cpu_server).collect()),
+            }
+        })
+        .collect()
+}
+
+/// The PostgreSQL server's main process, from its data directory's `postmaster.pid`.
+fn postmaster_pid(dir: &std::path::Path) -> Option<u32> {
+    let file = std::fs::read_to_string(dir.join("data").join("postmaster.pid")).ok()?;
+    file.lines().next()?.trim().parse().ok()
+}
+
+/// CPU seconds so far: this process's (`getrusage`, user + system), and the PostgreSQL server's
+/// (its postmaster, the children it has reaped, and those still running, from `/proc`).
+fn cpu_now(postmaster: Option<u32>) -> (f64, f64) {
+    // SAFETY: getrusage writes into the struct it is given, which is zeroed and ours.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    let this = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    let Some(postmaster) = postmaster else {
+        return (this, 0.0);
+    };
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut server = 0_u64;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Fields after the command name: state (3), ppid (4), …, utime (14), stime (15),
+        // cutime (16), cstime (17).
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let fields: Vec<u64> = stat[close + 1..]
+            .split_whitespace()
+            .skip(1)
+            .map(|field| field.parse().unwrap_or(0))
+            .collect();
+        let (Some(&ppid), Some(&utime), Some(&stime), Some(&cutime), Some(&cstime)) = (
+            fields.first(),
+            fields.get(10),
+            fields.get(11),
+            fields.get(12),
+            fields.get(13),
+        ) else {
+            continue;
+        };
+        if pid == postmaster {
+            server += utime + stime + cutime + cstime;
+        } else if ppid == u64::from(postmaster) {
+            server += utime + stime;
+        }
+    }
+    (this, server as f64 / ticks)
 }
 
 /// How long `fdatasync` takes in `dir`: `ops` writes of 8 KiB to one block of a file, each
@@ -223,6 +330,7 @@ async fn measure(
     cli: &Cli,
     name: &'static str,
     journal: Option<Journal>,
+    postmaster: Option<u32>,
 ) -> Result<Measured, Box<dyn std::error::Error>> {
     eprintln!(
         "{name}: {} in flight for {} s …",
@@ -237,6 +345,7 @@ async fn measure(
         builder = builder.journal(journal);
     }
     let client = builder.build()?;
+    let cpu_before = cpu_now(postmaster);
     let started = Instant::now();
     let counted_from = started + Duration::from_secs_f64(cli.warmup);
     let until = counted_from + Duration::from_secs_f64(cli.seconds);
@@ -270,54 +379,64 @@ async fn measure(
     while let Some(worker) = workers.join_next().await {
         latencies.extend(worker??);
     }
+    let cpu_after = cpu_now(postmaster);
+    let calls = calls.load(Ordering::Relaxed);
+    let per_call = |before: f64, after: f64| (after - before) / calls.max(1) as f64;
     Ok(Measured {
         name,
         calls_per_second: latencies.len() as f64 / cli.seconds,
         latency: Sample::new(latencies),
-        calls: calls.load(Ordering::Relaxed),
+        calls,
+        cpu_this: per_call(cpu_before.0, cpu_after.0),
+        cpu_server: per_call(cpu_before.1, cpu_after.1),
     })
 }
 
-/// The results and the targets (set against `sync`, the disk's `fdatasync` time) as a Markdown
-/// table.
-fn table(cli: &Cli, sync: Duration, results: &[Measured]) -> String {
-    let sync_ms = sync.as_secs_f64() * 1000.0;
+/// The results as a Markdown table, and the targets when `sync` (the disk's `fdatasync` time)
+/// is given.
+fn table(cli: &Cli, sync: Option<Duration>, results: &[Measured]) -> String {
     let base = &results[0];
     let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
     let mut out = format!(
         "journal cost per gated call: auto-decided, {} in flight, {} s each\n\n\
-         | journal | calls/s | p50 ms | p99 ms | p50 added | throughput kept | target |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | --- |\n",
+         | journal | calls/s | p50 ms | p99 ms | p50 added | throughput kept | CPU µs per call: this process / PostgreSQL | CPU added per call | target |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
         cli.concurrency, cli.seconds
     );
     for result in results {
         let added = ms(result.latency.p50()) - ms(base.latency.p50());
         let kept = result.calls_per_second / base.calls_per_second * 100.0;
-        let target = match result.name {
-            "SQLite" => verdict(
-                added <= sync_ms + 1.0 && kept >= 80.0,
-                &format!(
-                    "≤ {:.2} ms added (one fdatasync + 1 ms), ≥ 80 % kept",
-                    sync_ms + 1.0
-                ),
-            ),
-            "PostgreSQL" => verdict(
-                added <= sync_ms + 3.0 && kept >= 50.0,
-                &format!(
-                    "≤ {:.2} ms added (one fdatasync + 3 ms), ≥ 50 % kept",
-                    sync_ms + 3.0
-                ),
-            ),
+        let cpu_added =
+            (result.cpu_this + result.cpu_server - base.cpu_this - base.cpu_server) * 1e6;
+        let target = match (result.name, sync) {
+            (_, None) => String::new(),
+            ("SQLite", Some(sync)) => {
+                let budget = sync.as_secs_f64() * 1000.0 + 1.0;
+                verdict(
+                    added <= budget && kept >= 80.0,
+                    &format!("≤ {budget:.2} ms added (one fdatasync + 1 ms), ≥ 80 % kept"),
+                )
+            }
+            ("PostgreSQL", Some(sync)) => {
+                let budget = sync.as_secs_f64() * 1000.0 + 3.0;
+                verdict(
+                    added <= budget && kept >= 50.0,
+                    &format!("≤ {budget:.2} ms added (one fdatasync + 3 ms), ≥ 50 % kept"),
+                )
+            }
             _ => "baseline".to_owned(),
         };
         out.push_str(&format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {:+.2} ms | {:.0} % | {} |\n",
+            "| {} | {:.0} | {:.2} | {:.2} | {:+.2} ms | {:.0} % | {:.1} / {:.1} | {:+.1} µs | {} |\n",
             result.name,
             result.calls_per_second,
             ms(result.latency.p50()),
             ms(result.latency.p99()),
             added,
             kept,
+            result.cpu_this * 1e6,
+            result.cpu_server * 1e6,
+            cpu_added,
             target
         ));
     }

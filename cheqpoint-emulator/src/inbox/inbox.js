@@ -394,6 +394,12 @@ function cardFrame(record, badges) {
   }
   head.append(times);
   card.append(head, node('p', 'summary', record.summary));
+  const grant = grantLines(record);
+  if (grant.length) {
+    const box = node('div', 'grant');
+    box.append(...grant.map((line, i) => node(i === 0 ? 'strong' : 'p', null, line)));
+    card.append(box);
+  }
   if (record.justification) {
     const why = node('p', 'why');
     why.append(node('span', 'label', 'Why'), ' ', text(record.justification));
@@ -780,6 +786,26 @@ function duration(ms) {
 }
 
 /** An element with a class and text content (a string, or any value shown as JSON). */
+/** A grant request (action `grant:TOOL`) in words: what it lets run with nobody asked, for how
+ *  long, how often, for whom, and how an edit narrows it. None for another request. */
+function grantLines(record) {
+  const action = text(record.action);
+  if (!action.startsWith('grant:')) return [];
+  const details = record.details || {};
+  const lines = [`A grant: approving lets ${action.slice(6)} run the calls below with nobody asked`];
+  if (Array.isArray(details.command)) lines.push(`commands: ${details.command.map((p) => `\`${text(p)}\``).join(' or ')}`);
+  if (details.path) lines.push(`paths: ${JSON.stringify(details.path)}`);
+  if (details.where) lines.push(`arguments: ${JSON.stringify(details.where)}`);
+  if (!details.command && !details.path && !details.where) lines.push('every call of the tool, whatever its arguments');
+  const seconds = Number(details.for_seconds) || 0;
+  const span = seconds % 3600 === 0 && seconds ? `${seconds / 3600} h` : seconds % 60 === 0 && seconds ? `${seconds / 60} min` : `${seconds} s`;
+  const scope = typeof details.scope === 'string' ? details.scope
+    : Object.entries(details.scope || {}).map(([kind, name]) => `${kind} ${text(name)}`).join(', ');
+  lines.push(`for ${span}, at most ${Number(details.uses) || 0} uses, ${scope}`);
+  lines.push('To narrow it, edit: fewer uses, a smaller for_seconds, fewer or longer command patterns, tighter path or where, a narrower scope. A wider edit grants nothing.');
+  return lines;
+}
+
 function node(tag, className, content) {
   const element = document.createElement(tag);
   if (className) element.className = className;

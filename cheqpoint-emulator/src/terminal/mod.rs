@@ -157,6 +157,9 @@ impl<R: AsyncBufRead + Unpin, W: Write> TerminalReviewer<R, W> {
             escaped(&request.id)
         )?;
         writeln!(out, "   {}", escaped(&request.summary))?;
+        for line in crate::grant::grant_lines(&request.action, &request.details) {
+            writeln!(out, "   {}", escaped(&line))?;
+        }
         let mut about = Vec::new();
         if let Some(agent) = &request.agent_name {
             about.push(format!("agent {}", escaped(agent)));

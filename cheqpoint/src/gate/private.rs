@@ -70,9 +70,10 @@ impl Gate {
 
     /// Asks and waits.
     pub fn approve(self, client: &Client) -> PendingVerdict<'_> {
+        // Made before the wait's future, which then holds the request once, not the gate too.
+        #[cfg_attr(not(feature = "rules"), allow(unused_mut))]
+        let mut request = self.request.details(Value::Object(self.details));
         Box::pin(async move {
-            #[cfg_attr(not(feature = "rules"), allow(unused_mut))]
-            let mut request = self.request.details(Value::Object(self.details));
             #[cfg(feature = "rules")]
             let readonly = match super::rules::apply(client, &mut request).await? {
                 super::rules::Ruled::Run => return Ok(Verdict::unasked()),

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 use serde::Serialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub(crate) use exchange::Failure;
 
@@ -85,6 +85,15 @@ impl Transport {
         self.http_timeout
     }
 
+    /// A turn for one short exchange (a create or a read), taken before `deadline`: a caller
+    /// that takes it before making the exchange's state holds none of it while it waits.
+    pub(crate) async fn short_turn(&self, deadline: Instant) -> Result<Turn<'_>, Error> {
+        self.turn(Lane::Short, deadline)
+            .await
+            .map(Turn)
+            .map_err(|failure| failure.error)
+    }
+
     /// One read of a record, with the failure's kind for the wait loop; a turn to send it must
     /// come before `deadline`.
     pub(crate) async fn read(
@@ -94,7 +103,12 @@ impl Transport {
     ) -> Result<Approval, Failure> {
         let path = ["api", "approvals", approval_id];
         let body = self
-            .send(|| self.request(Method::GET, &path), Lane::Short, deadline)
+            .send(
+                || self.request(Method::GET, &path),
+                Lane::Short,
+                None,
+                deadline,
+            )
             .await?;
         Approval::from_body(&body, approval_id).map_err(|error| Failure {
             error,
@@ -110,13 +124,14 @@ impl Transport {
     /// deadline (`Retry-After`) gets the failure returned at once. Every attempt carries the
     /// same `Idempotency-Key`: `idempotency_key` when given (a journal's, or one made from the
     /// request's key), else one made for this call. `held` is how long the service is asked to
-    /// hold the call open (a short wait).
+    /// hold the call open (a short wait). `turn`, when given, is the first attempt's.
     pub(crate) async fn post_creating(
         &self,
         path: &[&str],
         body: &impl Serialize,
         idempotency_key: Option<&str>,
         held: Option<Duration>,
+        mut turn: Option<Turn<'_>>,
         deadline: Instant,
     ) -> Result<Vec<u8>, Error> {
         let limit = after(deadline, self.last_read_grace());
@@ -137,7 +152,7 @@ impl Transport {
                     .timeout(exchange_time.min(time_left))
                     .json(body)
             };
-            let failure = match self.send(request, lane, limit).await {
+            let failure = match self.send(request, lane, turn.take(), limit).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -165,23 +180,33 @@ impl Transport {
         &self,
         request: impl FnOnce() -> reqwest::RequestBuilder,
         lane: Lane,
+        turn: Option<Turn<'_>>,
         deadline: Instant,
     ) -> Result<Vec<u8>, Failure> {
+        let _turn = match turn {
+            Some(Turn(turn)) => turn,
+            None => self.turn(lane, deadline).await?,
+        };
+        Box::pin(exchange::send(request())).await
+    }
+
+    /// Waits for a turn of `lane` until `deadline`: none by then is [`Error::Congested`].
+    async fn turn(&self, lane: Lane, deadline: Instant) -> Result<SemaphorePermit<'_>, Failure> {
         let turns = match lane {
             Lane::Short => &self.in_flight,
             Lane::Held => &self.held,
         };
         // The semaphores are never closed: only the deadline stops the wait for a turn.
-        let Ok(Ok(_turn)) = tokio::time::timeout_at(deadline.into(), turns.acquire()).await else {
-            return Err(Failure {
+        match tokio::time::timeout_at(deadline.into(), turns.acquire()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(Failure {
                 error: Error::Congested {
                     max_concurrent_requests: self.max_concurrent_requests,
                 },
                 kind: FailureKind::NotSent,
                 retry_after: None,
-            });
-        };
-        Box::pin(exchange::send(request())).await
+            }),
+        }
     }
 
     /// How long the last read of a wait, made at its deadline, may take: the wait never runs
@@ -198,6 +223,9 @@ impl Transport {
         self.http.request(method, url)
     }
 }
+
+/// A turn for one short exchange, from [`Transport::short_turn`]; given back when dropped.
+pub(crate) struct Turn<'a>(SemaphorePermit<'a>);
 
 /// `start + span`, or a century on when that cannot be represented (a timeout of
 /// `Duration::MAX` means "wait as long as it takes", not a panic).

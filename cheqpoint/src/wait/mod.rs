@@ -139,11 +139,12 @@ impl<'a> Waiter<'a> {
         } = *self;
         let trusting = || settings.push && waits.trusted();
         let read_limit = after(deadline, transport.last_read_grace());
-        let registration = waits.register(approval_id);
-        let mut schedule = Schedule::new(settings.poll);
+        let registration = waits.register_if(settings.push, approval_id);
+        let mut schedule = Schedule::new(&settings.poll);
         let mut pause = (!read_first).then(|| Pause::gap(&mut schedule, trusting()));
         let mut failures = 0;
-        let mut last_error = None;
+        // Boxed: every pending wait holds the slot, and an error is rarely in it.
+        let mut last_error: Option<Box<Error>> = None;
         let polling_since = Instant::now();
         let mut next_progress = after(polling_since, settings.progress_interval);
         loop {
@@ -157,10 +158,15 @@ impl<'a> Waiter<'a> {
                     next_progress = now + settings.progress_interval;
                 }
                 // Woken early by a callback, or at the end of the gap.
-                let woken =
-                    tokio::time::timeout(length.min(deadline - now), registration.woken.notified())
-                        .await
-                        .is_ok();
+                let callback = async {
+                    match &registration {
+                        Some(registration) => registration.woken.notified().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let woken = tokio::time::timeout(length.min(deadline - now), callback)
+                    .await
+                    .is_ok();
                 if !woken && polling && trusting() {
                     // Callbacks began to reach this client during the gap: this wait's will too.
                     pause = Some(Pause::gap(&mut schedule, true));
@@ -174,7 +180,10 @@ impl<'a> Waiter<'a> {
             };
             pause = Some(match read {
                 Ok(approval) if approval.status != Status::Pending => {
-                    if settings.push && pause.is_some() && !registration.announced() {
+                    if settings.push
+                        && pause.is_some()
+                        && !registration.as_ref().is_some_and(|r| r.announced())
+                    {
                         waits.distrust();
                     }
                     return Ok(Waited::Decided(Box::new(approval)));
@@ -196,7 +205,7 @@ impl<'a> Waiter<'a> {
                     failures += 1;
                     let delay = transport.backoff().delay(failures - 1, failure.retry_after);
                     observe::retrying("status read", &failure.error, delay);
-                    last_error = Some(failure.error);
+                    last_error = Some(Box::new(failure.error));
                     Pause {
                         length: delay,
                         polling: false,
@@ -217,7 +226,7 @@ struct Pause {
 
 impl Pause {
     /// The next gap of `schedule`.
-    fn gap(schedule: &mut Schedule, trusting: bool) -> Pause {
+    fn gap(schedule: &mut Schedule<'_>, trusting: bool) -> Pause {
         Pause {
             length: schedule.next_gap(trusting),
             polling: !trusting,
@@ -226,7 +235,7 @@ impl Pause {
 }
 
 /// How a wait ends at its deadline: the last failure when the last read failed, else pending.
-fn out_of_time(last_error: Option<Error>, approval_id: &str) -> Result<Waited, Error> {
+fn out_of_time(last_error: Option<Box<Error>>, approval_id: &str) -> Result<Waited, Error> {
     match last_error {
         Some(error) => Err(error.with_approval_id(approval_id)),
         None => Ok(Waited::StillPending),

@@ -25,6 +25,15 @@ pub struct PollPolicy {
 const LATE_AFTER: Duration = Duration::from_secs(60);
 const LATE_MAX: Duration = Duration::from_millis(3500);
 
+/// The push safety net's pace ([`PollPolicy::push_safety_net`]), one for every wait to read.
+const SAFETY_NET: PollPolicy = PollPolicy {
+    first: Duration::from_secs(15),
+    factor: 2.0,
+    max: Duration::from_secs(60),
+    late_after: Duration::MAX,
+    late_max: Duration::from_secs(60),
+};
+
 impl Default for PollPolicy {
     fn default() -> Self {
         PollPolicy {
@@ -52,13 +61,7 @@ impl PollPolicy {
     /// while callbacks are seen to reach it (a verified callback came, and no decision since was
     /// found without one); otherwise its waits poll on their usual schedule.
     pub fn push_safety_net() -> Self {
-        PollPolicy {
-            first: Duration::from_secs(15),
-            factor: 2.0,
-            max: Duration::from_secs(60),
-            late_after: Duration::MAX,
-            late_max: Duration::from_secs(60),
-        }
+        SAFETY_NET
     }
 
     /// The same gap every time.
@@ -79,7 +82,7 @@ impl PollPolicy {
 
     /// The gaps between reads, without end. Saturates instead of overflowing, whatever the
     /// durations (`PollPolicy::fixed(Duration::MAX)` waits as long as it can).
-    pub(crate) fn gaps(self) -> Gaps {
+    pub(crate) fn gaps(&self) -> Gaps<'_> {
         Gaps {
             policy: self,
             next: self.first,
@@ -88,15 +91,16 @@ impl PollPolicy {
     }
 }
 
-/// The gaps of one [`PollPolicy`], each varied by ±10 %.
-pub(crate) struct Gaps {
-    policy: PollPolicy,
+/// The gaps of one [`PollPolicy`], each varied by ±10 %. It reads the policy where it is (the
+/// client's settings) rather than holding a copy: every pending wait holds two of these.
+pub(crate) struct Gaps<'a> {
+    policy: &'a PollPolicy,
     next: Duration,
     /// The sum of the gaps given so far, unvaried.
     elapsed: Duration,
 }
 
-impl Gaps {
+impl Gaps<'_> {
     /// The next gap.
     pub(crate) fn next_gap(&mut self) -> Duration {
         let gap = self.next;
@@ -114,16 +118,16 @@ impl Gaps {
 /// The gaps of one wait: its client's polling schedule, or the push safety net while callbacks
 /// are trusted. Each keeps its own place, so a wait that goes back to polling resumes it where
 /// it left it.
-pub(crate) struct Schedule {
-    polling: Gaps,
-    safety_net: Gaps,
+pub(crate) struct Schedule<'a> {
+    polling: Gaps<'a>,
+    safety_net: Gaps<'static>,
 }
 
-impl Schedule {
-    pub(super) fn new(polling: PollPolicy) -> Schedule {
+impl<'a> Schedule<'a> {
+    pub(super) fn new(polling: &'a PollPolicy) -> Schedule<'a> {
         Schedule {
             polling: polling.gaps(),
-            safety_net: PollPolicy::push_safety_net().gaps(),
+            safety_net: SAFETY_NET.gaps(),
         }
     }
 
@@ -148,7 +152,8 @@ mod tests {
 
     #[test]
     fn default_gaps_grow_to_three_seconds_and_stay_there() {
-        let mut gaps = PollPolicy::default().gaps();
+        let policy = PollPolicy::default();
+        let mut gaps = policy.gaps();
         let gaps: Vec<Duration> = (0..12).map(|_| gaps.next_gap()).collect();
         assert!(gaps[0] >= Duration::from_millis(225) && gaps[0] <= Duration::from_millis(275));
         assert!(gaps[3] > gaps[1]);
@@ -176,7 +181,8 @@ mod tests {
             .map(|_| {
                 let mut elapsed = Duration::ZERO;
                 let mut reads = 2;
-                let mut gaps = PollPolicy::default().gaps();
+                let policy = PollPolicy::default();
+                let mut gaps = policy.gaps();
                 loop {
                     elapsed += gaps.next_gap();
                     if elapsed >= Duration::from_secs(300) {
@@ -191,7 +197,8 @@ mod tests {
 
     #[test]
     fn default_gaps_grow_to_three_and_a_half_seconds_after_a_minute() {
-        let mut gaps = PollPolicy::default().gaps();
+        let policy = PollPolicy::default();
+        let mut gaps = policy.gaps();
         let mut elapsed = Duration::ZERO;
         while elapsed < Duration::from_secs(58) {
             let gap = gaps.next_gap();

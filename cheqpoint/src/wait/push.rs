@@ -31,6 +31,8 @@ pub(crate) struct Waits {
     state: Mutex<State>,
     /// A verified callback reached this client, and no decision since came without one.
     trusted: AtomicBool,
+    /// A callback, verified or not, has been handed to this client.
+    delivered: AtomicBool,
 }
 
 #[derive(Default)]
@@ -71,6 +73,13 @@ impl Waits {
         self.trusted.store(false, Ordering::Relaxed);
     }
 
+    /// Registers a wait on `approval_id` when callbacks may come for it: on a push client
+    /// (`push`), or once any callback has been handed to this client. A polling wait on a
+    /// client that has never been handed one holds no place, and nothing wakes it but its reads.
+    pub(crate) fn register_if(&self, push: bool, approval_id: &str) -> Option<Registration<'_>> {
+        (push || self.delivered.load(Ordering::Relaxed)).then(|| self.register(approval_id))
+    }
+
     /// Registers a wait on `approval_id`, already woken when its announcement came first.
     pub(crate) fn register(&self, approval_id: &str) -> Registration<'_> {
         let woken = Arc::new(Notify::new());
@@ -95,6 +104,7 @@ impl Waits {
     /// A verified callback for `approval_id`: wakes its waits the first time, nothing on a replay;
     /// `false` when none is registered (the id is then remembered for a wait about to start).
     pub(crate) fn announce(&self, approval_id: &str) -> bool {
+        self.delivered.store(true, Ordering::Relaxed);
         self.trusted.store(true, Ordering::Relaxed);
         let mut state = self.state();
         if let Some(waiting) = state.waiting.get_mut(approval_id) {
@@ -116,6 +126,7 @@ impl Waits {
     /// once) unless a callback woke them within [`HINT_INTERVAL`]; `false` for an id no wait is
     /// on.
     pub(crate) fn hint(&self, approval_id: &str) -> bool {
+        self.delivered.store(true, Ordering::Relaxed);
         let mut state = self.state();
         let Some(waiting) = state.waiting.get_mut(approval_id) else {
             return false;
@@ -215,6 +226,15 @@ mod tests {
         assert!(waits.trusted());
         waits.distrust();
         assert!(!waits.trusted());
+    }
+
+    #[test]
+    fn a_polling_wait_takes_a_place_only_once_a_callback_was_handed_over() {
+        let waits = Waits::default();
+        assert!(waits.register_if(false, "req_1").is_none());
+        assert!(waits.register_if(true, "req_1").is_some());
+        assert!(!waits.hint("req_2"));
+        assert!(waits.register_if(false, "req_3").is_some());
     }
 
     #[test]

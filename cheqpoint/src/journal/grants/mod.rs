@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{
     Error,
-    policy::grants::{Covering, Grant},
+    policy::grants::{ACTION_PREFIX, Covering, Grant, GrantScope, Suggestion},
 };
 
 /// How long ended grants stay in [`Journal::grants`]' list.
@@ -78,6 +78,18 @@ pub(crate) trait GrantStore {
 
     /// Every grant created, or ended, since `since_ms`, newest first.
     fn grants_since<'a>(&'a self, since_ms: i64) -> Answer<'a, Vec<GrantRow>>;
+
+    /// The details of the calls of `action` whose runs ended since `since_ms`, newest first,
+    /// at most `limit`.
+    fn runs_since<'a>(
+        &'a self,
+        action: &'a str,
+        since_ms: i64,
+        limit: i64,
+    ) -> Answer<'a, Vec<String>>;
+
+    /// How many operations of `action` changed since `since_ms`.
+    fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64>;
 }
 
 /// A grant kept in the journal, as [`Journal::grants`] lists it.
@@ -264,6 +276,42 @@ impl Journal {
             .revoke_grant(id, now_ms())
             .await
             .map_err(|error| failed("revoke the grant", error))
+    }
+}
+
+impl Journal {
+    /// The grant `suggestion` says to ask for after the latest approved run of `tool`: shaped
+    /// on the calls of `tool` run within its window, when there were enough of them and no
+    /// grant of `tool` was asked for within it. `None` otherwise.
+    pub async fn suggested_grant(
+        &self,
+        tool: &str,
+        suggestion: &Suggestion,
+        scope: GrantScope,
+    ) -> Result<Option<Grant>, Error> {
+        let since = now_ms().saturating_sub(suggestion.within.as_millis() as i64);
+        let read = |error| failed("read the journal", error);
+        let runs = self
+            .store()
+            .runs_since(tool, since, i64::from(suggestion.after))
+            .await
+            .map_err(read)?;
+        if runs.len() < suggestion.after as usize {
+            return Ok(None);
+        }
+        let asked = self
+            .store()
+            .touched_since(&format!("{ACTION_PREFIX}{tool}"), since)
+            .await
+            .map_err(read)?;
+        if asked > 0 {
+            return Ok(None);
+        }
+        let calls: Vec<Value> = runs
+            .iter()
+            .filter_map(|details| serde_json::from_str(details).ok())
+            .collect();
+        Ok(suggestion.shape(tool, &calls, scope))
     }
 }
 

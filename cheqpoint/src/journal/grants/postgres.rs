@@ -107,6 +107,43 @@ impl GrantStore for PostgresStore {
             rows.iter().map(read_grant).collect()
         })
     }
+
+    fn runs_since<'a>(
+        &'a self,
+        action: &'a str,
+        since_ms: i64,
+        limit: i64,
+    ) -> Answer<'a, Vec<String>> {
+        Box::pin(async move {
+            let rows = self
+                .client(false)
+                .query(
+                    "SELECT details FROM cheqpoint_journal WHERE action = $1 \
+                     AND state = 'finished' AND updated_ms >= $2 \
+                     ORDER BY updated_ms DESC LIMIT $3",
+                    &[&action, &since_ms, &limit],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64> {
+        Box::pin(async move {
+            let row = self
+                .client(false)
+                .query_one(
+                    "SELECT count(*) FROM cheqpoint_journal WHERE action = $1 \
+                     AND updated_ms >= $2",
+                    &[&action, &since_ms],
+                )
+                .await?;
+            Ok(row.try_get(0)?)
+        })
+    }
 }
 
 fn read_grant(row: &tokio_postgres::Row) -> Result<GrantRow, StoreError> {

@@ -98,6 +98,34 @@ impl GrantStore for SqliteStore {
             rows.collect()
         })
     }
+
+    fn runs_since<'a>(
+        &'a self,
+        action: &'a str,
+        since_ms: i64,
+        limit: i64,
+    ) -> Answer<'a, Vec<String>> {
+        let action = action.to_owned();
+        self.with(false, move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT details FROM cheqpoint_journal WHERE action = ?1 AND state = 'finished' \
+                 AND updated_ms >= ?2 ORDER BY updated_ms DESC LIMIT ?3",
+            )?;
+            let rows = statement.query_map(params![action, since_ms, limit], |row| row.get(0))?;
+            rows.collect()
+        })
+    }
+
+    fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64> {
+        let action = action.to_owned();
+        self.with(false, move |connection| {
+            connection
+                .prepare_cached(
+                    "SELECT count(*) FROM cheqpoint_journal WHERE action = ?1 AND updated_ms >= ?2",
+                )?
+                .query_row(params![action, since_ms], |row| row.get(0))
+        })
+    }
 }
 
 fn read_grant(row: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {

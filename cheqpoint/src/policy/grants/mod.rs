@@ -12,12 +12,15 @@
 //! uses ([`Journal::use_grant`](crate::Journal::use_grant)).
 
 mod narrow;
+mod shape;
 mod words;
 
 use std::{path::Path, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+pub use shape::Suggestion;
 
 use super::rules::{Decide, Rule, Rules};
 use crate::ApprovalRequest;

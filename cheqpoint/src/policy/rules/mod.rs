@@ -43,5 +43,6 @@ mod table;
 mod wildcard;
 
 pub use decide::{RuleRef, Rules, Ruling};
+pub(crate) use paths::DEFAULT_KEYS as PATH_KEYS;
 pub use schema::RuleProblem;
 pub use table::{AskSettings, Decide, Rule};
