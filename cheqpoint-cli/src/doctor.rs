@@ -1,6 +1,7 @@
 //! `cheqpoint doctor`: a machine's wiring checked end to end for each agent whose configuration
 //! runs `cheqpoint hook`: the binary on the `PATH`, the API key, the service answering with it,
-//! the hook's timeout in the agent's configuration against the time the hook needs, the agent's
+//! the hook on each event install writes (`PermissionRequest` beside `PreToolUse` where the agent
+//! has it), the hook's timeout in the agent's configuration against the time the hook needs, the agent's
 //! fail-closed setting, and a test event through the hook answered with that agent's deny. Each
 //! finding says what to fix.
 
@@ -134,6 +135,7 @@ pub async fn check(setup: &Setup, gate: &GateConfig) -> Vec<Finding> {
                 "{name}: hook installed in {}",
                 path.display()
             )));
+            findings.push(events_finding(agent, &doc));
             findings.push(timeout_finding(agent, &entry, needed));
             findings.push(match (agent, entry.fail_closed) {
                 (Agent::Cursor, Some(true)) => Finding::ok(format!("{name}: failClosed is on")),
@@ -156,6 +158,29 @@ pub async fn check(setup: &Setup, gate: &GateConfig) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// Whether the hook is on every event install writes for `agent` (Claude Code's and Codex's
+/// `PermissionRequest` beside `PreToolUse`).
+fn events_finding(agent: Agent, doc: &serde_json::Value) -> Finding {
+    let name = agent.facts().name;
+    let events = install::events(agent);
+    let missing: Vec<&str> = events
+        .iter()
+        .copied()
+        .filter(|event| entry(agent, &doc["hooks"][*event]).is_none())
+        .collect();
+    if missing.is_empty() {
+        Finding::ok(format!("{name}: the hook is on {}", events.join(" and ")))
+    } else {
+        Finding::fix(
+            format!(
+                "{name}: no hook on {}: those calls are not asked for",
+                missing.join(" and ")
+            ),
+            format!("cheqpoint install {name} writes it"),
+        )
+    }
 }
 
 fn timeout_finding(agent: Agent, entry: &Entry, needed: Duration) -> Finding {

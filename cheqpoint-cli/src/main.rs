@@ -126,6 +126,10 @@ struct InstallArgs {
     /// The journal the hook uses: a SQLite file, or a postgres:// URL.
     #[arg(long)]
     journal: Option<String>,
+    /// Also start each MCP server of the agent's configuration through `cheqpoint mcp`
+    /// (uninstall: as it was started before).
+    #[arg(long)]
+    mcp: bool,
 }
 
 #[derive(clap::Args)]
@@ -285,8 +289,8 @@ fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
         }
         None => (GateConfig::default(), Vec::new()),
     };
-    if let Some(journal) = args.journal {
-        hook_args.extend(["--journal".to_owned(), journal]);
+    if let Some(journal) = &args.journal {
+        hook_args.extend(["--journal".to_owned(), journal.clone()]);
     }
     let longest = tools
         .iter()
@@ -305,31 +309,38 @@ fn configure(args: InstallArgs, add: bool) -> Result<(), String> {
         hook_args,
         tools,
         timeout: longest + hooks::GRACE + AGENT_MARGIN,
+        mcp: args.mcp,
+        journal: args.journal,
     };
-    let change = if add {
+    let changes = if add {
         install::install(agent, &setup)
     } else {
         install::uninstall(agent, &setup)
     }
     .map_err(|error| error.to_string())?;
     let name = agent.facts().name;
-    if change.is_empty() {
-        println!("{}: nothing to change for {name}", change.path.display());
-    } else {
-        print!("{}", change.diff());
+    for change in &changes {
+        if change.is_empty() {
+            println!("{}: nothing to change for {name}", change.path.display());
+        } else {
+            print!("{}", change.diff());
+        }
+        for note in &change.notes {
+            eprintln!("note: {note}");
+        }
     }
-    for note in &change.notes {
-        eprintln!("note: {note}");
-    }
-    if args.dry_run || change.is_empty() {
+    if args.dry_run {
         return Ok(());
     }
-    change.apply().map_err(|error| error.to_string())?;
-    println!(
-        "{} {name}'s hook in {}",
-        if add { "installed" } else { "removed" },
-        change.path.display()
-    );
+    for change in changes.iter().filter(|change| !change.is_empty()) {
+        change.apply().map_err(|error| error.to_string())?;
+        let path = change.path.display();
+        if add {
+            println!("{name}: wrote {path}");
+        } else {
+            println!("{name}: cheqpoint's entries removed from {path}");
+        }
+    }
     Ok(())
 }
 
@@ -350,6 +361,8 @@ async fn doctor(args: DoctorArgs) -> ExitCode {
         hook_args: Vec::new(),
         tools: Vec::new(),
         timeout: Duration::ZERO,
+        mcp: false,
+        journal: None,
     };
     let findings = cheqpoint_cli::doctor::check(&setup, &gate).await;
     let mut healthy = true;

@@ -1,8 +1,8 @@
 //! The real coding agents, with the hook `cheqpoint install` wrote, each driven by a stand-in
 //! model API on loopback that asks for one shell command and then ends its turn, the emulator
 //! deciding: what really ran is read from the disk. Approved → the command ran; edited → the
-//! edited command ran; rejected → nothing ran and the model read the note; the service down →
-//! nothing ran.
+//! edited command ran (where the agent can run an edit); rejected → nothing ran and the model
+//! read the note; the service down → nothing ran.
 //!
 //! - Claude Code 2.1.328: `claude -p`, the hook in the project's `.claude/settings.json`, a
 //!   stand-in Anthropic Messages API (streamed) asking for `Bash`.
@@ -14,6 +14,19 @@
 //! - Gemini CLI 0.61.0: `gemini -p --yolo` (every call allowed by Gemini CLI itself: the hook is
 //!   what gates), API-key auth with `GOOGLE_GEMINI_BASE_URL` on a stand-in Gemini API (its router
 //!   first asks, with no tools, for a choice of model), the hook in `.gemini/settings.json`.
+//! - Copilot CLI 1.0.102: `copilot -p --allow-all-tools --trust-folder` (every call allowed by
+//!   Copilot CLI itself: the hook is what gates; a repository's hooks run only in a trusted
+//!   folder), offline (`COPILOT_OFFLINE`), on a custom model provider of
+//!   the Anthropic type (`COPILOT_PROVIDER_TYPE`, `COPILOT_PROVIDER_BASE_URL`: no GitHub sign-in)
+//!   that is the same stand-in Messages API asking for its `bash`, the hook in
+//!   `.github/hooks/cheqpoint.json`. Copilot takes no edited input: an edit runs nothing, and the
+//!   model reads the approved input.
+//!
+//! With `install --mcp`, Claude Code and Gemini CLI start an MCP server (server-everything, as
+//! `.ci/run` installs it) through `cheqpoint mcp`, and the stand-in model calls its `echo`: approved,
+//! the model reads the echo; rejected, it reads the note and nothing echoed. Gemini CLI hands a
+//! server no variable named like a key, so this also checks the key reaching the gateway through
+//! the entry's `env` (the emulator takes only the key the agent was given).
 //!
 //! Each `gate.toml` names the agent's own shell tool (`Bash`, `run_shell_command`): the hook's
 //! matcher is made from it, and a name of another agent's tool would leave the shell ungated.
@@ -48,6 +61,7 @@ enum Kind {
     ClaudeCode,
     Codex,
     Gemini,
+    Copilot,
 }
 
 impl Kind {
@@ -57,6 +71,7 @@ impl Kind {
             Kind::ClaudeCode => "claude-code",
             Kind::Codex => "codex",
             Kind::Gemini => "gemini",
+            Kind::Copilot => "copilot",
         }
     }
 
@@ -65,6 +80,7 @@ impl Kind {
             Kind::ClaudeCode => "claude",
             Kind::Codex => "codex",
             Kind::Gemini => "gemini",
+            Kind::Copilot => "copilot",
         })
     }
 
@@ -74,6 +90,7 @@ impl Kind {
             Kind::ClaudeCode => ("Claude Code", "@anthropic-ai/claude-code@2.1.328"),
             Kind::Codex => ("Codex", "@openai/codex@0.169.0"),
             Kind::Gemini => ("Gemini CLI", "@google/gemini-cli@0.61.0"),
+            Kind::Copilot => ("Copilot CLI", "@github/copilot@1.0.102"),
         };
         (!self.program().is_file()).then(|| {
             format!("{what} is not installed: npm install --prefix target/agents {package}")
@@ -88,7 +105,11 @@ fn main() -> std::process::ExitCode {
     let arguments = Arguments::from_args();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let trial = |name: &'static str, kind: Kind, scenario: Scenario| {
-        let missing = kind.missing();
+        let missing = kind.missing().or_else(|| {
+            (scenario.mcp() && !everything().is_file()).then(|| {
+                "the everything server is not installed: npm install --prefix target/mcp-everything @modelcontextprotocol/server-everything@2026.8.31".to_owned()
+            })
+        });
         let listed_ignored = arguments.list && missing.is_some() && !ci;
         Trial::ignorable_test(name, move || match missing {
             Some(missing) if ci => Err(Failed::from(format!("{missing} (CI runs every test)"))),
@@ -157,6 +178,46 @@ fn main() -> std::process::ExitCode {
             Kind::Gemini,
             Scenario::Down,
         ),
+        trial(
+            "claude_code_calls_a_wrapped_mcp_server_once_approved",
+            Kind::ClaudeCode,
+            Scenario::McpApprove,
+        ),
+        trial(
+            "claude_code_reads_the_note_of_a_rejected_mcp_call",
+            Kind::ClaudeCode,
+            Scenario::McpReject,
+        ),
+        trial(
+            "gemini_calls_a_wrapped_mcp_server_once_approved",
+            Kind::Gemini,
+            Scenario::McpApprove,
+        ),
+        trial(
+            "gemini_reads_the_note_of_a_rejected_mcp_call",
+            Kind::Gemini,
+            Scenario::McpReject,
+        ),
+        trial(
+            "copilot_runs_an_approved_command",
+            Kind::Copilot,
+            Scenario::Approve,
+        ),
+        trial(
+            "copilot_runs_nothing_edited_and_reads_the_approved_input",
+            Kind::Copilot,
+            Scenario::Edit,
+        ),
+        trial(
+            "copilot_runs_nothing_rejected_and_reads_the_note",
+            Kind::Copilot,
+            Scenario::Reject,
+        ),
+        trial(
+            "copilot_runs_nothing_with_the_service_down",
+            Kind::Copilot,
+            Scenario::Down,
+        ),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
 }
@@ -168,7 +229,27 @@ enum Scenario {
     Edit,
     Reject,
     Down,
+    /// The model calls the MCP server `install --mcp` wrapped, and the call is approved …
+    McpApprove,
+    /// … or rejected.
+    McpReject,
 }
+
+impl Scenario {
+    fn mcp(self) -> bool {
+        matches!(self, Scenario::McpApprove | Scenario::McpReject)
+    }
+}
+
+/// The MCP server the `--mcp` scenarios wrap: server-everything, as `.ci/run` installs it.
+fn everything() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../target/mcp-everything/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+    )
+}
+
+/// What the model asks the MCP server to echo.
+const ECHOED: &str = "hello through the gateway";
 
 fn agents_dir() -> PathBuf {
     std::env::var_os("CHEQPOINT_AGENTS").map_or_else(
@@ -181,15 +262,40 @@ fn agent_bin(name: &str) -> PathBuf {
     agents_dir().join("node_modules/.bin").join(name)
 }
 
-/// The stand-in model: the command it asks for, and every tool result it is sent.
+/// The stand-in model: the command it asks for (or, with `echo`, the MCP tool `echo` it calls
+/// with that message), and every tool result it is sent.
 #[derive(Clone)]
 struct Model {
     command: String,
+    echo: Option<String>,
     results: Arc<Mutex<Vec<String>>>,
 }
 
-/// An Anthropic Messages API that answers a turn with no tool result by asking for Bash with
-/// `command`, and a turn carrying a tool result with a short text (streamed when asked).
+impl Model {
+    /// Of the tools a request offers (`names`), the one to call and its input: the MCP server's
+    /// `echo` (named `mcp__everything__echo`, `mcp_everything_echo`, …) when the model is to
+    /// call it, else the agent's `shell`.
+    fn pick<'a>(
+        &self,
+        mut names: impl Iterator<Item = &'a str>,
+        shell: &str,
+    ) -> Option<(String, Value)> {
+        match &self.echo {
+            Some(message) => names
+                .find(|name| name.ends_with("echo"))
+                .map(|name| (name.to_owned(), json!({"message": message}))),
+            None => names
+                .find(|name| name.eq_ignore_ascii_case(shell))
+                .map(|name| {
+                    let input = json!({"command": self.command, "description": "Mark the folder"});
+                    (name.to_owned(), input)
+                }),
+        }
+    }
+}
+
+/// An Anthropic Messages API that answers a turn with no tool result by asking for the shell
+/// (`Bash`, or Copilot CLI's `bash`) with `command`, and a turn carrying a tool result with a short text (streamed when asked).
 async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Response {
     let results: Vec<String> = body["messages"]
         .as_array()
@@ -200,23 +306,24 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
         .filter(|block| block["type"] == "tool_result")
         .map(|block| block["content"].to_string())
         .collect();
-    let offers_bash = body["tools"]
+    // Claude Code's shell is `Bash`, Copilot CLI's `bash`.
+    let names = body["tools"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|tool| tool["name"] == "Bash");
-    let (block, stop) = if results.is_empty() && offers_bash {
-        let input = json!({"command": model.command, "description": "Mark the folder"});
-        (
-            json!({"type": "tool_use", "id": "toolu_standin", "name": "Bash", "input": input}),
-            "tool_use",
-        )
-    } else {
-        if let Ok(mut seen) = model.results.lock() {
-            seen.extend(results);
-        }
-        (json!({"type": "text", "text": "done"}), "end_turn")
-    };
+        .filter_map(|tool| tool["name"].as_str());
+    let (block, stop) =
+        if let (true, Some((name, input))) = (results.is_empty(), model.pick(names, "bash")) {
+            (
+                json!({"type": "tool_use", "id": "toolu_standin", "name": name, "input": input}),
+                "tool_use",
+            )
+        } else {
+            if let Ok(mut seen) = model.results.lock() {
+                seen.extend(results);
+            }
+            (json!({"type": "text", "text": "done"}), "end_turn")
+        };
     let mut message = json!({"id": "msg_standin", "type": "message", "role": "assistant",
         "model": body["model"], "content": [], "stop_reason": null, "stop_sequence": null,
         "usage": {"input_tokens": 1, "output_tokens": 1}});
@@ -227,7 +334,7 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
     }
     let (start, delta) = match block["type"].as_str() {
         Some("tool_use") => (
-            json!({"type": "tool_use", "id": block["id"], "name": "Bash", "input": {}}),
+            json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
             json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
         ),
         _ => (
@@ -306,7 +413,7 @@ async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Respo
 }
 
 /// A Gemini API (`models/MODEL:generateContent` and `:streamGenerateContent`) that answers a turn
-/// offering `run_shell_command` with no function response by calling it with `command`, a turn
+/// offering `run_shell_command` (or the MCP `echo`) with no function response by calling it, a turn
 /// carrying one with a short text, and Gemini CLI's router (no tools) with its choice of model.
 async fn generate(State(model): State<Model>, Json(body): Json<Value>) -> Response {
     let parts: Vec<Value> = body["contents"]
@@ -322,23 +429,23 @@ async fn generate(State(model): State<Model>, Json(body): Json<Value>) -> Respon
         .filter_map(|part| part.get("functionResponse"))
         .map(Value::to_string)
         .collect();
-    let offers_shell = body["tools"]
+    let names = body["tools"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|tool| tool["functionDeclarations"].as_array())
         .flatten()
-        .any(|function| function["name"] == "run_shell_command");
-    let part = match (offers_shell, results.is_empty()) {
-        (true, true) => json!({"functionCall": {"name": "run_shell_command",
-            "args": {"command": model.command, "description": "Mark the folder"}}}),
-        (true, false) => {
+        .filter_map(|function| function["name"].as_str());
+    let call = model.pick(names, "run_shell_command");
+    let part = match (call, results.is_empty()) {
+        (Some((name, args)), true) => json!({"functionCall": {"name": name, "args": args}}),
+        (Some(_), false) => {
             if let Ok(mut seen) = model.results.lock() {
                 seen.extend(results);
             }
             json!({"text": "done"})
         }
-        (false, _) => {
+        (None, _) => {
             json!({"text": json!({"reasoning": "a small task", "model_choice": "flash"}).to_string()})
         }
     };
@@ -436,6 +543,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     let shell = match kind {
         Kind::ClaudeCode | Kind::Codex => "Bash",
         Kind::Gemini => "run_shell_command",
+        Kind::Copilot => "bash",
     };
     std::fs::write(
         project.join("gate.toml"),
@@ -444,7 +552,13 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let asked = root.join("asked");
     let edited = root.join("edited");
-    let emulator = Emulator::start().await.map_err(|e| e.to_string())?;
+    // Only the key the agent was given is taken: a key that did not reach the hook or the
+    // gateway (an unexpanded reference, say) is refused.
+    let emulator = Emulator::builder()
+        .api_key("cq_test_agents")
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
     let service = match scenario {
         Scenario::Down => {
             let closed = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -466,6 +580,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let model = Model {
         command: format!("touch {}", asked.display()),
+        echo: scenario.mcp().then(|| ECHOED.to_owned()),
         results: Arc::default(),
     };
     let api = serve_model(model.clone()).await?;
@@ -488,12 +603,34 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         std::fs::write(gemini.join("settings.json"), auth.to_string())
             .map_err(|e| e.to_string())?;
     }
+    if scenario.mcp() {
+        // The agent's own entry for the server, which install --mcp wraps.
+        let servers = json!({"mcpServers": {"everything": {
+            "command": "node", "args": [everything()]}}});
+        let (file, beside) = match kind {
+            Kind::ClaudeCode => (
+                ".mcp.json",
+                Some((
+                    ".claude/settings.json",
+                    json!({"enableAllProjectMcpServers": true}),
+                )),
+            ),
+            _ => (".gemini/settings.json", None),
+        };
+        for (file, content) in [(file, servers)].into_iter().chain(beside) {
+            let path = project.join(file);
+            std::fs::create_dir_all(path.parent().unwrap_or(&project))
+                .map_err(|e| e.to_string())?;
+            std::fs::write(path, content.to_string()).map_err(|e| e.to_string())?;
+        }
+    }
     let scope = match kind {
-        Kind::ClaudeCode | Kind::Gemini => "--project",
+        Kind::ClaudeCode | Kind::Gemini | Kind::Copilot => "--project",
         Kind::Codex => "--user",
     };
     let install = std::process::Command::new(&cheqpoint)
         .args(["install", kind.name(), scope, "--config", "gate.toml"])
+        .args(scenario.mcp().then_some("--mcp"))
         .current_dir(&project)
         .env("HOME", &home)
         .output()
@@ -503,7 +640,9 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     }
     let mut agent = tokio::process::Command::new(kind.program());
     match kind {
-        Kind::ClaudeCode => agent.args(["-p", "Mark the folder.", "--output-format", "json"]),
+        Kind::ClaudeCode => agent
+            .args(["-p", "Mark the folder.", "--output-format", "json"])
+            .args(["--allowedTools", "mcp__everything__echo"]),
         // No sandbox of Codex's own (this machine may not offer one); the hook is what gates.
         Kind::Codex => agent.args([
             "exec",
@@ -514,6 +653,14 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         ]),
         // Every tool call allowed by Gemini CLI itself: the hook is what gates.
         Kind::Gemini => agent.args(["-p", "Mark the folder.", "--yolo"]),
+        // Every tool allowed by Copilot CLI itself: the hook is what gates. A repository's hooks
+        // run only in a folder the person trusts: this one, for this run.
+        Kind::Copilot => agent.args([
+            "-p",
+            "Mark the folder.",
+            "--allow-all-tools",
+            "--trust-folder",
+        ]),
     };
     let agent = agent
         .current_dir(&project)
@@ -521,11 +668,22 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .env("PATH", &path)
         .env("ANTHROPIC_BASE_URL", format!("http://{api}"))
         .env("ANTHROPIC_API_KEY", "sk-ant-standin")
+        // MCP tools in the request itself, not deferred behind Claude Code's tool search.
+        .env("ENABLE_TOOL_SEARCH", "false")
         .env("CODEX_HOME", home.join(".codex"))
         .env("STANDIN_KEY", "standin")
         .env("GEMINI_API_KEY", "standin")
         .env("GOOGLE_GEMINI_BASE_URL", format!("http://{api}"))
         .env("GEMINI_CLI_TRUST_WORKSPACE", "true")
+        // Copilot CLI on its Anthropic-type custom provider, with no GitHub sign-in or update
+        // check, its unpacked program shared between runs.
+        .env("COPILOT_OFFLINE", "1")
+        .env("COPILOT_AUTO_UPDATE", "false")
+        .env("COPILOT_CACHE_HOME", agents_dir().join("copilot-cache"))
+        .env("COPILOT_PROVIDER_TYPE", "anthropic")
+        .env("COPILOT_PROVIDER_BASE_URL", format!("http://{api}"))
+        .env("COPILOT_PROVIDER_API_KEY", "sk-ant-standin")
+        .env("COPILOT_MODEL", "claude-sonnet-4")
         .env("CHEQPOINT_API_KEY", "cq_test_agents")
         .env("CHEQPOINT_BASE_URL", &service)
         .stdin(Stdio::null())
@@ -545,21 +703,28 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
             Kind::ClaudeCode => "claude_code.Bash",
             Kind::Codex => "codex.Bash",
             Kind::Gemini => "gemini.run_shell_command",
+            Kind::Copilot => "copilot.bash",
         };
-        if request.action != action || request.details["command"] != model.command {
+        let right = match scenario.mcp() {
+            true => request.action == "everything.echo" && request.details["message"] == ECHOED,
+            false => request.action == action && request.details["command"] == model.command,
+        };
+        if !right {
             return Err(format!("asked for {} {}", request.action, request.details));
         }
         let decided = match scenario {
             Scenario::Edit => emulator.approve_with(
                 &request.id,
                 match kind {
-                    Kind::ClaudeCode | Kind::Gemini => {
+                    Kind::ClaudeCode | Kind::Gemini | Kind::Copilot => {
                         json!({"command": format!("touch {}", edited.display()), "description": "Mark the folder"})
                     }
                     Kind::Codex => json!({"command": format!("touch {}", edited.display())}),
                 },
             ),
-            Scenario::Reject => emulator.reject(&request.id, "not in this folder"),
+            Scenario::Reject | Scenario::McpReject => {
+                emulator.reject(&request.id, "not in this folder")
+            }
             _ => emulator.approve(&request.id),
         };
         decided.map(|_| ()).map_err(|e| e.to_string())
@@ -582,23 +747,34 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     reviewed.map_err(|error| {
         format!("{error}\nran (asked, edited) = {ran:?}\nthe model read: {results}\nagent: {said}")
     })?;
-    let expected = match scenario {
-        Scenario::Approve => (true, false),
-        Scenario::Edit => (false, true),
-        Scenario::Reject | Scenario::Down => (false, false),
+    let expected = match (scenario, kind) {
+        (Scenario::Approve, _) => (true, false),
+        // Copilot takes no edited input: the edit is refused in words and nothing runs.
+        (Scenario::Edit, Kind::Copilot) => (false, false),
+        (Scenario::Edit, _) => (false, true),
+        (Scenario::Reject | Scenario::Down | Scenario::McpApprove | Scenario::McpReject, _) => {
+            (false, false)
+        }
     };
     if ran != expected {
         return Err(format!(
             "ran (asked, edited) = {ran:?}, not {expected:?}\nagent: {said}\nthe model read: {results}"
         ));
     }
-    let read = match scenario {
-        Scenario::Reject => "not in this folder",
-        Scenario::Down => "approval service",
+    let read = match (scenario, kind) {
+        (Scenario::Reject | Scenario::McpReject, _) => "not in this folder",
+        (Scenario::McpApprove, _) => "Echo: hello through the gateway",
+        (Scenario::Down, _) => "approval service",
+        (Scenario::Edit, Kind::Copilot) => "cannot run a call with another input",
         _ => "",
     };
     if !results.contains(read) {
-        return Err(format!("the model did not read `{read}`: {results}"));
+        return Err(format!(
+            "the model did not read `{read}`: {results}\nagent: {said}"
+        ));
+    }
+    if scenario == Scenario::McpReject && results.contains("Echo:") {
+        return Err(format!("the rejected call ran: {results}"));
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `cheqpoint doctor` on a machine wired by `cheqpoint install`, against the emulator: every
-//! check passes; a hook timeout shorter than the hook's own, Cursor's failClosed off, and the
-//! service down are each reported with what to fix.
+//! check passes; a hook timeout shorter than the hook's own, Codex's `PermissionRequest` entry
+//! gone, Cursor's failClosed off, and the service down are each reported with what to fix.
 
 use std::{path::PathBuf, process::Output};
 
@@ -80,12 +80,21 @@ async fn a_machine_wired_by_install_passes_and_each_fault_says_what_to_fix() {
         assert!(text.contains(&denied), "{text}");
     }
     assert!(text.contains("answers and takes the key"), "{text}");
+    for agent in ["claude-code", "codex"] {
+        let both = format!("{agent}: the hook is on PreToolUse and PermissionRequest");
+        assert!(text.contains(&both), "{text}");
+    }
     assert_eq!(emulator.created_count(), 0, "the doctor asked a reviewer");
 
     machine.edit(
         ".claude/settings.json",
         "\"timeout\": 70",
         "\"timeout\": 30",
+    );
+    machine.edit(
+        ".codex/config.toml",
+        "hooks.PermissionRequest",
+        "hooks.SessionStart",
     );
     machine.edit(
         ".cursor/hooks.json",
@@ -100,6 +109,10 @@ async fn a_machine_wired_by_install_passes_and_each_fault_says_what_to_fix() {
         "{text}"
     );
     assert!(text.contains("FIX  cursor: failClosed is off"), "{text}");
+    assert!(
+        text.contains("FIX  codex: no hook on PermissionRequest"),
+        "{text}"
+    );
 
     let down = Machine::new("down", {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -136,6 +136,8 @@ impl Hooks {
             .args(args)
             .env("CHEQPOINT_API_KEY", "cq_test_hooks")
             .env("CHEQPOINT_BASE_URL", url)
+            // The hook runs in the test's folder; an event names the session's own.
+            .current_dir(&self.dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -513,4 +515,68 @@ async fn rules_allow_deny_and_ask_by_the_arguments() {
     let (seen, ()) = tokio::join!(decided, reviewer);
     assert_eq!(seen.decision, "allow", "{}", seen.raw);
     assert_eq!(hooks.emulator.created_count(), 1);
+}
+
+/// `{cwd}` in a rule is the folder the event names, not the hook process's: with the hook run
+/// in another folder, a file in the session's folder is allowed and one in the hook's own
+/// folder is denied, at each agent whose event names a file (Codex's events name none).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_path_rule_reads_the_events_own_cwd() {
+    let hooks = Hooks::new(
+        "cwd",
+        "default = \"allow\"\n\n[[rule]]\ntool = \"Write|write_file|ReadFile|edit\"\n\
+         path = { outside = \"{cwd}\" }\ndecide = \"deny\"\nreason = \"outside the session's folder\"\n",
+    )
+    .await;
+    let project = hooks.dir.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let events = |file: &str| {
+        let (cwd, path) = (project.display().to_string(), file.to_owned());
+        [
+            (
+                "claude-code",
+                "PreToolUse.json",
+                json!({"session_id": "s", "cwd": cwd,
+                "hook_event_name": "PreToolUse", "tool_name": "Write",
+                "tool_input": {"file_path": path, "content": "x"}, "tool_use_id": "t"}),
+            ),
+            (
+                "gemini",
+                "BeforeTool.json",
+                json!({"session_id": "s", "cwd": cwd,
+                "hook_event_name": "BeforeTool", "tool_name": "write_file",
+                "tool_input": {"file_path": path, "content": "x"}}),
+            ),
+            (
+                "cursor",
+                "beforeReadFile.json",
+                json!({"conversation_id": "c",
+                "hook_event_name": "beforeReadFile", "workspace_roots": [cwd],
+                "file_path": path, "content": ""}),
+            ),
+            (
+                "copilot",
+                "preToolUse.json",
+                json!({"timestamp": 1, "cwd": cwd, "toolName": "edit",
+                "toolArgs": json!({"path": path, "old_str": "a", "new_str": "b"}).to_string()}),
+            ),
+        ]
+    };
+    let inside = project.join("a.txt").display().to_string();
+    let beside_the_hook = hooks.dir.join("b.txt").display().to_string();
+    for (agent, file, event) in events(&inside) {
+        let seen = hooks.run(agent, file, &event.to_string(), &[]).await;
+        assert_eq!(seen.decision, "allow", "{agent}: {}", seen.raw);
+    }
+    for (agent, file, event) in events(&beside_the_hook) {
+        let seen = hooks.run(agent, file, &event.to_string(), &[]).await;
+        assert_eq!(seen.decision, "deny", "{agent}: {}", seen.raw);
+        // Cursor's beforeReadFile answer has no words: the rule's reason is on stderr.
+        assert!(
+            seen.raw.contains("outside the session's folder"),
+            "{agent}: {}",
+            seen.raw
+        );
+    }
+    assert_eq!(hooks.emulator.created_count(), 0, "a rule's call was asked");
 }

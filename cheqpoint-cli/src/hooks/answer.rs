@@ -108,6 +108,7 @@ mod tests {
                 .unwrap()
                 .clone(),
             session: None,
+            cwd: None,
             summary: "Run `ls`".into(),
             schema: None,
             powers,

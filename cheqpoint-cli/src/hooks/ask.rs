@@ -46,8 +46,12 @@ pub(super) async fn decide(
     let ask = Ask {
         action: format!("{}.{}", agent.facts().action, event.tool),
         tool: event.tool.clone(),
-        // Agents run their hooks in the session's working directory.
-        cwd: std::env::current_dir().unwrap_or_default(),
+        // The session's folder as the event names it; the hook's own only when it names none.
+        cwd: event
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default(),
         summary: event.summary.clone(),
         risk: rule.and_then(|rule| rule.risk),
         agent: Some(match &event.session {
@@ -156,6 +160,7 @@ mod tests {
             tool: tool.into(),
             input: input.as_object().unwrap().clone(),
             session: Some("s1".into()),
+            cwd: None,
             summary: String::new(),
             schema,
             powers: Powers {

@@ -1,5 +1,5 @@
 //! Claude Code's command hooks, `PreToolUse` and `PermissionRequest`, as its hooks reference
-//! describes them (checked against Claude Code 2.1.328). The event: `session_id`,
+//! describes them (checked against Claude Code 2.1.328). The event: `session_id`, `cwd`,
 //! `hook_event_name`, `tool_name`, `tool_input` (and `tool_use_id` for `PreToolUse`, which the
 //! hook does not use: a retry gets a new one). The answer, exit 0:
 //!
@@ -10,6 +10,8 @@
 //!
 //! A hook that fails or times out is a non-blocking error there: the call goes on, so the hook
 //! answers deny within its own deadline. Exit 2 (reason on stderr) blocks either event.
+
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -41,6 +43,7 @@ struct Wire {
     tool_name: String,
     tool_input: Map<String, Value>,
     session_id: Option<String>,
+    cwd: Option<PathBuf>,
 }
 
 pub(super) fn read(input: &str) -> Result<Event, String> {
@@ -61,6 +64,7 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
         tool: wire.tool_name,
         input: wire.tool_input,
         session: wire.session_id,
+        cwd: wire.cwd,
         powers: POWERS,
     })
 }

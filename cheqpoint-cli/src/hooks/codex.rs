@@ -13,7 +13,7 @@
 //! A hook that fails or times out lets the call go on: the hook's own deadline is the guard.
 //! Exit 2 with the reason on stderr blocks.
 
-use std::sync::OnceLock;
+use std::{path::PathBuf, sync::OnceLock};
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -37,6 +37,7 @@ struct Wire {
     tool_name: String,
     tool_input: Map<String, Value>,
     session_id: Option<String>,
+    cwd: Option<PathBuf>,
 }
 
 pub(super) fn read(input: &str) -> Result<Event, String> {
@@ -66,6 +67,7 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
         tool: wire.tool_name,
         input: wire.tool_input,
         session: wire.session_id,
+        cwd: wire.cwd,
         powers,
     })
 }

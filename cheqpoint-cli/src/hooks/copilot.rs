@@ -11,6 +11,8 @@
 //! that fails or times out (30 s unless `timeoutSec` says otherwise) lets the call go on: the
 //! hook's own deadline is the guard.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -47,6 +49,7 @@ struct Wire {
     session_id: Option<String>,
     #[serde(rename = "sessionId")]
     session_id_camel: Option<String>,
+    cwd: Option<PathBuf>,
 }
 
 pub(super) fn read(input: &str) -> Result<Event, String> {
@@ -75,6 +78,7 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
         tool,
         input,
         session: wire.session_id.or(wire.session_id_camel),
+        cwd: wire.cwd,
         schema: None,
         powers: POWERS,
     })

@@ -9,6 +9,8 @@
 //! A file's content (`beforeReadFile` carries it) is never sent for review: the request names
 //! the file. A hook that fails lets the call go on unless its entry says `failClosed`.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -34,6 +36,8 @@ struct Wire {
     tool_name: Option<String>,
     tool_input: Option<Value>,
     file_path: Option<String>,
+    #[serde(default)]
+    workspace_roots: Vec<PathBuf>,
 }
 
 pub(super) fn read(input: &str) -> Result<Event, String> {
@@ -78,6 +82,11 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
         tool,
         input,
         session: wire.conversation_id,
+        // The shell's own folder, else the workspace's (every event carries its roots).
+        cwd: wire
+            .cwd
+            .map(PathBuf::from)
+            .or_else(|| wire.workspace_roots.into_iter().next()),
         summary,
         schema: None,
         powers: Powers {

@@ -2,6 +2,8 @@
 //! the agent can be answered for it (`Powers`), what it is told (`Answer`), what the process
 //! prints (`Reply`), what is true of an agent (`Facts`), and two readers of event fields.
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value};
 
 /// How an agent takes an edited input.
@@ -66,6 +68,8 @@ pub struct Event {
     pub input: Map<String, Value>,
     /// The agent's session (or conversation), part of the call's identity.
     pub session: Option<String>,
+    /// The session's working directory as the event gives it: `{cwd}` in the rules.
+    pub cwd: Option<PathBuf>,
     /// The reviewer's sentence.
     pub summary: String,
     /// The tool's input schema, when the adapter knows it: an edit must validate against it.

@@ -1,5 +1,5 @@
 //! Gemini CLI's `BeforeTool` command hook, as its hooks reference describes it
-//! (`docs/hooks/reference.md`, checked against Gemini CLI 0.61.0). The event: `session_id`,
+//! (`docs/hooks/reference.md`, checked against Gemini CLI 0.61.0). The event: `session_id`, `cwd`,
 //! `hook_event_name`, `tool_name` (`run_shell_command`, `write_file`, `replace`,
 //! `mcp_SERVER_TOOL`, …), `tool_input`. The answer, exit 0: `decision` `allow` or `deny` with
 //! `reason` (sent to the model as the tool's error); an edit as
@@ -10,7 +10,7 @@
 //! A hook that exits with another code than 0 or 2, or times out (60 s unless configured), is a
 //! warning there and the call goes on: the hook's own deadline is the guard.
 
-use std::sync::OnceLock;
+use std::{path::PathBuf, sync::OnceLock};
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -39,6 +39,7 @@ struct Wire {
     tool_name: String,
     tool_input: Map<String, Value>,
     session_id: Option<String>,
+    cwd: Option<PathBuf>,
 }
 
 pub(super) fn read(input: &str) -> Result<Event, String> {
@@ -56,6 +57,7 @@ pub(super) fn read(input: &str) -> Result<Event, String> {
         tool: wire.tool_name,
         input: wire.tool_input,
         session: wire.session_id,
+        cwd: wire.cwd,
         powers: POWERS,
     })
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::{
     Scope, Setup, hooks_json,
     json::{self, Json},
+    mcp,
 };
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
@@ -20,6 +21,9 @@ pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     }
 }
 
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 1] = ["preToolUse"];
+
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     json::edit(text, |doc| {
         if doc.get("version").is_none() {
@@ -31,17 +35,40 @@ pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
         handler.set("bash", Json::string(&command))?;
         handler.set("powershell", Json::string(&command))?;
         handler.set("timeoutSec", Json::number(setup.timeout.as_secs()))?;
-        hooks_json::add_flat(doc, "preToolUse", &["bash", "powershell"], handler)
+        hooks_json::add_flat(doc, EVENTS[0], &["bash", "powershell"], handler)
     })
 }
 
 pub(super) fn remove(text: &str) -> Result<String, String> {
     json::edit(Some(text), |doc| {
-        hooks_json::remove(doc, "preToolUse", &["bash", "powershell"])
+        hooks_json::remove(doc, EVENTS[0], &["bash", "powershell"])
     })
 }
+
+/// Where the MCP servers are: the repository's `.github/mcp.json` (Copilot also reads
+/// `.mcp.json`, Claude Code's: `install claude-code --mcp` wraps those), or the user's
+/// `~/.copilot/mcp-config.json`.
+pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".github/mcp.json"),
+        Scope::User => setup.home.join(".copilot/mcp-config.json"),
+    })
+}
+
+/// A stdio server entry of `mcpServers` is `{type?: "local" | "stdio", command, args?, env?,
+/// tools?, timeout?}`, `timeout` in milliseconds (`MCPStdioServerConfig` in the SDK inside
+/// Copilot CLI 1.0.102; GitHub's "Adding MCP servers for GitHub Copilot CLI"), whose values may
+/// read `${NAME}`. Its default timeout is not published: it is written.
+pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
+    env: &[
+        ("CHEQPOINT_API_KEY", "${CHEQPOINT_API_KEY}"),
+        ("CHEQPOINT_BASE_URL", "${CHEQPOINT_BASE_URL}"),
+    ],
+    timeout: Some(("timeout", None)),
+};
 
 pub(super) const NOTES: &[&str] = &[
     "Copilot runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",
     "Copilot's preToolUse has no matcher: every tool call is asked for.",
+    "Copilot CLI runs a repository's hooks only in a folder the person has trusted (it asks when it first starts there; --trust-folder trusts it for one run).",
 ];

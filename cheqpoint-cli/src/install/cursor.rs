@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use super::{
     Scope, Setup, hooks_json,
     json::{self, Json},
+    mcp,
 };
 
-const EVENTS: [&str; 2] = ["beforeShellExecution", "beforeMCPExecution"];
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 2] = ["beforeShellExecution", "beforeMCPExecution"];
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     Ok(match setup.scope {
@@ -42,6 +44,30 @@ pub(super) fn remove(text: &str) -> Result<String, String> {
             .try_for_each(|event| hooks_json::remove(doc, event, &["command"]))
     })
 }
+
+/// Where the MCP servers are: `.cursor/mcp.json` in the project, or `~/.cursor/mcp.json`.
+pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
+    Ok(match setup.scope {
+        Scope::Project => setup.project.join(".cursor/mcp.json"),
+        Scope::User => setup.home.join(".cursor/mcp.json"),
+    })
+}
+
+/// A stdio server entry of `mcpServers` is `{command, args?, env?, envFile?}` (Cursor's MCP
+/// docs, cursor.com/docs/context/mcp, Cursor 2.x), whose values may read `${env:NAME}`: the
+/// gateway's variables are given so. Cursor has no tool-call timeout setting.
+pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
+    env: &[
+        ("CHEQPOINT_API_KEY", "${env:CHEQPOINT_API_KEY}"),
+        ("CHEQPOINT_BASE_URL", "${env:CHEQPOINT_BASE_URL}"),
+    ],
+    timeout: None,
+};
+
+/// What `--mcp` asks of the person.
+pub(super) const MCP_NOTES: &[&str] = &[
+    "Cursor's beforeMCPExecution hook asks too: with --mcp, a call of a wrapped server is asked for twice unless gate.toml leaves MCP tools to the gateway.",
+];
 
 pub(super) const NOTES: &[&str] = &[
     "Cursor offers no edited input: an approval with an edit is refused in words, and the model can ask again with the approved input.",

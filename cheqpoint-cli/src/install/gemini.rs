@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::{
     Scope, Setup, hooks_json,
     json::{self, Json},
+    mcp,
 };
 
 pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
@@ -17,6 +18,9 @@ pub(super) fn path(setup: &Setup) -> Result<PathBuf, String> {
     })
 }
 
+/// The events the hook answers.
+pub(super) const EVENTS: [&str; 1] = ["BeforeTool"];
+
 pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
     json::edit(text, |doc| {
         let mut handler = Json::object();
@@ -25,18 +29,33 @@ pub(super) fn add(text: Option<&str>, setup: &Setup) -> Result<String, String> {
         handler.set("command", Json::string(&setup.command("gemini")))?;
         let millis = u64::try_from(setup.timeout.as_millis()).unwrap_or(u64::MAX);
         handler.set("timeout", Json::number(millis))?;
-        hooks_json::add_group(doc, "BeforeTool", &setup.matcher(DEFAULT_TOOLS), handler)
+        hooks_json::add_group(doc, EVENTS[0], &setup.matcher(DEFAULT_TOOLS), handler)
     })
 }
 
 pub(super) fn remove(text: &str) -> Result<String, String> {
     json::edit(Some(text), |doc| {
-        hooks_json::remove(doc, "BeforeTool", &["command"])
+        hooks_json::remove(doc, EVENTS[0], &["command"])
     })
 }
 
 /// The tools gated when `gate.toml` names none: those that change files or run commands.
 const DEFAULT_TOOLS: &[&str] = &["run_shell_command", "write_file", "replace"];
+
+/// A stdio server entry of `mcpServers` is `{command, args?, env?, cwd?, timeout?, trust?, …}`
+/// (Gemini CLI's `docs/tools/mcp-server.md`, and `mcp-client.ts` inside Gemini CLI 0.61.0).
+/// Gemini CLI starts a server with its environment less every variable whose name holds `KEY`,
+/// `TOKEN`, `SECRET`, `AUTH`… (no setting lets such a name through; less everything under
+/// GitHub Actions), but a `${NAME}` in the entry's `env` is filled from the whole environment
+/// (`tests/agents.rs` sees the key reach the gateway so, and not without it): the variables are
+/// given so. `timeout` is in milliseconds, 600,000 by default.
+pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
+    env: &[
+        ("CHEQPOINT_API_KEY", "${CHEQPOINT_API_KEY}"),
+        ("CHEQPOINT_BASE_URL", "${CHEQPOINT_BASE_URL}"),
+    ],
+    timeout: Some(("timeout", Some(600_000))),
+};
 
 pub(super) const NOTES: &[&str] = &[
     "Gemini CLI runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",

@@ -1,6 +1,8 @@
 //! `cheqpoint install AGENT` and `cheqpoint uninstall AGENT`: the agent's own configuration file
 //! given cheqpoint's hook (a matcher for the tools `gate.toml` gates, a timeout longer than the
-//! hook's own deadline, the agent's fail-closed setting where it has one), shown as a diff first.
+//! hook's own deadline, the agent's fail-closed setting where it has one), and with `--mcp` each
+//! MCP server the agent starts started through `cheqpoint mcp` (in the same file or the agent's
+//! file of servers), shown as a diff first.
 //! Running it twice changes nothing; the rest of the file is kept (comments in TOML, key order
 //! and indentation in JSON); the first original is kept beside the file as
 //! `FILE.cheqpoint-backup`, and uninstall puts those exact bytes back when nothing else changed;
@@ -10,6 +12,7 @@
 //! | --- | --- |
 //! | `claude_code`, `codex`, `gemini`, `cursor`, `copilot` | where each agent's settings are, and its entry added and removed |
 //! | `hooks_json` | the two shapes of hook entries in JSON settings |
+//! | `mcp` | `--mcp`: a server's command line through `cheqpoint mcp`, and the JSON agents' server entries |
 //! | `json` | a JSON document edited with its keys in order |
 //! | `setup` | what an install writes, whatever the agent: the scope, the hook's command line and matcher |
 //! | `diff` | the change as a person reads it |
@@ -22,6 +25,7 @@ mod diff;
 mod gemini;
 mod hooks_json;
 mod json;
+mod mcp;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -152,8 +156,58 @@ fn read(path: &Path) -> Result<Option<String>, InstallError> {
     }
 }
 
-/// The change that installs cheqpoint's hook for `agent`.
-pub fn install(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
+/// Where `agent` lists its MCP servers for `setup`.
+pub fn servers_path(agent: Agent, setup: &Setup) -> Result<PathBuf, InstallError> {
+    match agent {
+        Agent::ClaudeCode => claude_code::servers_path(setup),
+        Agent::Codex => codex::path(setup),
+        Agent::Gemini => gemini::path(setup),
+        Agent::Cursor => cursor::servers_path(setup),
+        Agent::Copilot => copilot::servers_path(setup),
+    }
+    .map_err(InstallError::Unsupported)
+}
+
+/// How a JSON agent's server entries are kept; `None` for Codex, whose table is TOML.
+fn json_servers(agent: Agent) -> Option<&'static mcp::JsonServers> {
+    match agent {
+        Agent::ClaudeCode => Some(&claude_code::SERVERS),
+        Agent::Gemini => Some(&gemini::SERVERS),
+        Agent::Cursor => Some(&cursor::SERVERS),
+        Agent::Copilot => Some(&copilot::SERVERS),
+        Agent::Codex => None,
+    }
+}
+
+fn wrap_servers(agent: Agent, text: &str, setup: &Setup) -> Result<String, String> {
+    match json_servers(agent) {
+        Some(spec) => json::edit(Some(text), |doc| mcp::wrap_json(doc, spec, setup)),
+        None => codex::wrap_servers(text, setup),
+    }
+}
+
+fn unwrap_servers(agent: Agent, text: &str, original: Option<&str>) -> Result<String, String> {
+    match json_servers(agent) {
+        Some(spec) => {
+            let original = original.and_then(|text| json::Json::parse(text).ok());
+            json::edit(Some(text), |doc| {
+                mcp::unwrap_json(doc, spec, original.as_ref())
+            })
+        }
+        None => codex::unwrap_servers(text, original),
+    }
+}
+
+fn unparsable(path: &Path) -> impl Fn(String) -> InstallError + '_ {
+    move |reason| InstallError::Unparsable {
+        path: path.display().to_string(),
+        reason,
+    }
+}
+
+/// The changes that install cheqpoint's hook for `agent`, and with `setup.mcp` start its MCP
+/// servers through `cheqpoint mcp`: one change a file.
+pub fn install(agent: Agent, setup: &Setup) -> Result<Vec<Change>, InstallError> {
     let path = path(agent, setup)?;
     let before = read(&path)?;
     let text = before.as_deref();
@@ -164,23 +218,76 @@ pub fn install(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
         Agent::Cursor => cursor::add(text, setup),
         Agent::Copilot => copilot::add(text, setup),
     }
-    .map_err(|reason| InstallError::Unparsable {
-        path: path.display().to_string(),
-        reason,
-    })?;
-    Ok(Change {
+    .map_err(unparsable(&path))?;
+    let mut changes = vec![Change {
         path,
         before,
         after: Some(after),
         notes: notes(agent).to_vec(),
         restores_backup: false,
-    })
+    }];
+    if !setup.mcp {
+        return Ok(changes);
+    }
+    let servers = servers_path(agent, setup)?;
+    let at = match changes.iter().position(|change| change.path == servers) {
+        Some(at) => at,
+        None => {
+            let before = read(&servers)?;
+            changes.push(Change {
+                after: before.clone(),
+                path: servers,
+                before,
+                notes: Vec::new(),
+                restores_backup: false,
+            });
+            changes.len() - 1
+        }
+    };
+    let change = &mut changes[at];
+    change.notes.extend(mcp_notes(agent));
+    // No file: no server to wrap.
+    if let Some(text) = change.after.as_deref() {
+        change.after = Some(wrap_servers(agent, text, setup).map_err(unparsable(&change.path))?);
+    }
+    Ok(changes)
 }
 
-/// The change that removes cheqpoint's hook for `agent`: the original's exact bytes back when
-/// nothing else changed since, the file removed when install made it and nothing else is in it.
-pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
+/// The changes that remove cheqpoint's hook for `agent`, and with `setup.mcp` start its MCP
+/// servers as they were: each file's original bytes back when nothing else changed since.
+pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Vec<Change>, InstallError> {
     let path = path(agent, setup)?;
+    let servers = if setup.mcp {
+        Some(servers_path(agent, setup)?)
+    } else {
+        None
+    };
+    let together = servers.as_ref() == Some(&path);
+    let mut changes = vec![undo(agent, path, Some(empty(agent)), |text, original| {
+        let removed = remove(agent, text)?;
+        if together {
+            unwrap_servers(agent, &removed, original)
+        } else {
+            Ok(removed)
+        }
+    })?];
+    if let Some(servers) = servers.filter(|_| !together) {
+        changes.push(undo(agent, servers, None, |text, original| {
+            unwrap_servers(agent, text, original)
+        })?);
+    }
+    Ok(changes)
+}
+
+/// The change that undoes install's edits of `path` (`edit`, given the file and its backup):
+/// the original's exact bytes back when what is left reads the same, the file removed when
+/// install made it and what is left reads as `empty` (`None`: install never makes this file).
+fn undo(
+    agent: Agent,
+    path: PathBuf,
+    empty: Option<String>,
+    edit: impl FnOnce(&str, Option<&str>) -> Result<String, String>,
+) -> Result<Change, InstallError> {
     let before = read(&path)?;
     let Some(text) = before.as_deref() else {
         return Ok(Change {
@@ -191,12 +298,8 @@ pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
             restores_backup: false,
         });
     };
-    let unparsable = |reason| InstallError::Unparsable {
-        path: path.display().to_string(),
-        reason,
-    };
-    let removed = remove(agent, text).map_err(unparsable)?;
     let backup = read(&backup_path(&path))?;
+    let removed = edit(text, backup.as_deref()).map_err(unparsable(&path))?;
     let restores_backup = backup
         .as_deref()
         .is_some_and(|original| same(agent, original, &removed));
@@ -205,7 +308,7 @@ pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Change, InstallError> {
         Some(original) if restores_backup => Some(original),
         Some(_) => Some(removed),
         // A file install made: gone when only what install put there is left.
-        None if same(agent, &removed, &empty(agent)) => None,
+        None if empty.is_some_and(|empty| same(agent, &removed, &empty)) => None,
         None => Some(removed),
     };
     Ok(Change {
@@ -250,6 +353,25 @@ fn same(agent: Agent, a: &str, b: &str) -> bool {
     }
 }
 
+/// The events whose entries (`hooks.EVENT`) install writes for `agent`.
+pub fn events(agent: Agent) -> &'static [&'static str] {
+    match agent {
+        Agent::ClaudeCode => &claude_code::EVENTS,
+        Agent::Codex => &codex::EVENTS,
+        Agent::Gemini => &gemini::EVENTS,
+        Agent::Cursor => &cursor::EVENTS,
+        Agent::Copilot => &copilot::EVENTS,
+    }
+}
+
+/// What `--mcp` asks of the person installing for `agent`.
+fn mcp_notes(agent: Agent) -> &'static [&'static str] {
+    match agent {
+        Agent::Cursor => cursor::MCP_NOTES,
+        Agent::ClaudeCode | Agent::Codex | Agent::Gemini | Agent::Copilot => &[],
+    }
+}
+
 /// What `agent` does that the person installing should know.
 pub fn notes(agent: Agent) -> &'static [&'static str] {
     match agent {
@@ -286,6 +408,8 @@ mod tests {
             hook_args: vec!["--config".into(), "/p/my gate.toml".into()],
             tools: tools.iter().map(|t| (*t).to_owned()).collect(),
             timeout: Duration::from_secs(70),
+            mcp: false,
+            journal: None,
         }
     }
 

@@ -27,6 +27,10 @@ pub struct Setup {
     pub tools: Vec<String>,
     /// The hook's timeout in the agent's configuration: longer than the hook's own deadline.
     pub timeout: Duration,
+    /// Whether the agent's MCP servers are started through `cheqpoint mcp` too (`--mcp`).
+    pub mcp: bool,
+    /// The journal the hook and the gateway use (`--journal`), when not the default one.
+    pub journal: Option<String>,
 }
 
 impl Setup {
