@@ -31,6 +31,47 @@ use crate::{
 /// How long ended grants stay in [`Journal::grants`]' list.
 const RECENT: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How long a process trusts that a tool has no live grant before it reads the grants again.
+/// Only an absence is remembered, never a grant: a grant kept by another process covers calls
+/// here at most this late (they are asked meanwhile), and a revocation or a last use is seen at
+/// once.
+pub const UNGRANTED_FOR: Duration = Duration::from_secs(1);
+
+/// The tools lately found with no live grant, and when.
+#[derive(Debug, Default)]
+pub(crate) struct Ungranted(
+    std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+);
+
+impl Ungranted {
+    fn lately(&self, tool: &str) -> bool {
+        let seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.get(tool)
+            .is_some_and(|at| at.elapsed() < UNGRANTED_FOR)
+    }
+
+    fn found_none(&self, tool: &str) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Kept small: entries past their time go with the next absence.
+        seen.retain(|_, at| at.elapsed() < UNGRANTED_FOR);
+        seen.insert(tool.to_owned(), std::time::Instant::now());
+    }
+
+    fn forget(&self, tool: &str) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.remove(tool);
+    }
+}
+
 /// The columns of a grant, in the order the stores read them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(super) const GRANT_COLUMNS: &str = "id, tool, asked, granted, approval_id, uses, uses_left, \
@@ -206,19 +247,28 @@ impl Journal {
             .keep_grant(&row)
             .await
             .map_err(|error| failed("keep the grant", error))?;
+        self.ungranted().forget(&row.tool);
         KeptGrant::try_from(row).map_err(invalid)
     }
 
     /// Takes a use of a live grant that covers `call`, if one does: the call may then run
     /// with nobody asked. `None` when no grant covers it (or the last use went to another
-    /// process first). A grant whose stored form no longer reads covers nothing.
+    /// process first). A grant whose stored form no longer reads covers nothing. A tool found
+    /// with no live grant is not read again for [`UNGRANTED_FOR`] in this process (a grant
+    /// kept here is seen at once; one kept by another process, that much later).
     pub async fn use_grant(&self, call: GrantCall<'_>) -> Result<Option<GrantUse>, Error> {
+        if self.ungranted().lately(call.action) {
+            return Ok(None);
+        }
         let now = now_ms();
         let rows = self
             .store()
             .live_grants(call.action, now)
             .await
             .map_err(|error| failed("read the grants", error))?;
+        if rows.is_empty() {
+            self.ungranted().found_none(call.action);
+        }
         let mut details = None;
         for row in rows {
             let Some((granted, covering)) = covering(&row) else {
