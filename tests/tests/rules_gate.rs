@@ -70,6 +70,11 @@ async fn refund(
 
 /// A client of `emulator` holding the rules above, each rule recorded at its line.
 fn client(emulator: &Emulator) -> Client {
+    builder(emulator).build().unwrap()
+}
+
+/// The builder of [`client`], to add to.
+fn builder(emulator: &Emulator) -> cheqpoint::ClientBuilder {
     let table: toml::Table = toml::from_str(RULES).unwrap();
     let mut rules: Rules = table.clone().try_into().unwrap();
     let lines: Vec<usize> = RULES
@@ -94,8 +99,6 @@ fn client(emulator: &Emulator) -> Client {
         .timeout(Duration::from_secs(10))
         .poll(PollPolicy::fixed(Duration::from_millis(20)))
         .rules(rules)
-        .build()
-        .unwrap()
 }
 
 fn order(id: &str) -> Order {
@@ -219,4 +222,40 @@ async fn an_ask_rule_asks_with_its_own_settings() {
         "{outcome:?}"
     );
     assert_eq!(ran.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn with_a_journal_each_allow_and_deny_is_recorded_with_its_rule() {
+    let emulator = emulator().await;
+    let dir = std::env::temp_dir().join(format!("cheqpoint-rulings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = cheqpoint::Journal::sqlite(dir.join("journal.db")).unwrap();
+    let client = builder(&emulator).journal(journal.clone()).build().unwrap();
+    let ran = AtomicUsize::new(0);
+    refund(&client, &ran, order("8842"), 12_000, "EUR".into())
+        .await
+        .unwrap();
+    let denied = refund(&client, &ran, order("blocked-1"), 12_000, "EUR".into()).await;
+    assert!(matches!(denied, Err(Error::Denied { .. })), "{denied:?}");
+    let recorded = journal.rulings(Duration::from_secs(60), 10).await.unwrap();
+    let seen: Vec<(&str, &str, Option<i64>)> = recorded
+        .iter()
+        .map(|r| (r.decision.as_str(), r.why.as_str(), r.line))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "deny",
+                "deny by rule 2 (line 9): this order is under review",
+                Some(9)
+            ),
+            ("allow", "allow by rule 1 (line 4)", Some(4)),
+        ]
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&recorded[1].details).unwrap()["amount_cents"],
+        12_000
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
