@@ -14,7 +14,8 @@
 //! [`Rules`], the same a Rust program hands its client): a call a
 //! rule allows runs with no request, one a rule denies is refused with the rule's reason, and one
 //! asked about is asked with the rule's risk, summary, read-only keys and timeout. Each rule's
-//! decision is written to stderr with the rule's line. A call still to be asked runs with no
+//! decision is written to stderr with the rule's line, and an allow or a deny to the journal
+//! (an allow that cannot be recorded does not run). A call still to be asked runs with no
 //! request when a live grant in the journal covers it (the library's
 //! [`Journal::use_grant`]), taking one of its uses; a deny rule is never overridden by a grant.
 
@@ -164,6 +165,12 @@ impl Gatekeeper {
         let ruling = self.rules.decide(&ask.tool, &sent, &ask.cwd);
         if !ruling.rules.is_empty() || ruling.decide != Decide::Ask {
             eprintln!("cheqpoint: {}: {}", ask.action, ruling.explain());
+        }
+        if let (Decide::Allow | Decide::Deny, Some(journal)) = (ruling.decide, self.journal()) {
+            // An allow that cannot be recorded does not run: the journal refusing fails closed.
+            if let Err(error) = journal.record_ruling(&ask.action, &ruling, &sent).await {
+                return Outcome::Refused(error);
+            }
         }
         let asked;
         let ask = match ruling.decide {

@@ -250,7 +250,7 @@ async fn rules_allow_deny_and_ask_by_the_arguments() -> Result<(), String> {
     ensure!(
         is_error(&denied)
             && said.contains("nothing under /etc is touched")
-            && said.contains("line 9"),
+            && said.contains("line 11"),
         "{said}"
     );
     ensure!(world.emulator.created_count() == 0, "a denied call asked");

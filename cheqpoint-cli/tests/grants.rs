@@ -375,3 +375,32 @@ async fn repeated_approvals_suggest_a_grant_shaped_on_them() {
         "no second suggestion"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rules_allow_and_deny_are_recorded_in_the_journal() {
+    let shell = Shell::new("rulings").await.with_config(
+        "[[rule]]\ntool = \"Bash\"\ncommand = [\"ls *\"]\ndecide = \"allow\"\n\n\
+         [[rule]]\ntool = \"Bash\"\ncommand = [\"rm *\"]\ndecide = \"deny\"\nreason = \"no deleting\"\n",
+    );
+    assert_eq!(shell.bash("ls -la", "s1").await, ("allow".into(), false));
+    assert_eq!(shell.bash("rm -rf /", "s1").await, ("deny".into(), false));
+    let journal = cheqpoint::Journal::sqlite(shell.dir.join("journal.db")).unwrap();
+    let mut recorded: Vec<(String, String)> = journal
+        .rulings(Duration::from_secs(60), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.action, r.why))
+        .collect();
+    recorded.sort();
+    assert_eq!(
+        recorded,
+        [
+            ("claude_code.Bash".into(), "allow by rule 1 (line 1)".into()),
+            (
+                "claude_code.Bash".into(),
+                "deny by rule 2 (line 6): no deleting".into()
+            ),
+        ]
+    );
+}

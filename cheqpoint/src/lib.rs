@@ -259,7 +259,7 @@ pub use error::Error;
 pub use global::{global, init};
 pub use journal::{DEFAULT_RETENTION, Journal, Unfinished};
 #[cfg(feature = "rules")]
-pub use journal::{GrantCall, GrantUse, KeptGrant};
+pub use journal::{GrantCall, GrantUse, KeptGrant, RulingRow, UNGRANTED_FOR};
 pub use request::{ApprovalRequest, Priority, RiskLevel};
 pub use request_watch::RequestWatch;
 pub use response::{Approval, Approved, Created, Decision, Status};

@@ -23,6 +23,7 @@ scenarios!(
     a_narrowed_grant_covers_only_what_is_left,
     a_widened_or_rejected_grant_grants_nothing,
     a_revoked_or_expired_grant_covers_nothing,
+    a_grant_kept_elsewhere_covers_calls_here_within_a_second,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

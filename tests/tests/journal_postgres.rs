@@ -72,6 +72,7 @@ async fn grants_on_postgres_cover_their_bounds_uses_and_time() {
     grants::a_narrowed_grant_covers_only_what_is_left(&db).await;
     grants::a_widened_or_rejected_grant_grants_nothing(&db).await;
     grants::a_revoked_or_expired_grant_covers_nothing(&db).await;
+    grants::a_grant_kept_elsewhere_covers_calls_here_within_a_second(&db).await;
 }
 
 async fn racing_processes_on_one_postgres_database_take_exactly_the_uses_granted() {

@@ -70,6 +70,11 @@ async fn refund(
 
 /// A client of `emulator` holding the rules above, each rule recorded at its line.
 fn client(emulator: &Emulator) -> Client {
+    builder(emulator).build().unwrap()
+}
+
+/// The builder of [`client`], to add to.
+fn builder(emulator: &Emulator) -> cheqpoint::ClientBuilder {
     let table: toml::Table = toml::from_str(RULES).unwrap();
     let mut rules: Rules = table.clone().try_into().unwrap();
     let lines: Vec<usize> = RULES
@@ -94,8 +99,6 @@ fn client(emulator: &Emulator) -> Client {
         .timeout(Duration::from_secs(10))
         .poll(PollPolicy::fixed(Duration::from_millis(20)))
         .rules(rules)
-        .build()
-        .unwrap()
 }
 
 fn order(id: &str) -> Order {
@@ -219,4 +222,105 @@ async fn an_ask_rule_asks_with_its_own_settings() {
         "{outcome:?}"
     );
     assert_eq!(ran.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn with_a_journal_each_allow_and_deny_is_recorded_with_its_rule() {
+    let emulator = emulator().await;
+    let dir = std::env::temp_dir().join(format!("cheqpoint-rulings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = cheqpoint::Journal::sqlite(dir.join("journal.db")).unwrap();
+    let client = builder(&emulator).journal(journal.clone()).build().unwrap();
+    let ran = AtomicUsize::new(0);
+    refund(&client, &ran, order("8842"), 12_000, "EUR".into())
+        .await
+        .unwrap();
+    let denied = refund(&client, &ran, order("blocked-1"), 12_000, "EUR".into()).await;
+    assert!(matches!(denied, Err(Error::Denied { .. })), "{denied:?}");
+    let recorded = journal.rulings(Duration::from_secs(60), 10).await.unwrap();
+    let seen: Vec<(&str, &str, Option<i64>)> = recorded
+        .iter()
+        .map(|r| (r.decision.as_str(), r.why.as_str(), r.line))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "deny",
+                "deny by rule 2 (line 9): this order is under review",
+                Some(9)
+            ),
+            ("allow", "allow by rule 1 (line 4)", Some(4)),
+        ]
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&recorded[1].details).unwrap()["amount_cents"],
+        12_000
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The table the gateway and the hooks are tested with (`cheqpoint-cli/tests/fixtures/rules.toml`),
+/// each rule at its line.
+fn shared_rules() -> Rules {
+    let text = include_str!("../../cheqpoint-cli/tests/fixtures/rules.toml");
+    let table: Rules = toml::from_str(text).unwrap();
+    let lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| *line == "[[rule]]")
+        .map(|(i, _)| i + 1);
+    Rules::new(
+        table.default_decision(),
+        table
+            .rules()
+            .iter()
+            .cloned()
+            .zip(lines)
+            .map(|(rule, line)| rule.at_line(line))
+            .collect(),
+    )
+}
+
+#[checkpoint(client = client, action = "Write", summary = "Write {file_path}", skip(client, ran))]
+async fn write(client: &Client, ran: &AtomicUsize, file_path: String) -> Result<(), Error> {
+    ran.fetch_add(1, SeqCst);
+    let _written = file_path;
+    Ok(())
+}
+
+/// The same paths decided the same way as at the gateway and the Claude Code hook: under
+/// /srv/tmp allowed with no request, under /etc denied with the rule's reason and line, anything
+/// else asked.
+#[tokio::test]
+async fn the_table_every_door_shares_decides_a_rust_call_the_same_way() {
+    let emulator = emulator().await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .timeout(Duration::from_secs(10))
+        .poll(PollPolicy::fixed(Duration::from_millis(20)))
+        .rules(shared_rules())
+        .build()
+        .unwrap();
+    let ran = AtomicUsize::new(0);
+    write(&client, &ran, "/srv/tmp/a".into()).await.unwrap();
+    assert_eq!((ran.load(SeqCst), emulator.created_count()), (1, 0));
+    let denied = write(&client, &ran, "/etc/../etc/passwd".into()).await;
+    match denied {
+        Err(Error::Denied { rule, reason, .. }) => {
+            assert_eq!(
+                (rule.as_str(), reason.as_str()),
+                ("rule 2 (line 11)", "nothing under /etc is touched")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((ran.load(SeqCst), emulator.created_count()), (1, 0));
+    let (asked, ()) = tokio::join!(write(&client, &ran, "/srv/tmp/../other".into()), async {
+        let request = next_pending(&emulator).await;
+        emulator.approve(&request.id).unwrap();
+    });
+    asked.unwrap();
+    assert_eq!((ran.load(SeqCst), emulator.created_count()), (2, 1));
 }

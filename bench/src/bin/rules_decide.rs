@@ -80,7 +80,10 @@ fn main() {
     let rules: Rules = serde_json::from_value(table()).expect("the table reads");
     let cwd = std::env::current_dir().expect("a working directory");
     type Variant = fn(usize) -> Value;
-    let kinds: [(&str, &str, Variant); 5] = [
+    let kinds: [(&str, &str, Variant); 6] = [
+        ("shell, one plain command", "Bash", |i| {
+            json!({ "command": format!("cargo test -p crate{i} --lib") })
+        }),
         ("shell, allowed", "Bash", |i| {
             let line =
                 format!("git diff --stat src/m{i}.rs && cargo test -p crate{i} 2>&1 | tail -20");

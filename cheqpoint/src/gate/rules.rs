@@ -2,14 +2,13 @@
 //! action's name and the parameters as they would be sent, a rule lets the body run with no
 //! request, refuses the call with its reason, or sets how the person is asked; a call still to
 //! be asked runs with no request when a live grant in the journal covers it, taking one of its
-//! uses. Every decision a rule made is a `tracing` event naming the rule and its line, and
-//! every use is recorded in the journal with the grant's id.
-
-use std::path::Path;
+//! uses. Every decision a rule made is a `tracing` event naming the rule and its line, and, with
+//! a journal, a record in it (an allow that cannot be recorded does not run); every use is
+//! recorded in the journal with the grant's id.
 
 use crate::{
     ApprovalRequest, Client, Error, GrantCall,
-    policy::rules::{Decide, Rules, Ruling},
+    policy::rules::{Decide, Ruling},
 };
 
 /// What the rules left to do.
@@ -27,7 +26,18 @@ pub(crate) async fn apply(client: &Client, request: &mut ApprovalRequest) -> Res
     // A working directory that cannot be read leaves relative paths unplaced: never allowed.
     let cwd = std::env::current_dir().unwrap_or_default();
     let ruled = match client.rules() {
-        Some(rules) => by_rules(rules, request, &cwd)?,
+        Some(rules) => {
+            let ruling = rules.decide(&request.action, &request.details, &cwd);
+            record(&request.action, &ruling);
+            if let (Decide::Allow | Decide::Deny, Some(journal)) = (ruling.decide, client.journal())
+            {
+                // An allow that cannot be recorded does not run: the journal refusing fails closed.
+                journal
+                    .record_ruling(&request.action, &ruling, &request.details)
+                    .await?;
+            }
+            by_rules(ruling, request)?
+        }
         None => Ruled::Ask {
             readonly: Vec::new(),
         },
@@ -42,10 +52,8 @@ pub(crate) async fn apply(client: &Client, request: &mut ApprovalRequest) -> Res
     Ok(ruled)
 }
 
-/// What the rules decide of `request`, with what an ask rule asks with set on it.
-fn by_rules(rules: &Rules, request: &mut ApprovalRequest, cwd: &Path) -> Result<Ruled, Error> {
-    let ruling = rules.decide(&request.action, &request.details, cwd);
-    record(&request.action, &ruling);
+/// What `ruling` leaves of `request`, with what an ask rule asks with set on it.
+fn by_rules(ruling: Ruling, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
     match ruling.decide {
         Decide::Allow => Ok(Ruled::Run),
         Decide::Deny => Err(Error::Denied {

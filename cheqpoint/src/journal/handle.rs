@@ -95,6 +95,9 @@ struct JournalInner {
     retention_ms: AtomicI64,
     /// When this journal last pruned, in milliseconds since the Unix epoch.
     last_pruned_ms: AtomicI64,
+    /// The tools this process lately found no live grant for.
+    #[cfg(feature = "rules")]
+    ungranted: super::grants::Ungranted,
 }
 
 /// An operation still to be decided or run, as [`Journal::unfinished`] lists it.
@@ -144,6 +147,8 @@ impl Journal {
                 store,
                 retention_ms: AtomicI64::new(DEFAULT_RETENTION.as_millis() as i64),
                 last_pruned_ms: AtomicI64::new(0),
+                #[cfg(feature = "rules")]
+                ungranted: Default::default(),
             }),
         }
     }
@@ -209,6 +214,11 @@ impl Journal {
 
     pub(super) fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
+    }
+
+    #[cfg(feature = "rules")]
+    pub(super) fn ungranted(&self) -> &super::grants::Ungranted {
+        &self.inner.ungranted
     }
 }
 

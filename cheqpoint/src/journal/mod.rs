@@ -27,7 +27,7 @@ mod sqlite;
 mod store;
 
 #[cfg(feature = "rules")]
-pub use grants::{GrantCall, GrantUse, KeptGrant};
+pub use grants::{GrantCall, GrantUse, KeptGrant, RulingRow, UNGRANTED_FOR};
 pub use handle::{DEFAULT_RETENTION, Journal, Unfinished};
 
 pub(crate) use flow::Flow;

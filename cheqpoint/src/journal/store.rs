@@ -7,8 +7,8 @@ use std::{future::Future, pin::Pin};
 use super::row::Row;
 use crate::Error;
 
-/// The tables, as both databases create them: the journal's entries, and the grants with their
-/// uses (`grants`) (SQLite reads `BIGINT` as its integer).
+/// The tables, as both databases create them: the journal's entries, the grants with their
+/// uses, and the rules' decisions (`grants`) (SQLite reads `BIGINT` as its integer).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS cheqpoint_journal (
@@ -43,7 +43,16 @@ pub(crate) const SCHEMA: &str = "
         action TEXT NOT NULL,
         details TEXT NOT NULL,
         at_ms BIGINT NOT NULL
-    );";
+    );
+    CREATE TABLE IF NOT EXISTS cheqpoint_rulings (
+        action TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        why TEXT NOT NULL,
+        line BIGINT,
+        details TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS cheqpoint_rulings_at ON cheqpoint_rulings (at_ms);";
 
 /// The columns of a row, in the order the stores read them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

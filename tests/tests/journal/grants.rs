@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use cheqpoint::{Client, Error, KeptGrant, checkpoint, policy::grants::Grant};
+use cheqpoint::{Client, Error, KeptGrant, UNGRANTED_FOR, checkpoint, policy::grants::Grant};
 use cheqpoint_emulator::Emulator;
 use serde_json::json;
 
@@ -237,4 +237,22 @@ pub async fn a_revoked_or_expired_grant_covers_nothing(db: &Database) {
     };
     assert_eq!(state(&kept.id), (false, true), "revoked");
     assert_eq!(state(&brief.id), (false, false), "expired");
+}
+
+/// A grant kept by another process covers calls here once this process reads the grants again:
+/// at most [`UNGRANTED_FOR`] after it last found none.
+pub async fn a_grant_kept_elsewhere_covers_calls_here_within_a_second(db: &Database) {
+    let emulator = emulator().await;
+    let here = client_of(&emulator, db).await;
+    asked_and_unanswered(&here, &emulator, 30, "EUR").await;
+    let elsewhere = client_of(&emulator, db).await;
+    let grant = small_refunds().uses(1);
+    elsewhere
+        .journal()
+        .unwrap()
+        .keep_grant(&grant, &grant, None)
+        .await
+        .unwrap();
+    tokio::time::sleep(UNGRANTED_FOR).await;
+    runs_unasked(&here, &emulator, 31).await;
 }

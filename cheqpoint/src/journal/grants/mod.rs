@@ -1,7 +1,9 @@
 //! Grants kept in the journal: each approved [`Grant`] with its uses left, its expiry and its
 //! revocation, and every use recorded with the call it ran. A use is taken atomically — with N
 //! uses, exactly N calls run, across processes and replicas — and on disk before the call runs,
-//! as a claim is. Expired, used-up and revoked grants cover nothing.
+//! as a claim is. Expired, used-up and revoked grants cover nothing. Beside them, each call a
+//! rule allowed or refused, with the rule (its line), so that "why did this run without asking"
+//! has an answer in the journal too.
 //!
 //! This folder: the handle's methods and what a database must offer (here), and the two
 //! databases' statements (`sqlite`, `postgres`).
@@ -25,11 +27,55 @@ use super::{
 };
 use crate::{
     Error,
-    policy::grants::{ACTION_PREFIX, Covering, Grant, GrantScope, Suggestion},
+    policy::{
+        grants::{ACTION_PREFIX, Covering, Grant, GrantScope, Suggestion},
+        rules::Ruling,
+    },
 };
 
 /// How long ended grants stay in [`Journal::grants`]' list.
 const RECENT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a process trusts that a tool has no live grant before it reads the grants again.
+/// Only an absence is remembered, never a grant: a grant kept by another process covers calls
+/// here at most this late (they are asked meanwhile), and a revocation or a last use is seen at
+/// once.
+pub const UNGRANTED_FOR: Duration = Duration::from_secs(1);
+
+/// The tools lately found with no live grant, and when.
+#[derive(Debug, Default)]
+pub(crate) struct Ungranted(
+    std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+);
+
+impl Ungranted {
+    fn lately(&self, tool: &str) -> bool {
+        let seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.get(tool)
+            .is_some_and(|at| at.elapsed() < UNGRANTED_FOR)
+    }
+
+    fn found_none(&self, tool: &str) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Kept small: entries past their time go with the next absence.
+        seen.retain(|_, at| at.elapsed() < UNGRANTED_FOR);
+        seen.insert(tool.to_owned(), std::time::Instant::now());
+    }
+
+    fn forget(&self, tool: &str) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.remove(tool);
+    }
+}
 
 /// The columns of a grant, in the order the stores read them.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -90,6 +136,30 @@ pub(crate) trait GrantStore {
 
     /// How many operations of `action` changed since `since_ms`.
     fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64>;
+
+    /// Records what a rule decided of a call.
+    fn record_ruling<'a>(&'a self, ruling: &'a RulingRow) -> Answer<'a, ()>;
+
+    /// The rules' decisions since `since_ms`, newest first, at most `limit`.
+    fn rulings_since<'a>(&'a self, since_ms: i64, limit: i64) -> Answer<'a, Vec<RulingRow>>;
+}
+
+/// What a rule decided of one call, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RulingRow {
+    /// The call's action.
+    pub action: String,
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The decision with its cause (`allow by rule 2 (line 7)`).
+    pub why: String,
+    /// The line of the rule that decided, when known.
+    pub line: Option<i64>,
+    /// The call's arguments, JSON.
+    pub details: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
 }
 
 /// A grant kept in the journal, as [`Journal::grants`] lists it.
@@ -206,19 +276,28 @@ impl Journal {
             .keep_grant(&row)
             .await
             .map_err(|error| failed("keep the grant", error))?;
+        self.ungranted().forget(&row.tool);
         KeptGrant::try_from(row).map_err(invalid)
     }
 
     /// Takes a use of a live grant that covers `call`, if one does: the call may then run
     /// with nobody asked. `None` when no grant covers it (or the last use went to another
-    /// process first). A grant whose stored form no longer reads covers nothing.
+    /// process first). A grant whose stored form no longer reads covers nothing. A tool found
+    /// with no live grant is not read again for [`UNGRANTED_FOR`] in this process (a grant
+    /// kept here is seen at once; one kept by another process, that much later).
     pub async fn use_grant(&self, call: GrantCall<'_>) -> Result<Option<GrantUse>, Error> {
+        if self.ungranted().lately(call.action) {
+            return Ok(None);
+        }
         let now = now_ms();
         let rows = self
             .store()
             .live_grants(call.action, now)
             .await
             .map_err(|error| failed("read the grants", error))?;
+        if rows.is_empty() {
+            self.ungranted().found_none(call.action);
+        }
         let mut details = None;
         for row in rows {
             let Some((granted, covering)) = covering(&row) else {
@@ -280,6 +359,41 @@ impl Journal {
 }
 
 impl Journal {
+    /// Records that a rule decided `ruling` of a call of `action` with `details` (an `ask`
+    /// leaves its record as the request it makes). Not synced: a record, not a guard.
+    pub async fn record_ruling(
+        &self,
+        action: &str,
+        ruling: &Ruling,
+        details: &Value,
+    ) -> Result<(), Error> {
+        let row = RulingRow {
+            action: action.to_owned(),
+            decision: ruling.decide.as_str().to_owned(),
+            why: ruling.explain(),
+            line: ruling
+                .rules
+                .first()
+                .and_then(|rule| rule.line)
+                .map(|line| line as i64),
+            details: details.to_string(),
+            at_ms: now_ms(),
+        };
+        self.store()
+            .record_ruling(&row)
+            .await
+            .map_err(|error| failed("record the rule's decision", error))
+    }
+
+    /// What the rules decided in the last `within`, newest first, at most `limit` records.
+    pub async fn rulings(&self, within: Duration, limit: u32) -> Result<Vec<RulingRow>, Error> {
+        let since = now_ms().saturating_sub(within.as_millis() as i64);
+        self.store()
+            .rulings_since(since, i64::from(limit))
+            .await
+            .map_err(|error| failed("read the journal", error))
+    }
+
     /// The grant `suggestion` says to ask for after the latest approved run of `tool`: shaped
     /// on the calls of `tool` run within its window, when there were enough of them and no
     /// grant of `tool` was asked for within it. `None` otherwise.

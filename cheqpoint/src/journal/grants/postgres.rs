@@ -3,7 +3,7 @@
 //! replicas racing for the last use, the row lock lets one through and the others see it gone.
 //! Uses, grants and revocations go through the connections that commit to disk.
 
-use super::{GRANT_COLUMNS, GrantRow, GrantStore};
+use super::{GRANT_COLUMNS, GrantRow, GrantStore, RulingRow};
 use crate::journal::{
     postgres::PostgresStore,
     store::{Answer, StoreError},
@@ -142,6 +142,51 @@ impl GrantStore for PostgresStore {
                 )
                 .await?;
             Ok(row.try_get(0)?)
+        })
+    }
+
+    fn record_ruling<'a>(&'a self, ruling: &'a RulingRow) -> Answer<'a, ()> {
+        Box::pin(async move {
+            self.client(false)
+                .execute(
+                    "INSERT INTO cheqpoint_rulings (action, decision, why, line, details, at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        &ruling.action,
+                        &ruling.decision,
+                        &ruling.why,
+                        &ruling.line,
+                        &ruling.details,
+                        &ruling.at_ms,
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn rulings_since<'a>(&'a self, since_ms: i64, limit: i64) -> Answer<'a, Vec<RulingRow>> {
+        Box::pin(async move {
+            let rows = self
+                .client(false)
+                .query(
+                    "SELECT action, decision, why, line, details, at_ms FROM cheqpoint_rulings \
+                     WHERE at_ms >= $1 ORDER BY at_ms DESC LIMIT $2",
+                    &[&since_ms, &limit],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(RulingRow {
+                        action: row.try_get(0)?,
+                        decision: row.try_get(1)?,
+                        why: row.try_get(2)?,
+                        line: row.try_get(3)?,
+                        details: row.try_get(4)?,
+                        at_ms: row.try_get(5)?,
+                    })
+                })
+                .collect()
         })
     }
 }

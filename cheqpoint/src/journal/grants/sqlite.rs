@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{GRANT_COLUMNS, GrantRow, GrantStore};
+use super::{GRANT_COLUMNS, GrantRow, GrantStore, RulingRow};
 use crate::journal::{sqlite::SqliteStore, store::Answer};
 
 impl GrantStore for SqliteStore {
@@ -124,6 +124,46 @@ impl GrantStore for SqliteStore {
                     "SELECT count(*) FROM cheqpoint_journal WHERE action = ?1 AND updated_ms >= ?2",
                 )?
                 .query_row(params![action, since_ms], |row| row.get(0))
+        })
+    }
+
+    fn record_ruling<'a>(&'a self, ruling: &'a RulingRow) -> Answer<'a, ()> {
+        let ruling = ruling.clone();
+        self.with(false, move |connection| {
+            connection
+                .prepare_cached(
+                    "INSERT INTO cheqpoint_rulings (action, decision, why, line, details, at_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    ruling.action,
+                    ruling.decision,
+                    ruling.why,
+                    ruling.line,
+                    ruling.details,
+                    ruling.at_ms
+                ])?;
+            Ok(())
+        })
+    }
+
+    fn rulings_since<'a>(&'a self, since_ms: i64, limit: i64) -> Answer<'a, Vec<RulingRow>> {
+        self.with(false, move |connection| {
+            let mut statement = connection.prepare(
+                "SELECT action, decision, why, line, details, at_ms FROM cheqpoint_rulings \
+                 WHERE at_ms >= ?1 ORDER BY at_ms DESC LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![since_ms, limit], |row| {
+                Ok(RulingRow {
+                    action: row.get(0)?,
+                    decision: row.get(1)?,
+                    why: row.get(2)?,
+                    line: row.get(3)?,
+                    details: row.get(4)?,
+                    at_ms: row.get(5)?,
+                })
+            })?;
+            rows.collect()
         })
     }
 }

@@ -57,19 +57,20 @@ impl CommandPattern {
 
     /// True when the pattern matches `invocation` word for word.
     pub(crate) fn matches(&self, invocation: &Invocation) -> bool {
-        let words = std::iter::once(Arg::Word(invocation.name.clone()))
-            .chain(invocation.args.iter().cloned());
-        let words: Vec<Arg> = words.collect();
-        if words.len() < self.words.len() || (!self.open && words.len() != self.words.len()) {
+        let count = 1 + invocation.args.len();
+        if count < self.words.len() || (!self.open && count != self.words.len()) {
             return false;
         }
+        let words = std::iter::once(Some(invocation.name.as_str())).chain(
+            invocation.args.iter().map(|arg| match arg {
+                Arg::Word(word) => Some(word.as_str()),
+                Arg::Unknown => None,
+            }),
+        );
         self.words
             .iter()
-            .zip(&words)
-            .all(|(pattern, word)| match word {
-                Arg::Word(word) => pattern.matches(word),
-                Arg::Unknown => false,
-            })
+            .zip(words)
+            .all(|(pattern, word)| word.is_some_and(|word| pattern.matches(word)))
     }
 }
 

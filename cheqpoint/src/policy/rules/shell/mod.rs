@@ -50,7 +50,7 @@ pub(crate) struct Invocation {
 }
 
 /// What a line runs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Line {
     /// Every simple command found, substitutions' included.
     pub(crate) commands: Vec<Invocation>,
@@ -60,15 +60,37 @@ pub(crate) struct Line {
 
 /// Reads `line`, run in `places.cwd`.
 pub(crate) fn analyze(line: &str, places: &Places<'_>) -> Line {
-    let mut walk = Walk {
-        places,
-        cwd: places.place(places.cwd.to_str().unwrap_or("")),
-        options: ParserOptions::default(),
-        line: Line::default(),
-        moved: false,
-    };
+    let mut walk = Walk::new(places);
     walk.script(line, 0);
     walk.line
+}
+
+/// The characters a plain word is made of: none the shell reads as anything but itself (no
+/// quote, escape, expansion, glob, comment, operator, brace or history mark).
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '_' | '.' | '/' | ':' | ',' | '@' | '%' | '+' | '-' | '=')
+}
+
+/// The shell's reserved words, which begin compound commands where they stand first.
+const RESERVED: [&str; 17] = [
+    "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in",
+    "select", "then", "time", "until", "while",
+];
+
+/// The words of a line that is one simple command of plain words (`git diff --stat src/`), as
+/// the shell splits it; `None` for anything else, which the parser reads: another character, a
+/// first word that assigns (`PATH=…`) or is reserved (`if`, `while`, …).
+fn plain_words(text: &str) -> Option<Vec<&str>> {
+    if !text.chars().all(|c| is_plain(c) || c == ' ' || c == '\t') {
+        return None;
+    }
+    let words: Vec<&str> = text.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+    let first = *words.first()?;
+    if first.contains('=') || RESERVED.contains(&first) {
+        return None;
+    }
+    Some(words)
 }
 
 struct Walk<'a> {
@@ -81,7 +103,17 @@ struct Walk<'a> {
     moved: bool,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(places: &'a Places<'a>) -> Walk<'a> {
+        Walk {
+            places,
+            cwd: places.place(places.cwd.to_str().unwrap_or("")),
+            options: ParserOptions::default(),
+            line: Line::default(),
+            moved: false,
+        }
+    }
+
     fn flag(&mut self, why: impl Into<String>) {
         if self.line.unbounded.is_none() {
             self.line.unbounded = Some(why.into());
@@ -102,6 +134,16 @@ impl Walk<'_> {
         if text.trim().is_empty() {
             return self.flag("the line is empty");
         }
+        // Most lines are one command of plain words: read as the parser would, without it.
+        if let Some(words) = plain_words(text) {
+            let words = words.into_iter().map(|w| Arg::Word(w.to_owned())).collect();
+            return self.invoke(words, false, depth);
+        }
+        self.parsed(text, depth);
+    }
+
+    /// Reads `text` with the shell parser, and walks what it found.
+    fn parsed(&mut self, text: &str, depth: usize) {
         let options = &self.options;
         // The parser is not ours: a panic inside it is a line that cannot be read, never a
         // crash of the caller.
@@ -528,5 +570,70 @@ impl Walk<'_> {
             }
             at += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use proptest::{prelude::*, test_runner::TestRunner};
+
+    use super::*;
+
+    /// Plain lines read without the parser read as the parser reads them: the same commands,
+    /// the same flags (a wrapper, an interpreter, a `cd`, a path out of the directory).
+    #[test]
+    fn plain_lines_read_as_the_parser_reads_them() {
+        let word = prop_oneof![
+            Just("git"),
+            Just("status"),
+            Just("env"),
+            Just("A=b"),
+            Just("xargs"),
+            Just("sh"),
+            Just("-c"),
+            Just("cd"),
+            Just(".."),
+            Just("../x"),
+            Just("/etc/passwd"),
+            Just("-exec"),
+            Just("find"),
+            Just("rm"),
+            Just("-rf"),
+            Just("python3"),
+            Just("if"),
+            Just("x=1"),
+            Just("time"),
+            Just("a,b"),
+            Just("u@h:p"),
+            Just("50%"),
+            Just("+x"),
+            Just("--k=v"),
+        ];
+        let line = (
+            prop::collection::vec(word, 1..6),
+            prop_oneof![Just(" "), Just("  "), Just("\t")],
+        )
+            .prop_map(|(words, gap)| words.join(gap));
+        let places = Places::new(Path::new("/work/p"), Some(Path::new("/root")));
+        let (plain, total) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        TestRunner::new(ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })
+        .run(&line, |line| {
+            total.set(total.get() + 1);
+            plain.set(plain.get() + usize::from(plain_words(&line).is_some()));
+            let mut parsed = Walk::new(&places);
+            parsed.parsed(&line, 0);
+            prop_assert_eq!(analyze(&line, &places), parsed.line, "{:?}", line);
+            Ok(())
+        })
+        .unwrap();
+        let (plain, total) = (plain.get(), total.get());
+        eprintln!("plain lines: {plain} of {total} read without the parser");
+        assert!(plain > total / 4 && plain < total, "{plain} of {total}");
     }
 }
