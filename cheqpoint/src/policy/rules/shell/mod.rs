@@ -24,7 +24,8 @@ use brush_parser::{
 use super::paths::Places;
 use programs::{
     ASSIGNING_BUILTINS, CHANGES_DIRECTORY, FIND_RUNS, FIND_WRITES, UNBOUNDED_BUILTINS, Wrapper,
-    basename, has_program_options, is_harmless_variable, is_interpreter, runs_program, wrapper,
+    basename, has_program_options, is_harmless_variable, is_interpreter, runs_program,
+    script_effect, wrapper,
 };
 
 /// The longest line read; a longer one is unbounded.
@@ -472,6 +473,16 @@ impl<'a> Walk<'a> {
         }
         if base == "find" {
             self.find(&args, depth);
+        }
+        let words: Vec<&str> = args
+            .iter()
+            .filter_map(|arg| match arg {
+                Arg::Word(word) => Some(word.as_str()),
+                Arg::Unknown => None,
+            })
+            .collect();
+        if let Some(why) = script_effect(&name, &words) {
+            self.flag(format!("it runs {why}"));
         }
         let looks_up = base == "command"
             && args

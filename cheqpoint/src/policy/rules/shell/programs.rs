@@ -1,7 +1,8 @@
 //! What the analysis knows of particular programs, kept as data: builtins whose effect has no
 //! bound, programs that run a script they are fed, wrappers that run another command (and
-//! their options), options that make an ordinary program run another, and the variables an
-//! assignment may set without changing what runs.
+//! their options), options that make an ordinary program run another, scripts of awk and sed
+//! that run commands or write files, and the variables an assignment may set without changing
+//! what runs.
 
 /// Builtins whose effect cannot be bounded from the line, with why.
 pub(crate) const UNBOUNDED_BUILTINS: [(&str, &str); 14] = [
@@ -293,3 +294,145 @@ pub(crate) const FIND_RUNS: [&str; 4] = ["-exec", "-execdir", "-ok", "-okdir"];
 
 /// `find`'s actions that delete or write files named in the line.
 pub(crate) const FIND_WRITES: [&str; 5] = ["-delete", "-fprint", "-fprint0", "-fprintf", "-fls"];
+
+/// The awk family: its program (an argument) can run commands and write files.
+const AWKS: [&str; 4] = ["awk", "gawk", "mawk", "nawk"];
+
+/// Why an awk program may run a command or write a file, if it may: `system(…)`, a pipe to or
+/// from a command, `getline` from one, or `print > "file"`. A comparison (`$3 > 100`) is not an
+/// output, and is left alone.
+fn awk_effect(program: &str) -> Option<&'static str> {
+    if program.contains("system") {
+        Some("an awk program that calls `system`")
+    } else if program.contains('|') {
+        Some("an awk program that pipes to or from a command")
+    } else if program.contains("getline") {
+        Some("an awk program that reads with `getline`")
+    } else if program.match_indices('>').any(|(at, _)| {
+        program[at..]
+            .trim_start_matches(['>', ' '])
+            .starts_with(['"', '('])
+    }) {
+        Some("an awk program that writes a file")
+    } else {
+        None
+    }
+}
+
+/// Why a sed script may run a command or write a file, if it may: the `e` command or the `e`
+/// flag of `s` (which run the pattern space as a command), `w` and `W` (which write files), as a
+/// command or as a flag of `s`.
+fn sed_effect(script: &str) -> Option<&'static str> {
+    let mut chars = script.chars().peekable();
+    // At the start of a command: after the script's start, `;`, a newline, `{` or `}`.
+    let mut at_command = true;
+    while let Some(c) = chars.next() {
+        match c {
+            ';' | '\n' | '{' | '}' => at_command = true,
+            ' ' | '\t' | '!' | ',' | '$' | '0'..='9' if at_command => {}
+            '/' | '\\' if at_command => {
+                // An address: skip to its closing delimiter.
+                let close = if c == '\\' {
+                    chars.next().unwrap_or('/')
+                } else {
+                    '/'
+                };
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => drop(chars.next()),
+                        d if d == close => break,
+                        _ => {}
+                    }
+                }
+            }
+            'e' | 'w' | 'W' if at_command => {
+                return Some("a sed script that runs a command or writes a file");
+            }
+            's' | 'y' if at_command => {
+                let Some(delimiter) = chars.next() else { break };
+                let mut fields = 0;
+                while fields < 2 {
+                    match chars.next() {
+                        Some('\\') => drop(chars.next()),
+                        Some(d) if d == delimiter => fields += 1,
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                let mut flags = String::new();
+                while let Some(&flag) = chars.peek() {
+                    if !flag.is_ascii_alphanumeric() {
+                        break;
+                    }
+                    flags.push(flag);
+                    chars.next();
+                }
+                if c == 's' && flags.contains(['e', 'w']) {
+                    return Some("a sed `s` command that runs a command or writes a file");
+                }
+                at_command = false;
+            }
+            _ => at_command = false,
+        }
+    }
+    None
+}
+
+/// Why `program`'s script among `words` (an awk program, a sed script) may run a command or
+/// write a file, if it may. Every word that is not an option is read as a script: a file name
+/// read as one only makes the check more careful.
+pub(crate) fn script_effect(program: &str, words: &[&str]) -> Option<&'static str> {
+    let base = basename(program);
+    let scripts = words.iter().filter(|w| !w.starts_with('-'));
+    if AWKS.contains(&base) {
+        return scripts.filter_map(|w| awk_effect(w)).next();
+    }
+    if base == "sed" {
+        let expressions = words
+            .windows(2)
+            .filter_map(|pair| matches!(pair[0], "-e" | "--expression").then_some(pair[1]));
+        return scripts
+            .copied()
+            .chain(expressions)
+            .chain(words.iter().filter_map(|w| w.strip_prefix("--expression=")))
+            .filter_map(sed_effect)
+            .next();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn awk_and_sed_scripts_that_run_or_write_are_named() {
+        for (program, words, effect) in [
+            ("awk", &["{print $1}"][..], false),
+            ("awk", &["$3 > 100 {print}"][..], false),
+            ("awk", &["BEGIN{system(\"rm -rf /\")}"][..], true),
+            ("gawk", &["{print | \"sh\"}"][..], true),
+            ("awk", &["BEGIN{\"date\" | getline d}"][..], true),
+            ("awk", &["{print > \"/etc/passwd\"}"][..], true),
+            ("/usr/bin/awk", &["-F:", "{print >>(\"x\")}"][..], true),
+            ("sed", &["s/a/b/g", "file"][..], false),
+            ("sed", &["-n", "/re/p"][..], false),
+            ("sed", &["s/a/b/e"][..], true),
+            ("sed", &["s|a|b|gw /tmp/out"][..], true),
+            ("sed", &["1e rm -rf /"][..], true),
+            ("sed", &["/x/ e id"][..], true),
+            ("sed", &["-e", "p", "-e", "w /etc/x"][..], true),
+            ("sed", &["--expression=$!W out"][..], true),
+            ("sed", &["s/e/w/"][..], false),
+            ("sed", &["y/ew/we/"][..], false),
+            ("sed", &["/e/d"][..], false),
+            ("grep", &["system"][..], false),
+        ] {
+            assert_eq!(
+                script_effect(program, words).is_some(),
+                effect,
+                "{program} {words:?}"
+            );
+        }
+    }
+}
