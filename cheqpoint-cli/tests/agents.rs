@@ -22,11 +22,12 @@
 //!   `.github/hooks/cheqpoint.json`. Copilot takes no edited input: an edit runs nothing, and the
 //!   model reads the approved input.
 //!
-//! With `install --mcp`, Claude Code and Gemini CLI start an MCP server (server-everything, as
-//! `.ci/run` installs it) through `cheqpoint mcp`, and the stand-in model calls its `echo`: approved,
-//! the model reads the echo; rejected, it reads the note and nothing echoed. Gemini CLI hands a
-//! server no variable named like a key, so this also checks the key reaching the gateway through
-//! the entry's `env` (the emulator takes only the key the agent was given).
+//! With `install --mcp`, each agent starts an MCP server (server-everything, as `.ci/run` installs
+//! it) through `cheqpoint mcp`, and the stand-in model calls its `echo` (Codex offers it in a
+//! namespace, `mcp__everything`): approved, the model reads the echo; rejected, it reads the note
+//! and nothing echoed. The emulator takes only the key the agent was given, so this also checks
+//! the key reaching the gateway: Codex's `env_vars`, the reference in Gemini CLI's `env` (it
+//! withholds variables named like a key), Claude Code's and Copilot CLI's own environment.
 //!
 //! Each `gate.toml` names the agent's own shell tool (`Bash`, `run_shell_command`): the hook's
 //! matcher is made from it, and a name of another agent's tool would leave the shell ungated.
@@ -199,6 +200,26 @@ fn main() -> std::process::ExitCode {
             Scenario::McpReject,
         ),
         trial(
+            "codex_calls_a_wrapped_mcp_server_once_approved",
+            Kind::Codex,
+            Scenario::McpApprove,
+        ),
+        trial(
+            "codex_reads_the_note_of_a_rejected_mcp_call",
+            Kind::Codex,
+            Scenario::McpReject,
+        ),
+        trial(
+            "copilot_calls_a_wrapped_mcp_server_once_approved",
+            Kind::Copilot,
+            Scenario::McpApprove,
+        ),
+        trial(
+            "copilot_reads_the_note_of_a_rejected_mcp_call",
+            Kind::Copilot,
+            Scenario::McpReject,
+        ),
+        trial(
             "copilot_runs_an_approved_command",
             Kind::Copilot,
             Scenario::Approve,
@@ -273,7 +294,8 @@ struct Model {
 
 impl Model {
     /// Of the tools a request offers (`names`), the one to call and its input: the MCP server's
-    /// `echo` (named `mcp__everything__echo`, `mcp_everything_echo`, …) when the model is to
+    /// `echo` (`mcp__everything__echo`, `mcp_everything_echo`, `everything-echo`, Codex's
+    /// `mcp__everything/echo`) when the model is to
     /// call it, else the agent's `shell`.
     fn pick<'a>(
         &self,
@@ -369,7 +391,7 @@ async fn messages(State(model): State<Model>, Json(body): Json<Value>) -> Respon
 }
 
 /// An OpenAI Responses API that answers a turn with no function output by calling Codex's
-/// `exec_command` with `command`, and a turn carrying one with a short text, streamed.
+/// `exec_command` with `command` (or the MCP `echo`), and a turn carrying one with a short text, streamed.
 async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Response {
     let items = body["input"].as_array().cloned().unwrap_or_default();
     let results: Vec<String> = items
@@ -377,14 +399,40 @@ async fn responses(State(model): State<Model>, Json(body): Json<Value>) -> Respo
         .filter(|item| item["type"] == "function_call_output")
         .map(|item| item["output"].to_string())
         .collect();
-    let offers_exec = body["tools"]
+    // Codex offers an MCP server's tools in a namespace of their own (`mcp__everything`), named
+    // here `NAMESPACE/TOOL`.
+    let names: Vec<String> = body["tools"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|tool| tool["name"] == "exec_command");
-    let item = if results.is_empty() && offers_exec {
-        json!({"type": "function_call", "id": "fc_standin", "call_id": "call_standin",
-            "name": "exec_command", "arguments": json!({"cmd": model.command}).to_string()})
+        .flat_map(|tool| match tool["tools"].as_array() {
+            Some(inner) => inner
+                .iter()
+                .filter_map(|t| t["name"].as_str())
+                .map(|name| format!("{}/{name}", tool["name"].as_str().unwrap_or_default()))
+                .collect::<Vec<_>>(),
+            None => tool["name"]
+                .as_str()
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+        })
+        .collect();
+    // Codex's shell takes `cmd`, not the `command` the other agents' shells take.
+    let call = model
+        .pick(names.iter().map(String::as_str), "exec_command")
+        .map(|(name, input)| match model.echo {
+            Some(_) => (name, input),
+            None => (name, json!({"cmd": model.command})),
+        });
+    let item = if let (true, Some((name, input))) = (results.is_empty(), call) {
+        let mut item = json!({"type": "function_call", "id": "fc_standin",
+            "call_id": "call_standin", "name": name, "arguments": input.to_string()});
+        if let Some((namespace, tool)) = name.split_once('/') {
+            item["namespace"] = json!(namespace);
+            item["name"] = json!(tool);
+        }
+        item
     } else {
         if let Ok(mut seen) = model.results.lock() {
             seen.extend(results);
@@ -545,11 +593,12 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         Kind::Gemini => "run_shell_command",
         Kind::Copilot => "bash",
     };
-    std::fs::write(
-        project.join("gate.toml"),
-        format!("timeout = 30\n[tools.{shell}]\nrisk = 0.6\n"),
-    )
-    .map_err(|e| e.to_string())?;
+    let mut gate = format!("timeout = 30\n[tools.{shell}]\nrisk = 0.6\n");
+    if kind == Kind::Copilot && scenario.mcp() {
+        // Copilot's hook has no matcher: the wrapped server's tools are left to the gateway.
+        gate.push_str("\n[[rule]]\ntool = \"everything-*\"\ndecide = \"allow\"\n");
+    }
+    std::fs::write(project.join("gate.toml"), gate).map_err(|e| e.to_string())?;
     let asked = root.join("asked");
     let edited = root.join("edited");
     // Only the key the agent was given is taken: a key that did not reach the hook or the
@@ -588,11 +637,18 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         // A model provider on the stand-in; the hook is added to this file by install --user.
         let codex = home.join(".codex");
         std::fs::create_dir_all(&codex).map_err(|e| e.to_string())?;
-        let provider = format!(
+        let mut provider = format!(
             "model = \"standin\"\nmodel_provider = \"standin\"\n\n[model_providers.standin]\n\
              name = \"Stand-in\"\nbase_url = \"http://{api}/v1\"\nwire_api = \"responses\"\n\
              env_key = \"STANDIN_KEY\"\n"
         );
+        if scenario.mcp() {
+            // The server install --mcp wraps.
+            provider.push_str(&format!(
+                "\n[mcp_servers.everything]\ncommand = \"node\"\nargs = [{:?}]\n",
+                everything().display().to_string()
+            ));
+        }
         std::fs::write(codex.join("config.toml"), provider).map_err(|e| e.to_string())?;
     }
     if kind == Kind::Gemini {
@@ -607,17 +663,20 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         // The agent's own entry for the server, which install --mcp wraps.
         let servers = json!({"mcpServers": {"everything": {
             "command": "node", "args": [everything()]}}});
-        let (file, beside) = match kind {
-            Kind::ClaudeCode => (
-                ".mcp.json",
-                Some((
+        let files = match kind {
+            Kind::ClaudeCode => vec![
+                (".mcp.json", servers),
+                (
                     ".claude/settings.json",
                     json!({"enableAllProjectMcpServers": true}),
-                )),
-            ),
-            _ => (".gemini/settings.json", None),
+                ),
+            ],
+            Kind::Gemini => vec![(".gemini/settings.json", servers)],
+            Kind::Copilot => vec![(".github/mcp.json", servers)],
+            // In ~/.codex/config.toml, beside the model provider.
+            Kind::Codex => Vec::new(),
         };
-        for (file, content) in [(file, servers)].into_iter().chain(beside) {
+        for (file, content) in files {
             let path = project.join(file);
             std::fs::create_dir_all(path.parent().unwrap_or(&project))
                 .map_err(|e| e.to_string())?;
@@ -668,8 +727,12 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .env("PATH", &path)
         .env("ANTHROPIC_BASE_URL", format!("http://{api}"))
         .env("ANTHROPIC_API_KEY", "sk-ant-standin")
-        // MCP tools in the request itself, not deferred behind Claude Code's tool search.
+        // MCP tools in the request itself, not deferred behind Claude Code's tool search, and
+        // the first request sent once the servers are up (MCP_TIMEOUT, documented; and the
+        // wait Claude Code 2.1.328 reads in `-p` mode), even on a loaded machine.
         .env("ENABLE_TOOL_SEARCH", "false")
+        .env("MCP_TIMEOUT", "30000")
+        .env("CLAUDE_CODE_MCP_STARTUP_WAIT_MS", "30000")
         .env("CODEX_HOME", home.join(".codex"))
         .env("STANDIN_KEY", "standin")
         .env("GEMINI_API_KEY", "standin")

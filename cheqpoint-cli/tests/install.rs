@@ -521,7 +521,7 @@ fn cursor_mcp_servers_read_the_gateways_variables_from_cursors_environment() {
 }
 
 #[test]
-fn copilot_mcp_servers_get_the_variables_and_a_timeout() {
+fn copilot_mcp_servers_get_a_timeout_and_keep_their_env() {
     let original = fixture("copilot.mcp.json");
     let installed = round_trip_mcp(
         "copilot",
@@ -541,9 +541,11 @@ fn copilot_mcp_servers_get_the_variables_and_a_timeout() {
     assert_eq!(servers["playwright"]["tools"], serde_json::json!(["*"]));
     assert_eq!(servers["playwright"]["timeout"], 360_000);
     assert_eq!(servers["azure"]["timeout"], 900_000, "a longer one is kept");
+    // Copilot CLI hands a server its own environment: the entry's env is as it was.
     assert_eq!(
-        servers["azure"]["env"]["CHEQPOINT_BASE_URL"],
-        "${CHEQPOINT_BASE_URL}"
+        servers["azure"]["env"],
+        serde_json::json!({"AZURE_SUBSCRIPTION_ID": "${AZURE_SUBSCRIPTION_ID}"})
     );
+    assert!(servers["playwright"].get("env").is_none());
     assert!(servers["remote"].get("command").is_none());
 }

@@ -57,15 +57,18 @@ pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
 
 /// A stdio server entry of `mcpServers` is `{type?: "local" | "stdio", command, args?, env?,
 /// tools?, timeout?}`, `timeout` in milliseconds (`MCPStdioServerConfig` in the SDK inside
-/// Copilot CLI 1.0.102; GitHub's "Adding MCP servers for GitHub Copilot CLI"), whose values may
-/// read `${NAME}`. Its default timeout is not published: it is written.
+/// Copilot CLI 1.0.102; GitHub's "Adding MCP servers for GitHub Copilot CLI"). A server starts
+/// with Copilot CLI's own environment under its `env` (`tests/agents.rs` sees the key reach the
+/// gateway so): nothing is added. Its default timeout is not published: it is written.
 pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
-    env: &[
-        ("CHEQPOINT_API_KEY", "${CHEQPOINT_API_KEY}"),
-        ("CHEQPOINT_BASE_URL", "${CHEQPOINT_BASE_URL}"),
-    ],
+    env: &[],
     timeout: Some(("timeout", None)),
 };
+
+/// What `--mcp` asks of the person.
+pub(super) const MCP_NOTES: &[&str] = &[
+    "Copilot's preToolUse hook asks for every tool: with --mcp, let a [[rule]] allow the wrapped servers' tools at the hook (tool = \"SERVER-*\", decide = \"allow\"), or each call is asked for twice.",
+];
 
 pub(super) const NOTES: &[&str] = &[
     "Copilot runs a call whose hook fails or times out, and has no setting against it: the hook answers deny before its timeout.",

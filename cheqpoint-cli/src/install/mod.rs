@@ -368,7 +368,8 @@ pub fn events(agent: Agent) -> &'static [&'static str] {
 fn mcp_notes(agent: Agent) -> &'static [&'static str] {
     match agent {
         Agent::Cursor => cursor::MCP_NOTES,
-        Agent::ClaudeCode | Agent::Codex | Agent::Gemini | Agent::Copilot => &[],
+        Agent::Copilot => copilot::MCP_NOTES,
+        Agent::ClaudeCode | Agent::Codex | Agent::Gemini => &[],
     }
 }
 
