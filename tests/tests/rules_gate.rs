@@ -75,30 +75,32 @@ fn client(emulator: &Emulator) -> Client {
 
 /// The builder of [`client`], to add to.
 fn builder(emulator: &Emulator) -> cheqpoint::ClientBuilder {
-    let table: toml::Table = toml::from_str(RULES).unwrap();
-    let mut rules: Rules = table.clone().try_into().unwrap();
-    let lines: Vec<usize> = RULES
+    Client::builder()
+        .api_key(KEY)
+        .base_url(emulator.url())
+        .timeout(Duration::from_secs(10))
+        .poll(PollPolicy::fixed(Duration::from_millis(20)))
+        .rules(at_lines(RULES))
+}
+
+/// The rules of a TOML `text`, each recorded at the line its `[[rule]]` stands on.
+fn at_lines(text: &str) -> Rules {
+    let table: Rules = toml::from_str(text).unwrap();
+    let lines = text
         .lines()
         .enumerate()
         .filter(|(_, line)| *line == "[[rule]]")
-        .map(|(i, _)| i + 1)
-        .collect();
-    rules = Rules::new(
-        rules.default_decision(),
-        rules
+        .map(|(i, _)| i + 1);
+    Rules::new(
+        table.default_decision(),
+        table
             .rules()
             .iter()
             .cloned()
             .zip(lines)
             .map(|(rule, line)| rule.at_line(line))
             .collect(),
-    );
-    Client::builder()
-        .api_key(KEY)
-        .base_url(emulator.url())
-        .timeout(Duration::from_secs(10))
-        .poll(PollPolicy::fixed(Duration::from_millis(20)))
-        .rules(rules)
+    )
 }
 
 fn order(id: &str) -> Order {
@@ -260,28 +262,6 @@ async fn with_a_journal_each_allow_and_deny_is_recorded_with_its_rule() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The table the gateway and the hooks are tested with (`cheqpoint-cli/tests/fixtures/rules.toml`),
-/// each rule at its line.
-fn shared_rules() -> Rules {
-    let text = include_str!("../../cheqpoint-cli/tests/fixtures/rules.toml");
-    let table: Rules = toml::from_str(text).unwrap();
-    let lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| *line == "[[rule]]")
-        .map(|(i, _)| i + 1);
-    Rules::new(
-        table.default_decision(),
-        table
-            .rules()
-            .iter()
-            .cloned()
-            .zip(lines)
-            .map(|(rule, line)| rule.at_line(line))
-            .collect(),
-    )
-}
-
 #[checkpoint(client = client, action = "Write", summary = "Write {file_path}", skip(client, ran))]
 async fn write(client: &Client, ran: &AtomicUsize, file_path: String) -> Result<(), Error> {
     ran.fetch_add(1, SeqCst);
@@ -300,7 +280,9 @@ async fn the_table_every_door_shares_decides_a_rust_call_the_same_way() {
         .base_url(emulator.url())
         .timeout(Duration::from_secs(10))
         .poll(PollPolicy::fixed(Duration::from_millis(20)))
-        .rules(shared_rules())
+        .rules(at_lines(include_str!(
+            "../../cheqpoint-cli/tests/fixtures/rules.toml"
+        )))
         .build()
         .unwrap();
     let ran = AtomicUsize::new(0);
