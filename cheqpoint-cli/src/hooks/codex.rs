@@ -134,6 +134,7 @@ mod tests {
     #[test]
     fn an_approval_always_carries_the_input_and_ask_is_never_said() {
         let pre = event("PreToolUse");
+        assert_eq!(pre.cwd.as_deref(), Some(std::path::Path::new("/")));
         let allow = Answer::Allow {
             input: pre.input.clone(),
             edited: false,

@@ -47,7 +47,8 @@ pub(super) fn remove(text: &str) -> Result<String, String> {
 const DEFAULT_TOOLS: &[&str] = &["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit"];
 
 /// Where the MCP servers are: `.mcp.json` in the project, or the user's `~/.claude.json`
-/// (`mcpServers`).
+/// (`mcpServers`). A server of the "local" scope (`claude mcp add` without `--scope`), kept in
+/// `~/.claude.json` under the project's path, is not among them.
 pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
     Ok(match setup.scope {
         Scope::Project => setup.project.join(".mcp.json"),

@@ -66,7 +66,7 @@ pub(super) const SERVERS: mcp::JsonServers = mcp::JsonServers {
 
 /// What `--mcp` asks of the person.
 pub(super) const MCP_NOTES: &[&str] = &[
-    "Cursor's beforeMCPExecution hook asks too: with --mcp, a call of a wrapped server is asked for twice unless gate.toml leaves MCP tools to the gateway.",
+    "Cursor's beforeMCPExecution hook asks too: with --mcp, let a [[rule]] allow the wrapped servers' tools at the hook (by their names), or each call is asked for twice.",
 ];
 
 pub(super) const NOTES: &[&str] = &[
