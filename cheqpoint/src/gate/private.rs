@@ -75,7 +75,8 @@ impl Gate {
         let mut request = self.request.details(Value::Object(self.details));
         Box::pin(async move {
             #[cfg(feature = "rules")]
-            let readonly = match super::rules::apply(client, &mut request).await? {
+            // Boxed: a wait holds a pointer to the rules' and grants' step, not its state.
+            let readonly = match Box::pin(super::rules::apply(client, &mut request)).await? {
                 super::rules::Ruled::Run => return Ok(Verdict::unasked()),
                 super::rules::Ruled::Ask { readonly } => readonly,
             };
