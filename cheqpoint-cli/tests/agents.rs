@@ -22,8 +22,9 @@
 //!   `.github/hooks/cheqpoint.json`. Copilot takes no edited input: an edit runs nothing, and the
 //!   model reads the approved input.
 //!
-//! With `install --mcp`, each agent starts an MCP server (server-everything, as `.ci/run` installs
-//! it) through `cheqpoint mcp`, and the stand-in model calls its `echo` (Codex offers it in a
+//! With `install --mcp`, each agent starts an MCP server (server-everything, as `.ci/run`
+//! installs it; Claude Code's in its "local" scope when approved, in `.mcp.json` when rejected)
+//! through `cheqpoint mcp`, and the stand-in model calls its `echo` (Codex offers it in a
 //! namespace, `mcp__everything`): approved, the model reads the echo; rejected, it reads the note
 //! and nothing echoed. The emulator takes only the key the agent was given, so this also checks
 //! the key reaching the gateway: Codex's `env_vars`, the reference in Gemini CLI's `env` (it
@@ -663,18 +664,24 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         // The agent's own entry for the server, which install --mcp wraps.
         let servers = json!({"mcpServers": {"everything": {
             "command": "node", "args": [everything()]}}});
-        let files = match kind {
-            Kind::ClaudeCode => vec![
+        let files = match (kind, scenario) {
+            // Claude Code's "local" scope, as `claude mcp add` keeps it: in ~/.claude.json under
+            // the project's path.
+            (Kind::ClaudeCode, Scenario::McpApprove) => {
+                let local = json!({"projects": {project.display().to_string(): servers}});
+                vec![("../home/.claude.json", local)]
+            }
+            (Kind::ClaudeCode, _) => vec![
                 (".mcp.json", servers),
                 (
                     ".claude/settings.json",
                     json!({"enableAllProjectMcpServers": true}),
                 ),
             ],
-            Kind::Gemini => vec![(".gemini/settings.json", servers)],
-            Kind::Copilot => vec![(".github/mcp.json", servers)],
+            (Kind::Gemini, _) => vec![(".gemini/settings.json", servers)],
+            (Kind::Copilot, _) => vec![(".github/mcp.json", servers)],
             // In ~/.codex/config.toml, beside the model provider.
-            Kind::Codex => Vec::new(),
+            (Kind::Codex, _) => Vec::new(),
         };
         for (file, content) in files {
             let path = project.join(file);

@@ -274,19 +274,32 @@ fn a_file_that_cannot_be_parsed_is_refused_untouched() {
 }
 
 /// `install AGENT --mcp` twice and `uninstall AGENT --mcp`, with `extra` arguments, on `files`
-/// (where each is, and its original or none): returns each file as installed, by its place.
+/// (where each is in the project, or in the home folder as `~/…`, and its original or none, in
+/// which `@PROJECT@` is the project's path): returns each file as installed, by its place.
 fn round_trip_mcp(agent: &str, extra: &[&str], files: &[(&str, Option<&str>)]) -> Vec<String> {
     let folders = Folders::new(&format!("mcp-{agent}"));
-    let place = |file: &str| folders.project().join(file);
+    let project = folders.project().display().to_string();
+    let originals: Vec<(&str, Option<String>)> = files
+        .iter()
+        .map(|(file, original)| (*file, original.map(|o| o.replace("@PROJECT@", &project))))
+        .collect();
+    let files: Vec<(&str, Option<&str>)> = originals
+        .iter()
+        .map(|(file, original)| (*file, original.as_deref()))
+        .collect();
+    let place = |file: &str| match file.strip_prefix("~/") {
+        Some(file) => folders.root.join("home").join(file),
+        None => folders.project().join(file),
+    };
     let read = |file: &str| std::fs::read_to_string(place(file)).ok();
-    for (file, original) in files {
+    for (file, original) in &files {
         if let Some(original) = original {
             std::fs::create_dir_all(place(file).parent().unwrap()).unwrap();
             std::fs::write(place(file), original).unwrap();
         }
     }
     let unchanged = |what: &str| {
-        for (file, original) in files {
+        for (file, original) in &files {
             assert_eq!(read(file).as_deref(), *original, "{what}: {file}");
         }
     };
@@ -319,7 +332,7 @@ fn round_trip_mcp(agent: &str, extra: &[&str], files: &[(&str, Option<&str>)]) -
     let removed = folders.run(&["uninstall", agent, "--mcp"]);
     assert!(removed.status.success(), "{}", text(&removed));
     unchanged("uninstall --mcp puts the original bytes back");
-    for (file, _) in files {
+    for (file, _) in &files {
         assert!(
             !place(&format!("{file}.cheqpoint-backup")).exists(),
             "{file}'s backup is gone"
@@ -345,16 +358,36 @@ fn through_gateway(name: &str, own: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn claude_code_mcp_servers_in_mcp_json_run_through_the_gateway() {
+fn claude_code_mcp_servers_in_mcp_json_and_the_local_scope_run_through_the_gateway() {
     let original = fixture("claude-code.mcp.json");
+    let local = fixture("claude-code.local.json");
     let installed = round_trip_mcp(
         "claude-code",
         &[],
         &[
             (".claude/settings.json", None),
             (".mcp.json", Some(&original)),
+            ("~/.claude.json", Some(&local)),
         ],
     );
+    // The local scope: this project's servers, not another project's nor the user's.
+    let state: Value = serde_json::from_str(&installed[2]).unwrap();
+    let projects = state["projects"].as_object().unwrap();
+    let (_, here) = projects
+        .iter()
+        .find(|(path, _)| path.ends_with("/project"))
+        .unwrap();
+    assert_eq!(
+        argv(&here["mcpServers"]["probe"]),
+        through_gateway("probe", &["node", "/opt/probe/index.js"])
+    );
+    assert_eq!(here["hasTrustDialogAccepted"], true);
+    assert_eq!(
+        projects["/home/user/elsewhere"]["mcpServers"]["other"]["command"],
+        "other-mcp"
+    );
+    assert_eq!(state["mcpServers"]["memory"]["command"], "npx");
+    assert_eq!(state["numStartups"], 12);
     let servers: Value = serde_json::from_str(&installed[1]).unwrap();
     let servers = &servers["mcpServers"];
     assert_eq!(

@@ -46,14 +46,25 @@ pub(super) fn remove(text: &str) -> Result<String, String> {
 /// The tools gated when `gate.toml` names none: those that change files or run commands.
 const DEFAULT_TOOLS: &[&str] = &["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit"];
 
-/// Where the MCP servers are: `.mcp.json` in the project, or the user's `~/.claude.json`
-/// (`mcpServers`). A server of the "local" scope (`claude mcp add` without `--scope`), kept in
-/// `~/.claude.json` under the project's path, is not among them.
-pub(super) fn servers_path(setup: &Setup) -> Result<PathBuf, String> {
-    Ok(match setup.scope {
-        Scope::Project => setup.project.join(".mcp.json"),
-        Scope::User => setup.home.join(".claude.json"),
-    })
+/// Where the MCP servers are: for the project, `.mcp.json` and the "local" scope (`claude mcp
+/// add` without `--scope`: `projects.PROJECT.mcpServers` in the user's `~/.claude.json`, the
+/// project by its path); for the user, `mcpServers` in `~/.claude.json`.
+pub(super) fn server_places(setup: &Setup) -> Vec<mcp::Place> {
+    let user = setup.home.join(".claude.json");
+    match setup.scope {
+        Scope::Project => vec![
+            mcp::Place::top(setup.project.join(".mcp.json")),
+            mcp::Place {
+                path: user,
+                table: vec![
+                    "projects".to_owned(),
+                    setup.project.display().to_string(),
+                    "mcpServers".to_owned(),
+                ],
+            },
+        ],
+        Scope::User => vec![mcp::Place::top(user)],
+    }
 }
 
 /// A stdio server entry is `{type?, command, args?, env?, timeout?}` (Claude Code's MCP docs,

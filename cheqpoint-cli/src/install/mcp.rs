@@ -10,7 +10,7 @@
 //! This file holds the command line and the JSON agents' table (`mcpServers`); Codex's TOML
 //! table is in `codex`.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use super::{Setup, json::Json};
 
@@ -61,8 +61,35 @@ pub(super) struct JsonServers {
     pub timeout: Option<(&'static str, Option<u64>)>,
 }
 
-/// The table of servers in a JSON agent's file.
-const TABLE: &str = "mcpServers";
+/// Where an agent lists MCP servers: a file, and the keys down to its table of servers
+/// (`["mcpServers"]`; Claude Code's local scope, `["projects", PROJECT, "mcpServers"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Place {
+    /// The file.
+    pub path: PathBuf,
+    /// The keys down to the table (JSON files; Codex's table is `mcp_servers`).
+    pub table: Vec<String>,
+}
+
+impl Place {
+    /// The table `mcpServers` at the top of `path`.
+    pub(super) fn top(path: PathBuf) -> Place {
+        Place {
+            path,
+            table: vec!["mcpServers".to_owned()],
+        }
+    }
+}
+
+/// The value at `keys` under `doc`.
+fn at<'a>(doc: &'a Json, keys: &[String]) -> Option<&'a Json> {
+    keys.iter().try_fold(doc, |node, key| node.get(key))
+}
+
+/// The value at `keys` under `doc`, mutable.
+fn at_mut<'a>(doc: &'a mut Json, keys: &[String]) -> Option<&'a mut Json> {
+    keys.iter().try_fold(doc, |node, key| node.get_mut(key))
+}
 
 fn strings(value: Option<&Json>) -> Option<Vec<String>> {
     match value {
@@ -91,21 +118,28 @@ fn millis(value: Option<&Json>) -> Option<u64> {
     }
 }
 
-/// Wraps every server entry of `doc` that starts a command and is not wrapped yet, and sees to
+/// Wraps every server entry of `doc`'s `table` that starts a command and is not wrapped yet, and sees to
 /// its `env` and timeout.
-pub(super) fn wrap_json(doc: &mut Json, spec: &JsonServers, setup: &Setup) -> Result<(), String> {
-    let Some(servers) = doc.get_mut(TABLE) else {
+pub(super) fn wrap_json(
+    doc: &mut Json,
+    table: &[String],
+    spec: &JsonServers,
+    setup: &Setup,
+) -> Result<(), String> {
+    let name = table.join(".");
+    let Some(servers) = at_mut(doc, table) else {
         return Ok(());
     };
     let Json::Object(entries) = servers else {
-        return Err(format!("`{TABLE}` is not an object"));
+        return Err(format!("`{name}` is not an object"));
     };
+    let table = name;
     for (name, entry) in entries.iter_mut() {
         let Some(command) = entry.get("command").and_then(Json::as_str) else {
             continue;
         };
         let args = strings(entry.get("args"))
-            .ok_or_else(|| format!("`{TABLE}.{name}.args` is not a list of strings"))?;
+            .ok_or_else(|| format!("`{table}.{name}.args` is not a list of strings"))?;
         if unwrap(command, &args).is_none() {
             let (command, args) = wrap(name, command, &args, setup);
             entry.set("command", Json::string(&command))?;
@@ -129,14 +163,15 @@ pub(super) fn wrap_json(doc: &mut Json, spec: &JsonServers, setup: &Setup) -> Re
     Ok(())
 }
 
-/// Undoes [`wrap_json`] on every wrapped entry of `doc`; `original` is the file before install
+/// Undoes [`wrap_json`] on every wrapped entry of `doc`'s `table`; `original` is the file before install
 /// (its backup), whose entry of the same name says what each added or raised key was.
 pub(super) fn unwrap_json(
     doc: &mut Json,
+    table: &[String],
     spec: &JsonServers,
     original: Option<&Json>,
 ) -> Result<(), String> {
-    let Some(Json::Object(entries)) = doc.get_mut(TABLE) else {
+    let Some(Json::Object(entries)) = at_mut(doc, table) else {
         return Ok(());
     };
     for (name, entry) in entries.iter_mut() {
@@ -149,7 +184,7 @@ pub(super) fn unwrap_json(
             continue;
         };
         let before = original
-            .and_then(|original| original.get(TABLE))
+            .and_then(|original| at(original, table))
             .and_then(|servers| servers.get(name))
             .filter(|before| before.get("command").and_then(Json::as_str) == Some(&command));
         entry.set("command", Json::string(&command))?;

@@ -156,14 +156,15 @@ fn read(path: &Path) -> Result<Option<String>, InstallError> {
     }
 }
 
-/// Where `agent` lists its MCP servers for `setup`.
-pub fn servers_path(agent: Agent, setup: &Setup) -> Result<PathBuf, InstallError> {
+/// Where `agent` lists its MCP servers for `setup`: each file, and its table of servers.
+fn server_places(agent: Agent, setup: &Setup) -> Result<Vec<mcp::Place>, InstallError> {
+    let top = |path: Result<PathBuf, String>| path.map(|path| vec![mcp::Place::top(path)]);
     match agent {
-        Agent::ClaudeCode => claude_code::servers_path(setup),
-        Agent::Codex => codex::path(setup),
-        Agent::Gemini => gemini::path(setup),
-        Agent::Cursor => cursor::servers_path(setup),
-        Agent::Copilot => copilot::servers_path(setup),
+        Agent::ClaudeCode => Ok(claude_code::server_places(setup)),
+        Agent::Codex => top(codex::path(setup)),
+        Agent::Gemini => top(gemini::path(setup)),
+        Agent::Cursor => top(cursor::servers_path(setup)),
+        Agent::Copilot => top(copilot::servers_path(setup)),
     }
     .map_err(InstallError::Unsupported)
 }
@@ -179,19 +180,29 @@ fn json_servers(agent: Agent) -> Option<&'static mcp::JsonServers> {
     }
 }
 
-fn wrap_servers(agent: Agent, text: &str, setup: &Setup) -> Result<String, String> {
+fn wrap_servers(
+    agent: Agent,
+    text: &str,
+    table: &[String],
+    setup: &Setup,
+) -> Result<String, String> {
     match json_servers(agent) {
-        Some(spec) => json::edit(Some(text), |doc| mcp::wrap_json(doc, spec, setup)),
+        Some(spec) => json::edit(Some(text), |doc| mcp::wrap_json(doc, table, spec, setup)),
         None => codex::wrap_servers(text, setup),
     }
 }
 
-fn unwrap_servers(agent: Agent, text: &str, original: Option<&str>) -> Result<String, String> {
+fn unwrap_servers(
+    agent: Agent,
+    text: &str,
+    table: &[String],
+    original: Option<&str>,
+) -> Result<String, String> {
     match json_servers(agent) {
         Some(spec) => {
             let original = original.and_then(|text| json::Json::parse(text).ok());
             json::edit(Some(text), |doc| {
-                mcp::unwrap_json(doc, spec, original.as_ref())
+                mcp::unwrap_json(doc, table, spec, original.as_ref())
             })
         }
         None => codex::unwrap_servers(text, original),
@@ -229,26 +240,28 @@ pub fn install(agent: Agent, setup: &Setup) -> Result<Vec<Change>, InstallError>
     if !setup.mcp {
         return Ok(changes);
     }
-    let servers = servers_path(agent, setup)?;
-    let at = match changes.iter().position(|change| change.path == servers) {
-        Some(at) => at,
-        None => {
-            let before = read(&servers)?;
-            changes.push(Change {
-                after: before.clone(),
-                path: servers,
-                before,
-                notes: Vec::new(),
-                restores_backup: false,
-            });
-            changes.len() - 1
+    changes[0].notes.extend(mcp_notes(agent));
+    for place in server_places(agent, setup)? {
+        let at = match changes.iter().position(|change| change.path == place.path) {
+            Some(at) => at,
+            None => {
+                let before = read(&place.path)?;
+                changes.push(Change {
+                    after: before.clone(),
+                    path: place.path.clone(),
+                    before,
+                    notes: Vec::new(),
+                    restores_backup: false,
+                });
+                changes.len() - 1
+            }
+        };
+        let change = &mut changes[at];
+        // No file: no server to wrap.
+        if let Some(text) = change.after.as_deref() {
+            let wrapped = wrap_servers(agent, text, &place.table, setup);
+            change.after = Some(wrapped.map_err(unparsable(&change.path))?);
         }
-    };
-    let change = &mut changes[at];
-    change.notes.extend(mcp_notes(agent));
-    // No file: no server to wrap.
-    if let Some(text) = change.after.as_deref() {
-        change.after = Some(wrap_servers(agent, text, setup).map_err(unparsable(&change.path))?);
     }
     Ok(changes)
 }
@@ -257,23 +270,32 @@ pub fn install(agent: Agent, setup: &Setup) -> Result<Vec<Change>, InstallError>
 /// servers as they were: each file's original bytes back when nothing else changed since.
 pub fn uninstall(agent: Agent, setup: &Setup) -> Result<Vec<Change>, InstallError> {
     let path = path(agent, setup)?;
-    let servers = if setup.mcp {
-        Some(servers_path(agent, setup)?)
+    let places = if setup.mcp {
+        server_places(agent, setup)?
     } else {
-        None
+        Vec::new()
     };
-    let together = servers.as_ref() == Some(&path);
-    let mut changes = vec![undo(agent, path, Some(empty(agent)), |text, original| {
-        let removed = remove(agent, text)?;
-        if together {
-            unwrap_servers(agent, &removed, original)
-        } else {
-            Ok(removed)
+    // Each place's servers unwrapped in `text` of its file, given that file's backup.
+    let unwrap_in = |file: &Path, text: String, original: Option<&str>| {
+        places
+            .iter()
+            .filter(|place| place.path == file)
+            .try_fold(text, |text, place| {
+                unwrap_servers(agent, &text, &place.table, original)
+            })
+    };
+    let mut changes = vec![undo(
+        agent,
+        path.clone(),
+        Some(empty(agent)),
+        |text, original| unwrap_in(&path, remove(agent, text)?, original),
+    )?];
+    for place in &places {
+        if changes.iter().any(|change| change.path == place.path) {
+            continue;
         }
-    })?];
-    if let Some(servers) = servers.filter(|_| !together) {
-        changes.push(undo(agent, servers, None, |text, original| {
-            unwrap_servers(agent, text, original)
+        changes.push(undo(agent, place.path.clone(), None, |text, original| {
+            unwrap_in(&place.path, text.to_owned(), original)
         })?);
     }
     Ok(changes)
