@@ -7,8 +7,8 @@
 //!
 //! Uninstall takes the server's own command and arguments back from after the `--`, and each
 //! key install added or raised back from the original (the backup) where it has the entry.
-//! This file holds the command line and the JSON agents' table (`mcpServers`); Codex's TOML
-//! table is in `codex`.
+//! This file holds the command line, where the servers are listed (`Place`), and the JSON
+//! agents' entries; Codex's TOML table is in `codex`.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -19,7 +19,7 @@ use super::{Setup, json::Json};
 pub(super) const TOOL_TIMEOUT: Duration =
     Duration::from_secs(cheqpoint::DEFAULT_TIMEOUT.as_secs() + 60);
 
-/// What the gateway's command line looks like before the server's own.
+/// The program a wrapped entry runs in place of its server's.
 const PROGRAM: &str = "cheqpoint";
 
 /// `command` and `args` of a server entry started through `cheqpoint mcp` as `name`.
