@@ -27,7 +27,9 @@ mod sqlite;
 mod store;
 
 #[cfg(feature = "rules")]
-pub use grants::{GrantCall, GrantUse, KeptGrant, RulingRow, UNGRANTED_FOR};
+pub use grants::{GrantCall, GrantUse, KeptGrant, UNGRANTED_FOR};
+#[cfg(feature = "rules")]
+pub use store::RulingRow;
 pub use handle::{DEFAULT_RETENTION, Journal, Unfinished};
 
 pub(crate) use flow::Flow;

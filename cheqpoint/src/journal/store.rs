@@ -96,11 +96,99 @@ pub(crate) trait Store: Grants + Send + Sync {
 
 /// What a store offers grants: the grants' statements with the `rules` feature, nothing without.
 #[cfg(feature = "rules")]
-pub(crate) use super::grants::GrantStore as Grants;
+pub(crate) use GrantStore as Grants;
 #[cfg(not(feature = "rules"))]
 pub(crate) trait Grants {}
 #[cfg(not(feature = "rules"))]
 impl<T> Grants for T {}
+
+/// The columns of a grant, in the order the stores read them.
+#[cfg(all(feature = "rules", any(feature = "sqlite", feature = "postgres")))]
+pub(crate) const GRANT_COLUMNS: &str = "id, tool, asked, granted, approval_id, uses, uses_left, \
+                                       expires_ms, revoked_ms, created_ms";
+
+/// One kept grant as the stores hold it.
+#[cfg(feature = "rules")]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GrantRow {
+    pub id: String,
+    pub tool: String,
+    /// The grant as asked for, JSON.
+    pub asked: String,
+    /// The grant as approved (the reviewer's narrowing, if any), JSON.
+    pub granted: String,
+    pub approval_id: Option<String>,
+    pub uses: i64,
+    pub uses_left: i64,
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub created_ms: i64,
+}
+
+/// What a journal's database offers grants and the rules' records. Writes that change what may run (keeping a grant,
+/// taking a use, revoking) are on disk when their answer arrives.
+#[cfg(feature = "rules")]
+pub(crate) trait GrantStore {
+    /// Keeps a new grant.
+    fn keep_grant<'a>(&'a self, row: &'a GrantRow) -> Answer<'a, ()>;
+
+    /// The grants of `tool` live at `now_ms` (not expired, not revoked, uses left), the one
+    /// that ends first first.
+    fn live_grants<'a>(&'a self, tool: &'a str, now_ms: i64) -> Answer<'a, Vec<GrantRow>>;
+
+    /// Takes one use of grant `id` if it is still live at `now_ms`, recording the call
+    /// (`action`, `details`); the uses left after it, `None` when none was taken.
+    fn take_use<'a>(
+        &'a self,
+        id: &'a str,
+        now_ms: i64,
+        action: &'a str,
+        details: &'a str,
+    ) -> Answer<'a, Option<i64>>;
+
+    /// Revokes grant `id`; true when a live grant was revoked.
+    fn revoke_grant<'a>(&'a self, id: &'a str, now_ms: i64) -> Answer<'a, bool>;
+
+    /// Every grant created, or ended, since `since_ms`, newest first.
+    fn grants_since<'a>(&'a self, since_ms: i64) -> Answer<'a, Vec<GrantRow>>;
+
+    /// The details of the calls of `action` whose runs ended since `since_ms`, newest first,
+    /// at most `limit`.
+    fn runs_since<'a>(
+        &'a self,
+        action: &'a str,
+        since_ms: i64,
+        limit: i64,
+    ) -> Answer<'a, Vec<String>>;
+
+    /// How many operations of `action` changed since `since_ms`.
+    fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64>;
+
+    /// Records what a rule decided of a call.
+    fn record_ruling<'a>(&'a self, ruling: &'a RulingRow) -> Answer<'a, ()>;
+
+    /// The rules' decisions since `since_ms`, newest first, at most `limit`.
+    fn rulings_since<'a>(&'a self, since_ms: i64, limit: i64) -> Answer<'a, Vec<RulingRow>>;
+}
+
+/// What a rule decided of one call, as the journal keeps it.
+#[cfg(feature = "rules")]
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RulingRow {
+    /// The call's action.
+    pub action: String,
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The decision with its cause (`allow by rule 2 (line 7)`).
+    pub why: String,
+    /// The line of the rule that decided, when known.
+    pub line: Option<i64>,
+    /// The call's arguments, JSON.
+    pub details: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
 
 /// The error of a journal that could not do `what`.
 pub(crate) fn failed(what: &str, source: StoreError) -> Error {

@@ -5,13 +5,18 @@
 //! rule allowed or refused, with the rule (its line), so that "why did this run without asking"
 //! has an answer in the journal too.
 //!
-//! This folder: the handle's methods and what a database must offer (here), and the two
-//! databases' statements (`sqlite`, `postgres`).
+//! This folder: the handle's methods (here), what a process remembers of them (`ungranted`), and
+//! the two databases' statements (`sqlite`, `postgres`); what a database must offer is in the
+//! journal's `store`.
 
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod ungranted;
+
+pub use ungranted::UNGRANTED_FOR;
+pub(crate) use ungranted::Ungranted;
 
 use std::{
     path::Path,
@@ -23,7 +28,7 @@ use serde_json::Value;
 use super::{
     Journal,
     row::{now_ms, time_of},
-    store::{Answer, failed},
+    store::{GrantRow, RulingRow, failed},
 };
 use crate::{
     Error,
@@ -35,132 +40,6 @@ use crate::{
 
 /// How long ended grants stay in [`Journal::grants`]' list.
 const RECENT: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// How long a process trusts that a tool has no live grant before it reads the grants again.
-/// Only an absence is remembered, never a grant: a grant kept by another process covers calls
-/// here at most this late (they are asked meanwhile), and a revocation or a last use is seen at
-/// once.
-pub const UNGRANTED_FOR: Duration = Duration::from_secs(1);
-
-/// The tools lately found with no live grant, and when.
-#[derive(Debug, Default)]
-pub(crate) struct Ungranted(
-    std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
-);
-
-impl Ungranted {
-    fn lately(&self, tool: &str) -> bool {
-        let seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        seen.get(tool)
-            .is_some_and(|at| at.elapsed() < UNGRANTED_FOR)
-    }
-
-    fn found_none(&self, tool: &str) {
-        let mut seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Kept small: entries past their time go with the next absence.
-        seen.retain(|_, at| at.elapsed() < UNGRANTED_FOR);
-        seen.insert(tool.to_owned(), std::time::Instant::now());
-    }
-
-    fn forget(&self, tool: &str) {
-        let mut seen = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        seen.remove(tool);
-    }
-}
-
-/// The columns of a grant, in the order the stores read them.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(super) const GRANT_COLUMNS: &str = "id, tool, asked, granted, approval_id, uses, uses_left, \
-                                       expires_ms, revoked_ms, created_ms";
-
-/// One kept grant as the stores hold it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct GrantRow {
-    pub id: String,
-    pub tool: String,
-    /// The grant as asked for, JSON.
-    pub asked: String,
-    /// The grant as approved (the reviewer's narrowing, if any), JSON.
-    pub granted: String,
-    pub approval_id: Option<String>,
-    pub uses: i64,
-    pub uses_left: i64,
-    pub expires_ms: i64,
-    pub revoked_ms: Option<i64>,
-    pub created_ms: i64,
-}
-
-/// What a journal's database offers grants. Writes that change what may run (keeping a grant,
-/// taking a use, revoking) are on disk when their answer arrives.
-pub(crate) trait GrantStore {
-    /// Keeps a new grant.
-    fn keep_grant<'a>(&'a self, row: &'a GrantRow) -> Answer<'a, ()>;
-
-    /// The grants of `tool` live at `now_ms` (not expired, not revoked, uses left), the one
-    /// that ends first first.
-    fn live_grants<'a>(&'a self, tool: &'a str, now_ms: i64) -> Answer<'a, Vec<GrantRow>>;
-
-    /// Takes one use of grant `id` if it is still live at `now_ms`, recording the call
-    /// (`action`, `details`); the uses left after it, `None` when none was taken.
-    fn take_use<'a>(
-        &'a self,
-        id: &'a str,
-        now_ms: i64,
-        action: &'a str,
-        details: &'a str,
-    ) -> Answer<'a, Option<i64>>;
-
-    /// Revokes grant `id`; true when a live grant was revoked.
-    fn revoke_grant<'a>(&'a self, id: &'a str, now_ms: i64) -> Answer<'a, bool>;
-
-    /// Every grant created, or ended, since `since_ms`, newest first.
-    fn grants_since<'a>(&'a self, since_ms: i64) -> Answer<'a, Vec<GrantRow>>;
-
-    /// The details of the calls of `action` whose runs ended since `since_ms`, newest first,
-    /// at most `limit`.
-    fn runs_since<'a>(
-        &'a self,
-        action: &'a str,
-        since_ms: i64,
-        limit: i64,
-    ) -> Answer<'a, Vec<String>>;
-
-    /// How many operations of `action` changed since `since_ms`.
-    fn touched_since<'a>(&'a self, action: &'a str, since_ms: i64) -> Answer<'a, i64>;
-
-    /// Records what a rule decided of a call.
-    fn record_ruling<'a>(&'a self, ruling: &'a RulingRow) -> Answer<'a, ()>;
-
-    /// The rules' decisions since `since_ms`, newest first, at most `limit`.
-    fn rulings_since<'a>(&'a self, since_ms: i64, limit: i64) -> Answer<'a, Vec<RulingRow>>;
-}
-
-/// What a rule decided of one call, as the journal keeps it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct RulingRow {
-    /// The call's action.
-    pub action: String,
-    /// `allow` or `deny`.
-    pub decision: String,
-    /// The decision with its cause (`allow by rule 2 (line 7)`).
-    pub why: String,
-    /// The line of the rule that decided, when known.
-    pub line: Option<i64>,
-    /// The call's arguments, JSON.
-    pub details: String,
-    /// When, in milliseconds since the Unix epoch.
-    pub at_ms: i64,
-}
 
 /// A grant kept in the journal, as [`Journal::grants`] lists it.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,10 +3,9 @@
 //! replicas racing for the last use, the row lock lets one through and the others see it gone.
 //! Uses, grants and revocations go through the connections that commit to disk.
 
-use super::{GRANT_COLUMNS, GrantRow, GrantStore, RulingRow};
 use crate::journal::{
     postgres::PostgresStore,
-    store::{Answer, StoreError},
+    store::{Answer, GRANT_COLUMNS, GrantRow, GrantStore, RulingRow, StoreError},
 };
 
 impl GrantStore for PostgresStore {

@@ -4,8 +4,10 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{GRANT_COLUMNS, GrantRow, GrantStore, RulingRow};
-use crate::journal::{sqlite::SqliteStore, store::Answer};
+use crate::journal::{
+    sqlite::SqliteStore,
+    store::{Answer, GRANT_COLUMNS, GrantRow, GrantStore, RulingRow},
+};
 
 impl GrantStore for SqliteStore {
     fn keep_grant<'a>(&'a self, row: &'a GrantRow) -> Answer<'a, ()> {

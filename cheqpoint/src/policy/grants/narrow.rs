@@ -2,7 +2,22 @@
 //! and bounds within the ones asked for ([`Rule::within`](crate::policy::rules::Rule::within)).
 //! An edit that is not within grants nothing, and the refusal names what widened.
 
-use super::Grant;
+use serde_json::Value;
+
+use super::grant::Grant;
+
+impl Grant {
+    /// What a reviewer's edit of this grant's details grants: the edited grant when it parses
+    /// and is within this one (each bound the same or narrower, no longer, no more uses, no
+    /// wider scope); otherwise why it grants nothing.
+    pub fn narrowed_by(&self, edited: &Value) -> Result<Grant, String> {
+        let narrower: Grant = serde_json::from_value(edited.clone())
+            .map_err(|error| format!("the edit is no grant: {error}"))?;
+        narrower.checked()?;
+        within(&narrower, self)?;
+        Ok(narrower)
+    }
+}
 
 /// `Ok` when `narrow` covers no call, time, use or scope that `wide` does not.
 pub(super) fn within(narrow: &Grant, wide: &Grant) -> Result<(), String> {
@@ -43,7 +58,7 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use super::super::{Grant, GrantScope};
+    use crate::policy::grants::{Grant, GrantScope};
 
     fn asked() -> Grant {
         Grant::new("claude_code.Bash")

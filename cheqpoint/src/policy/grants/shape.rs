@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::{Grant, GrantScope};
+use super::grant::{Grant, GrantScope};
 use crate::policy::rules::PATH_KEYS;
 
 /// How a door suggests grants: after `after` approvals of one tool within `within`, it asks

@@ -1,13 +1,30 @@
-//! A grant in the words a reviewer reads: what it lets run, for how long, how often, for whom.
+//! A grant in the words a reviewer reads — what it lets run, for how long, how often, for whom —
+//! and the approval request that asks for it with them.
 
 use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{Grant, GrantScope};
+use super::grant::{ACTION_PREFIX, Grant, GrantScope};
+use crate::ApprovalRequest;
+
+impl Grant {
+    /// The approval request that asks a person for it: action `grant:TOOL`, the grant as
+    /// details, its [words](Grant::words) as the summary.
+    pub fn request(&self) -> ApprovalRequest {
+        ApprovalRequest::new(format!("{ACTION_PREFIX}{}", self.tool), self.words())
+            .details(serde_json::to_value(self).unwrap_or(Value::Null))
+    }
+
+    /// The grant in words: `let claude_code.Bash run `npm run test *` for 1 h, at most 50
+    /// times, in session 5c1f`.
+    pub fn words(&self) -> String {
+        describe(self)
+    }
+}
 
 /// `let claude_code.Bash run `npm run test *` for 1 h, at most 50 times, in session 5c1f`.
-pub(super) fn describe(grant: &Grant) -> String {
+fn describe(grant: &Grant) -> String {
     let mut text = format!("let {} run", grant.tool);
     match &grant.command {
         Some(patterns) => {
