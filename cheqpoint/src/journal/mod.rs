@@ -28,9 +28,9 @@ mod store;
 
 #[cfg(feature = "rules")]
 pub use grants::{GrantCall, GrantUse, KeptGrant, UNGRANTED_FOR};
+pub use handle::{DEFAULT_RETENTION, Journal, Unfinished};
 #[cfg(feature = "rules")]
 pub use store::RulingRow;
-pub use handle::{DEFAULT_RETENTION, Journal, Unfinished};
 
 pub(crate) use flow::Flow;
 pub(crate) use run::Run;
