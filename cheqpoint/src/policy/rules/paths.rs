@@ -161,6 +161,8 @@ fn parts(path: &Path) -> Vec<OsString> {
 #[derive(Debug, Clone)]
 pub(crate) struct PathCondition {
     at: Vec<ArgPath>,
+    /// The argument paths it reads: `at`, or the default keys (made once, read at every call).
+    keys: Vec<ArgPath>,
     under: Vec<String>,
     outside: Vec<String>,
     matches: Vec<Wildcard>,
@@ -180,6 +182,11 @@ impl PathCondition {
             return Err(format!("`path` names an empty folder ({bad:?})"));
         }
         Ok(PathCondition {
+            keys: if at.is_empty() {
+                DEFAULT_KEYS.iter().map(|k| ArgPath::parse(k)).collect()
+            } else {
+                at.iter().map(|at| ArgPath::parse(at)).collect()
+            },
             at: at.iter().map(|at| ArgPath::parse(at)).collect(),
             under,
             outside,
@@ -188,12 +195,8 @@ impl PathCondition {
     }
 
     /// The argument paths it reads: those named, or the default keys.
-    pub(crate) fn keys(&self) -> Vec<ArgPath> {
-        if self.at.is_empty() {
-            DEFAULT_KEYS.iter().map(|k| ArgPath::parse(k)).collect()
-        } else {
-            self.at.clone()
-        }
+    pub(crate) fn keys(&self) -> &[ArgPath] {
+        &self.keys
     }
 
     /// True when it names its arguments with `at`.
@@ -274,7 +277,7 @@ impl PathCondition {
     /// of strings) is an unknown place, and a call naming no path at all is one unknown place.
     fn paths(&self, arguments: &Value, places: &Places<'_>) -> Vec<Option<PathBuf>> {
         let mut found = Vec::new();
-        for key in self.keys() {
+        for key in &self.keys {
             match key.lookup(arguments) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(raw)) => found.push(places.place(raw)),

@@ -60,7 +60,7 @@ impl Rules {
             }
             match &rule.path {
                 Some(path) if path.names_keys() => {
-                    named.extend(path.keys().into_iter().map(|key| ("`path.at`", key)));
+                    named.extend(path.keys().iter().cloned().map(|key| ("`path.at`", key)));
                 }
                 Some(_)
                     if !DEFAULT_KEYS
