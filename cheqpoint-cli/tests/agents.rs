@@ -181,6 +181,26 @@ fn main() -> std::process::ExitCode {
             Scenario::Down,
         ),
         trial(
+            "claude_code_runs_a_granted_command_with_nobody_asked",
+            Kind::ClaudeCode,
+            Scenario::Granted,
+        ),
+        trial(
+            "codex_runs_a_granted_command_with_nobody_asked",
+            Kind::Codex,
+            Scenario::Granted,
+        ),
+        trial(
+            "gemini_runs_a_granted_command_with_nobody_asked",
+            Kind::Gemini,
+            Scenario::Granted,
+        ),
+        trial(
+            "copilot_runs_a_granted_command_with_nobody_asked",
+            Kind::Copilot,
+            Scenario::Granted,
+        ),
+        trial(
             "claude_code_calls_a_wrapped_mcp_server_once_approved",
             Kind::ClaudeCode,
             Scenario::McpApprove,
@@ -251,6 +271,9 @@ enum Scenario {
     Edit,
     Reject,
     Down,
+    /// A grant asked from a shell before the run (`cheqpoint grant ask`) covers the call: it
+    /// runs with nobody asked.
+    Granted,
     /// The model calls the MCP server `install --mcp` wrapped, and the call is approved …
     McpApprove,
     /// … or rejected.
@@ -704,6 +727,46 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     if !install.status.success() {
         return Err(format!("install failed: {install:?}"));
     }
+    let action = match kind {
+        Kind::ClaudeCode => "claude_code.Bash",
+        Kind::Codex => "codex.Bash",
+        Kind::Gemini => "gemini.run_shell_command",
+        Kind::Copilot => "copilot.bash",
+    };
+    // The journal the hook opens by default, under this run's own data folder.
+    let data = home.join(".local/share");
+    if scenario == Scenario::Granted {
+        let granting = tokio::process::Command::new(&cheqpoint)
+            .args([
+                "grant",
+                "ask",
+                action,
+                "--command",
+                "touch *",
+                "--uses",
+                "1",
+            ])
+            .current_dir(&project)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", &data)
+            .env("CHEQPOINT_API_KEY", "cq_test_agents")
+            .env("CHEQPOINT_BASE_URL", &service)
+            .kill_on_drop(true)
+            .output();
+        let reviewer = async {
+            let request = emulator.next_pending(RUN).await.ok_or("no grant request")?;
+            emulator
+                .approve(&request.id)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        let (granted, reviewed) = tokio::join!(granting, reviewer);
+        reviewed?;
+        let granted = granted.map_err(|e| e.to_string())?;
+        if !granted.status.success() {
+            return Err(format!("grant ask failed: {granted:?}"));
+        }
+    }
     let mut agent = tokio::process::Command::new(kind.program());
     match kind {
         Kind::ClaudeCode => agent
@@ -731,6 +794,7 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     let agent = agent
         .current_dir(&project)
         .env("HOME", &home)
+        .env("XDG_DATA_HOME", &data)
         .env("PATH", &path)
         .env("ANTHROPIC_BASE_URL", format!("http://{api}"))
         .env("ANTHROPIC_API_KEY", "sk-ant-standin")
@@ -761,20 +825,15 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .output();
+    let asked_before = emulator.created_count();
     let reviewer = async {
-        if scenario == Scenario::Down {
+        if matches!(scenario, Scenario::Down | Scenario::Granted) {
             return Ok(());
         }
         let request = emulator
             .next_pending(RUN)
             .await
             .ok_or("no request reached the reviewer")?;
-        let action = match kind {
-            Kind::ClaudeCode => "claude_code.Bash",
-            Kind::Codex => "codex.Bash",
-            Kind::Gemini => "gemini.run_shell_command",
-            Kind::Copilot => "copilot.bash",
-        };
         let right = match scenario.mcp() {
             true => request.action == "everything.echo" && request.details["message"] == ECHOED,
             false => request.action == action && request.details["command"] == model.command,
@@ -817,8 +876,14 @@ async fn run(kind: Kind, scenario: Scenario) -> Result<(), String> {
     reviewed.map_err(|error| {
         format!("{error}\nran (asked, edited) = {ran:?}\nthe model read: {results}\nagent: {said}")
     })?;
+    if scenario == Scenario::Granted && emulator.created_count() != asked_before {
+        return Err(format!(
+            "a granted call was asked for: {:?}\nagent: {said}",
+            emulator.requests().last().map(|r| (&r.action, &r.details))
+        ));
+    }
     let expected = match (scenario, kind) {
-        (Scenario::Approve, _) => (true, false),
+        (Scenario::Approve | Scenario::Granted, _) => (true, false),
         // Copilot takes no edited input: the edit is refused in words and nothing runs.
         (Scenario::Edit, Kind::Copilot) => (false, false),
         (Scenario::Edit, _) => (false, true),
