@@ -9,7 +9,7 @@ use crate::{
     Approval, ApprovalRequest, Approved, Created, Error, Status,
     observe::{self, CallSpan},
     transport::{Transport, Turn, after},
-    wait::Waiter,
+    wait::{SentDetails, Waiter},
 };
 
 /// One checkpoint's request on its way to a decision.
@@ -87,6 +87,17 @@ impl Ask<'_> {
 
     /// Waits for the decision on `sent`: `Ok` only for an approval of the details sent.
     pub(crate) async fn wait(&self, sent: &Sent) -> Result<Approved, Error> {
+        self.wait_for(sent, SentDetails::Tree(&self.request.details))
+            .await
+    }
+
+    /// [`wait`](Ask::wait), comparing the record's details with `details`: the request's own,
+    /// held in another form.
+    pub(crate) async fn wait_for(
+        &self,
+        sent: &Sent,
+        details: SentDetails<'_>,
+    ) -> Result<Approved, Error> {
         if let Some(watch) = &self.request.watch {
             watch.saw(&sent.approval_id);
         }
@@ -97,7 +108,7 @@ impl Ask<'_> {
                 &sent.approval_id,
                 self.started,
                 self.timeout,
-                Some(&self.request.details),
+                details,
                 sent.read_first,
             )
             .await

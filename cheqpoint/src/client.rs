@@ -17,7 +17,7 @@ use crate::{
     observe::{self, CallSpan},
     transport::{Transport, after},
     wait::{
-        MAX_SERVER_WAIT, Waited, Waiter, Waits,
+        MAX_SERVER_WAIT, SentDetails, Waited, Waiter, Waits, details_from_text,
         listener::{self, Limits, Listener},
     },
 };
@@ -147,8 +147,8 @@ impl Client {
     ///
     /// With a [`Journal`](crate::Journal), the call does what the journal's table says (re-attach to a pending
     /// request, [`Error::AlreadyDone`], ...), and an approval it returns counts as run.
-    pub async fn checkpoint(&self, request: ApprovalRequest) -> Result<Approved, Error> {
-        let (approved, run) = self.checkpoint_run(&request).await?;
+    pub async fn checkpoint(&self, mut request: ApprovalRequest) -> Result<Approved, Error> {
+        let (approved, run) = self.checkpoint_run(&mut request).await?;
         // With a journal, an approval handed to the caller counts as run: the caller acts on it.
         run.finish().await?;
         Ok(approved)
@@ -159,9 +159,13 @@ impl Client {
     /// [`Run::finish_blocking`]) records the end once the body has returned. Without a journal
     /// the `Run` holds nothing. What `#[checkpoint]` expansions and [`guard`](Client::guard)
     /// bracket a body with.
+    ///
+    /// Without a journal, a request still pending once created has its details held through the
+    /// wait as their JSON text rather than as a tree (a tenth of the memory, where thousands of
+    /// waits may be pending), and put back when the wait ends.
     pub(crate) async fn checkpoint_run(
         &self,
-        request: &ApprovalRequest,
+        request: &mut ApprovalRequest,
     ) -> Result<(Approved, Run), Error> {
         let timeout = request.timeout.unwrap_or(self.inner.settings.timeout);
         let started = Instant::now();
@@ -171,7 +175,7 @@ impl Client {
                 let callback_url = self.default_callback_url()?;
                 let ask = Ask {
                     waiter: self.waiter(),
-                    request,
+                    request: &*request,
                     callback_url: callback_url.as_deref(),
                     span: &span,
                     started,
@@ -182,7 +186,21 @@ impl Client {
                     return Box::pin(Flow { ask, journal }.checkpoint()).await;
                 }
                 let sent = ask.create(None, None).await?;
-                Ok((ask.wait(&sent).await?, Run::unrecorded()))
+                if sent.decided() {
+                    return Ok((ask.wait(&sent).await?, Run::unrecorded()));
+                }
+                let text = std::mem::take(&mut request.details).to_string();
+                let ask = Ask {
+                    waiter: self.waiter(),
+                    request: &*request,
+                    callback_url: callback_url.as_deref(),
+                    span: &span,
+                    started,
+                    timeout,
+                };
+                let waited = ask.wait_for(&sent, SentDetails::Text(&text)).await;
+                request.details = details_from_text(&text)?;
+                Ok((waited?, Run::unrecorded()))
             })
             .await;
         span.finish(&outcome, started.elapsed());
@@ -194,12 +212,12 @@ impl Client {
     ///
     /// With a [`Journal`](crate::Journal), the claim on the run is recorded before `run` starts and its end after
     /// it returns: if the process dies inside `run`, later calls get [`Error::Interrupted`].
-    pub async fn guard<F, Fut, T>(&self, request: ApprovalRequest, run: F) -> Result<T, Error>
+    pub async fn guard<F, Fut, T>(&self, mut request: ApprovalRequest, run: F) -> Result<T, Error>
     where
         F: FnOnce(Approved) -> Fut,
         Fut: Future<Output = T>,
     {
-        let (approved, claim) = self.checkpoint_run(&request).await?;
+        let (approved, claim) = self.checkpoint_run(&mut request).await?;
         let output = run(approved).await;
         // The body ran, so its output is returned. An end that could not be recorded leaves the
         // run claimed: later calls report it interrupted, never run it again.
@@ -213,7 +231,7 @@ impl Client {
     /// as refused, so the same call made again asks anew.
     pub async fn guard_checked<C, F, Fut, T>(
         &self,
-        request: ApprovalRequest,
+        mut request: ApprovalRequest,
         check: C,
         run: F,
     ) -> Result<T, Error>
@@ -222,7 +240,7 @@ impl Client {
         F: FnOnce(Approved) -> Fut,
         Fut: Future<Output = T>,
     {
-        let (approved, claim) = self.checkpoint_run(&request).await?;
+        let (approved, claim) = self.checkpoint_run(&mut request).await?;
         if let Err(refused) = check(&approved) {
             claim.refuse().await?;
             return Err(refused);
@@ -246,7 +264,7 @@ impl Client {
             .run(async {
                 observe::awaiting(approval_id, None);
                 self.waiter()
-                    .until_decided(approval_id, started, timeout, None, true)
+                    .until_decided(approval_id, started, timeout, SentDetails::Nothing, true)
                     .await
             })
             .await;

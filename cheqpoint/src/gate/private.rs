@@ -71,7 +71,6 @@ impl Gate {
     /// Asks and waits.
     pub fn approve(self, client: &Client) -> PendingVerdict<'_> {
         // Made before the wait's future, which then holds the request once, not the gate too.
-        #[cfg_attr(not(feature = "rules"), allow(unused_mut))]
         let mut request = self.request.details(Value::Object(self.details));
         Box::pin(async move {
             #[cfg(feature = "rules")]
@@ -80,7 +79,7 @@ impl Gate {
                 super::rules::Ruled::Run => return Ok(Verdict::unasked()),
                 super::rules::Ruled::Ask { readonly } => readonly,
             };
-            let (approved, run) = client.checkpoint_run(&request).await?;
+            let (approved, run) = client.checkpoint_run(&mut request).await?;
             // The details sent, to read the reviewer's edit against: the request's own, not a
             // copy held through the wait.
             let sent = match request.details {

@@ -37,6 +37,23 @@ pub(crate) struct WaitSettings {
     pub(crate) push: bool,
 }
 
+/// The details a request was sent with, as a wait holds them to compare with the record's: as
+/// given, as their JSON text (a tenth of the memory, for a wait that may be long), or none.
+#[derive(Clone, Copy)]
+pub(crate) enum SentDetails<'a> {
+    Nothing,
+    Tree(&'a Value),
+    Text(&'a str),
+}
+
+/// Details held as their JSON text, read back into a tree.
+pub(crate) fn details_from_text(text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| Error::Serialize {
+        parameter: "details".into(),
+        message: e.to_string(),
+    })
+}
+
 /// How a wait ended when no error stopped it.
 pub(crate) enum Waited {
     Decided(Box<Approval>),
@@ -78,13 +95,13 @@ impl<'a> Waiter<'a> {
     }
 
     /// Waits for the decision on `approval_id` until `timeout` after `started`: `Ok` only for an
-    /// approval of the `sent` details (when given).
+    /// approval of the `sent` details (unless `Nothing`).
     pub(crate) async fn until_decided(
         &self,
         approval_id: &str,
         started: Instant,
         timeout: Duration,
-        sent: Option<&Value>,
+        sent: SentDetails<'_>,
         read_first: bool,
     ) -> Result<Approved, Error> {
         match self
@@ -92,6 +109,15 @@ impl<'a> Waiter<'a> {
             .await?
         {
             Waited::Decided(approval) if approval.status == Status::Approved => {
+                let read_back;
+                let sent = match sent {
+                    SentDetails::Nothing => None,
+                    SentDetails::Tree(tree) => Some(tree),
+                    SentDetails::Text(text) => {
+                        read_back = details_from_text(text)?;
+                        Some(&read_back)
+                    }
+                };
                 if let (Some(sent), Some(held)) = (sent, &approval.details)
                     && !same_json(sent, held)
                 {
