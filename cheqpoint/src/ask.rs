@@ -5,9 +5,12 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
+
 use crate::{
     Approval, ApprovalRequest, Approved, Created, Error, Status,
     observe::{self, CallSpan},
+    request::CreateBody,
     transport::{Transport, Turn, after},
     wait::{SentDetails, Waiter},
 };
@@ -21,6 +24,9 @@ pub(crate) struct Ask<'a> {
     pub(crate) span: &'a CallSpan,
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
+    /// The request's details as their JSON text, sent and compared in place of its own when
+    /// given (the caller then holds no tree through the wait).
+    pub(crate) details_text: Option<&'a RawValue>,
 }
 
 /// A request the service holds, and whether its wait reads it at once.
@@ -68,12 +74,14 @@ impl Ask<'_> {
         let turn = transport
             .short_turn(after(deadline, transport.last_read_grace()))
             .await?;
+        let body = self
+            .request
+            .create_body(self.callback_url, earlier, self.details_text);
         let created = Box::pin(create(
             transport,
             self.request,
-            self.callback_url,
+            &body,
             idempotency_key,
-            earlier,
             Some(turn),
             deadline,
         ))
@@ -87,17 +95,10 @@ impl Ask<'_> {
 
     /// Waits for the decision on `sent`: `Ok` only for an approval of the details sent.
     pub(crate) async fn wait(&self, sent: &Sent) -> Result<Approved, Error> {
-        self.wait_for(sent, SentDetails::Tree(&self.request.details))
-            .await
-    }
-
-    /// [`wait`](Ask::wait), comparing the record's details with `details`: the request's own,
-    /// held in another form.
-    pub(crate) async fn wait_for(
-        &self,
-        sent: &Sent,
-        details: SentDetails<'_>,
-    ) -> Result<Approved, Error> {
+        let details = match self.details_text {
+            Some(text) => SentDetails::Text(text.get()),
+            None => SentDetails::Tree(&self.request.details),
+        };
         if let Some(watch) = &self.request.watch {
             watch.saw(&sent.approval_id);
         }
@@ -120,14 +121,13 @@ impl Ask<'_> {
     }
 }
 
-/// Creates `request` (`POST /api/approvals/request`), giving up on sending again at `deadline`;
-/// in `turn` when one was taken.
+/// Creates `request` (`POST /api/approvals/request`), sending `body` (its wire form), giving up
+/// on sending again at `deadline`; in `turn` when one was taken.
 pub(crate) async fn create(
     transport: &Transport,
     request: &ApprovalRequest,
-    callback_url: Option<&str>,
+    body: &CreateBody<'_>,
     idempotency_key: Option<&str>,
-    earlier: Option<&str>,
     turn: Option<Turn<'_>>,
     deadline: Instant,
 ) -> Result<Created, Error> {
@@ -138,7 +138,7 @@ pub(crate) async fn create(
     let body = transport
         .post_creating(
             &["api", "approvals", "request"],
-            &request.create_body(callback_url, earlier),
+            body,
             key.as_deref(),
             None,
             turn,

@@ -130,8 +130,7 @@ impl Client {
         ask::create(
             &self.inner.transport,
             request,
-            callback_url.as_deref(),
-            None,
+            &request.create_body(callback_url.as_deref(), None, None),
             None,
             None,
             deadline,
@@ -160,9 +159,9 @@ impl Client {
     /// the `Run` holds nothing. What `#[checkpoint]` expansions and [`guard`](Client::guard)
     /// bracket a body with.
     ///
-    /// Without a journal, a request still pending once created has its details held through the
-    /// wait as their JSON text rather than as a tree (a tenth of the memory, where thousands of
-    /// waits may be pending), and put back when the wait ends.
+    /// Without a journal, the details are held from the create to the decision as their JSON
+    /// text rather than as a tree (a tenth of the memory, where thousands of calls may be waiting
+    /// for a turn or a decision), and put back when the wait ends.
     pub(crate) async fn checkpoint_run(
         &self,
         request: &mut ApprovalRequest,
@@ -173,23 +172,28 @@ impl Client {
         let outcome = span
             .run(async {
                 let callback_url = self.default_callback_url()?;
-                let ask = Ask {
-                    waiter: self.waiter(),
-                    request: &*request,
-                    callback_url: callback_url.as_deref(),
-                    span: &span,
-                    started,
-                    timeout,
-                };
                 if let Some(journal) = &self.inner.settings.journal {
+                    let ask = Ask {
+                        waiter: self.waiter(),
+                        request: &*request,
+                        callback_url: callback_url.as_deref(),
+                        span: &span,
+                        started,
+                        timeout,
+                        details_text: None,
+                    };
                     // Boxed: a call without a journal holds none of the journal's state.
                     return Box::pin(Flow { ask, journal }.checkpoint()).await;
                 }
-                let sent = ask.create(None, None).await?;
-                if sent.decided() {
-                    return Ok((ask.wait(&sent).await?, Run::unrecorded()));
-                }
-                let text = std::mem::take(&mut request.details).to_string();
+                request.validate()?;
+                let text = serde_json::value::to_raw_value(&request.details).map_err(|e| {
+                    Error::Serialize {
+                        parameter: "details".into(),
+                        message: e.to_string(),
+                    }
+                })?;
+                // An empty map holds no memory, and keeps the request valid.
+                request.details = serde_json::Value::Object(serde_json::Map::new());
                 let ask = Ask {
                     waiter: self.waiter(),
                     request: &*request,
@@ -197,9 +201,10 @@ impl Client {
                     span: &span,
                     started,
                     timeout,
+                    details_text: Some(&text),
                 };
-                let waited = ask.wait_for(&sent, SentDetails::Text(&text)).await;
-                request.details = details_from_text(&text)?;
+                let waited = async { ask.wait(&ask.create(None, None).await?).await }.await;
+                request.details = details_from_text(text.get())?;
                 Ok((waited?, Run::unrecorded()))
             })
             .await;

@@ -3,7 +3,7 @@
 use std::{borrow::Cow, time::Duration};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
 
 use crate::{Error, RequestWatch, Trace};
 
@@ -233,10 +233,13 @@ impl ApprovalRequest {
     /// The body of `POST /api/approvals/request`.
     /// `default_callback` is the client's callback URL, used when the request names none;
     /// `earlier`, what became of the same call asked before, is added to the justification.
+    /// `text`, when given, is sent as the details in place of the request's own (the same
+    /// details, held as their JSON text).
     pub(crate) fn create_body<'a>(
         &'a self,
         default_callback: Option<&'a str>,
         earlier: Option<&str>,
+        text: Option<&'a RawValue>,
     ) -> CreateBody<'a> {
         let justification = match (self.justification.as_deref(), earlier) {
             (Some(text), Some(earlier)) => Some(Cow::Owned(format!("{text}\n\n{earlier}"))),
@@ -246,7 +249,7 @@ impl ApprovalRequest {
         CreateBody {
             action: &self.action,
             summary: &self.summary,
-            details: &self.details,
+            details: text.map_or(DetailsOut::Tree(&self.details), DetailsOut::Text),
             risk_score: self.risk_score,
             risk_level: self.risk_level,
             justification,
@@ -286,7 +289,7 @@ impl ApprovalRequest {
 pub(crate) struct CreateBody<'a> {
     action: &'a str,
     summary: &'a str,
-    details: &'a Value,
+    details: DetailsOut<'a>,
     risk_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     risk_level: Option<RiskLevel>,
@@ -296,6 +299,14 @@ pub(crate) struct CreateBody<'a> {
     webhook_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<&'a Trace>,
+}
+
+/// The details on the wire: the request's tree, or the same details held as their JSON text.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum DetailsOut<'a> {
+    Tree(&'a Value),
+    Text(&'a RawValue),
 }
 
 /// `POST /api/webhooks/inbound`.
@@ -331,7 +342,7 @@ mod tests {
     #[test]
     fn create_body_always_carries_risk_score() {
         let request = ApprovalRequest::new("a", "s");
-        let body = serde_json::to_value(request.create_body(None, None)).unwrap();
+        let body = serde_json::to_value(request.create_body(None, None, None)).unwrap();
         assert_eq!(
             body,
             json!({"action": "a", "summary": "s", "details": {}, "riskScore": null})
@@ -341,13 +352,25 @@ mod tests {
     #[test]
     fn the_clients_callback_url_applies_unless_the_request_names_its_own() {
         let request = ApprovalRequest::new("a", "s");
-        let body =
-            serde_json::to_value(request.create_body(Some("http://client/cb"), None)).unwrap();
+        let body = serde_json::to_value(request.create_body(Some("http://client/cb"), None, None))
+            .unwrap();
         assert_eq!(body["webhookUrl"], "http://client/cb");
         let request = request.callback_url("http://own/cb");
-        let body =
-            serde_json::to_value(request.create_body(Some("http://client/cb"), None)).unwrap();
+        let body = serde_json::to_value(request.create_body(Some("http://client/cb"), None, None))
+            .unwrap();
         assert_eq!(body["webhookUrl"], "http://own/cb");
+    }
+
+    #[test]
+    fn details_held_as_text_go_out_as_the_tree_would() {
+        let details = json!({"b": [1, 2.5, "x"], "a": {"n": null}, "c": 12000});
+        let text = serde_json::value::to_raw_value(&details).unwrap();
+        let tree = ApprovalRequest::new("a", "s").details(details);
+        let empty = ApprovalRequest::new("a", "s");
+        assert_eq!(
+            serde_json::to_string(&tree.create_body(None, None, None)).unwrap(),
+            serde_json::to_string(&empty.create_body(None, None, Some(&text))).unwrap()
+        );
     }
 
     #[test]
