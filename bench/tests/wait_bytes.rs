@@ -9,11 +9,12 @@
 use std::process::Command;
 
 /// The target, as the bench's own (`heap::TARGET_BYTES_PER_WAIT`): 10,000 waits in about 50 MB.
-const TARGET_BYTES_PER_WAIT: f64 = 3840.0;
+const TARGET_BYTES_PER_WAIT: f64 = 3300.0;
 /// What fails: the target and a fifth more. The figure moves by a few bytes from run to run, and
 /// is the same within a few bytes in a debug build (which `cargo test` makes) and a release one
 /// (8,250 and 8,254 bytes on `e606bec`; 2,974 bytes in a debug build once a polling wait held no
-/// place in the push table and its create took its turn first).
+/// place in the push table and its create took its turn first, 2,509 once its details were held
+/// as their JSON text).
 const BOUND_BYTES_PER_WAIT: f64 = TARGET_BYTES_PER_WAIT * 1.2;
 
 /// The two runs: the difference of their heaps, over the difference of their waits, is one
