@@ -191,7 +191,7 @@
 //! | `rmcp` | no | `cheqpoint::rmcp::ToolError`: a gated `#[tool]` of an `rmcp` server answers a refusal as an `isError` tool result (needs Rust 1.95, as `rmcp` does) |
 //! | `sqlite` | no | `Journal::sqlite`: durable approvals in one local file (SQLite compiled in; needs Rust 1.89, as `rusqlite` does) |
 //! | `postgres` | no | `Journal::postgres`: durable approvals shared by replicas (`tokio-postgres`, without TLS) |
-//! | `rules` | no | `cheqpoint::policy::rules`: rules on a call's arguments that allow, ask or deny without a person (shell lines read by `brush-parser`), and `ClientBuilder::rules` for `#[checkpoint]` calls |
+//! | `rules` | no | `cheqpoint::policy::rules`: rules on a call's arguments that allow, ask or deny without a person (shell lines read by `brush-parser`), and `ClientBuilder::rules` for `#[checkpoint]` calls; `cheqpoint::policy::grants`: grants a person gives for a range of calls, bounded and counted in the journal (`Client::ask_grant`, `Journal::use_grant`) |
 //!
 //! The blocking form of `#[checkpoint]` (a plain `fn`) needs no feature. For your own tests, add
 //! `cheqpoint-emulator` as a dev-dependency: an in-process stand-in for the service with a
@@ -217,7 +217,7 @@
 //! | `global`, `runtime` | the process-wide client ([`init`], [`global`]) and the crate's own runtime |
 //! | `observe` | the `tracing` spans and events of a call |
 //! | `rig`, `rmcp` | the integrations, behind features: a rig tool behind approval; a gated rmcp tool's refusal as an `isError` result |
-//! | `policy` | what every door shares: the rules on a call's arguments (`policy::rules`, with the `rules` feature) |
+//! | `policy` | what every door shares: the rules on a call's arguments (`policy::rules`) and grants (`policy::grants`), with the `rules` feature |
 //!
 //! A gated call goes down this table: `gate` → `client` → `journal` (with one) → `ask` →
 //! `wait` → `transport` → `response`. No file imports one that imports it back (the workspace's

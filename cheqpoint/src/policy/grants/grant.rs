@@ -19,7 +19,7 @@ pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum GrantScope {
     /// The calls of one agent session (a coding agent's session id, an MCP session, or the
-    /// `scope` of a [`ApprovalRequest`]).
+    /// `scope` of a [`ApprovalRequest`](crate::ApprovalRequest)).
     Session(String),
     /// The calls of one agent (`claude_code`, `codex`, a gateway's server name).
     Agent(String),
