@@ -37,15 +37,18 @@ pub async fn grant_race(journal: &str, own: &Journal) {
             .collect();
         let mut took = 0;
         for agent in agents {
-            let output = tokio::time::timeout(Duration::from_secs(60), agent)
+            let output = tokio::time::timeout(Duration::from_secs(120), agent)
                 .await
-                .expect("an agent ends within 60 s")
+                .expect("an agent ends within 120 s")
                 .expect("the agent runs");
             let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
             let count: usize = line
                 .strip_prefix("took ")
                 .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("round {round}: {line}"));
+                .unwrap_or_else(|| {
+                    let stderr = String::from_utf8_lossy(&output.stderr);
+                    panic!("round {round}: {line} {stderr}")
+                });
             took += count;
         }
         let recorded = std::fs::read_to_string(&runs).unwrap_or_default();
