@@ -14,10 +14,8 @@ use tokio::task::JoinSet;
 use crate::bare::Bare;
 use crate::clock::monotonic_ns;
 use crate::heap::Live;
-use crate::protocol::error_line;
+use crate::protocol::{API_KEY, arguments, error_line};
 
-/// The key every agent sends; the emulator accepts any.
-pub const API_KEY: &str = "cq_test_bench";
 /// How long any call may wait: longer than every scenario, so none times out.
 const CALL_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -123,17 +121,6 @@ async fn transfer(
     }
     std::hint::black_box((account, amount_cents, memo, tags));
     Ok(())
-}
-
-/// The arguments of call `call`, the same for both clients.
-pub(crate) fn arguments(call: u32) -> (u32, String, u64, String, Vec<String>) {
-    (
-        call,
-        format!("acct_{:06}", call % 1_000_000),
-        1_000 + u64::from(call % 9_000),
-        "Quarterly vendor payment, approved budget line 42".to_owned(),
-        vec!["bench".to_owned(), "finance".to_owned()],
-    )
 }
 
 async fn gated_call(call: u32) -> Result<(), cheqpoint::Error> {

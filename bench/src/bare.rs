@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::agent::API_KEY;
+use crate::protocol::API_KEY;
 
 /// A bare client and the emulator it talks to.
 #[derive(Clone)]
@@ -46,7 +46,7 @@ impl Bare {
 
     /// Call `call`'s two exchanges, with the gated call's parameters.
     pub async fn call(&self, call: u32) -> Result<(), String> {
-        let (call, account, amount_cents, memo, tags) = crate::agent::arguments(call);
+        let (call, account, amount_cents, memo, tags) = crate::protocol::arguments(call);
         let body = json!({
             "action": "bench_transfer",
             "summary": format!("Transfer {amount_cents} cents to {account} (call {call})"),

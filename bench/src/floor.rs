@@ -14,8 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::agent::API_KEY;
 use crate::clock::monotonic_ns;
+use crate::protocol::API_KEY;
 
 /// A bare listener and the client that POSTs to it.
 pub struct Floor {

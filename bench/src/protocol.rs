@@ -14,9 +14,24 @@
 //! `exit` (end at once, calls still pending: what a heap profile of pending waits needs).
 //!
 //! `NS` is a `CLOCK_MONOTONIC` stamp in nanoseconds ([`crate::clock`]). Any other line is
-//! passed on as [`Event::Other`].
+//! passed on as [`Event::Other`]. Beside the lines: the key this crate's agents send, and the
+//! arguments of each call, the same for every client.
 
 use serde::Deserialize;
+
+/// The key every agent of this crate sends; the emulator accepts any.
+pub const API_KEY: &str = "cq_test_bench";
+
+/// The arguments of call `call`, the same for both clients.
+pub(crate) fn arguments(call: u32) -> (u32, String, u64, String, Vec<String>) {
+    (
+        call,
+        format!("acct_{:06}", call % 1_000_000),
+        1_000 + u64::from(call % 9_000),
+        "Quarterly vendor payment, approved budget line 42".to_owned(),
+        vec!["bench".to_owned(), "finance".to_owned()],
+    )
+}
 
 /// One line of an agent's output.
 #[derive(Debug, Clone, PartialEq)]
