@@ -166,10 +166,23 @@ impl Gatekeeper {
         if !ruling.rules.is_empty() || ruling.decide != Decide::Ask {
             eprintln!("cheqpoint: {}: {}", ask.action, ruling.explain());
         }
-        if let (Decide::Allow | Decide::Deny, Some(journal)) = (ruling.decide, self.journal()) {
-            // An allow that cannot be recorded does not run: the journal refusing fails closed.
-            if let Err(error) = journal.record_ruling(&ask.action, &ruling, &sent).await {
-                return Outcome::Refused(error);
+        // The journal records an allow or a deny (an allow it cannot record does not run), and
+        // runs a call still to be asked under a grant that covers it.
+        if let Some(journal) = self.journal() {
+            match journal.settle(Some(&ruling), grant_call(ask, &sent)).await {
+                Ok(Some(used)) => {
+                    let grant = format!(
+                        "allow by grant {} ({} uses left)",
+                        used.grant_id, used.uses_left
+                    );
+                    eprintln!("cheqpoint: {}: {grant}", ask.action);
+                    return Outcome::Allowed {
+                        ruling: grant,
+                        output: run(arguments.clone()).await,
+                    };
+                }
+                Ok(None) => {}
+                Err(error) => return Outcome::Refused(error),
             }
         }
         let asked;
@@ -207,17 +220,6 @@ impl Gatekeeper {
                 &asked
             }
         };
-        match self.use_grant(ask, &sent).await {
-            Ok(Some(grant)) => {
-                eprintln!("cheqpoint: {}: {grant}", ask.action);
-                return Outcome::Allowed {
-                    ruling: grant,
-                    output: run(arguments.clone()).await,
-                };
-            }
-            Ok(None) => {}
-            Err(error) => return Outcome::Refused(error),
-        }
         let checked = |approved: &cheqpoint::Approved| {
             let Some(edit) = &approved.modified_details else {
                 return Ok(());
@@ -269,30 +271,7 @@ impl Gatekeeper {
             Err(error) => Outcome::Refused(error),
         }
     }
-}
 
-impl Gatekeeper {
-    /// Takes a use of a live grant covering the call, when the gate has a journal and one
-    /// does: the grant in words. A grant's agent is the door (`claude_code`, the server's
-    /// name), its session the call's scope.
-    async fn use_grant(&self, ask: &Ask, sent: &Value) -> Result<Option<String>, Error> {
-        let Some(journal) = self.journal() else {
-            return Ok(None);
-        };
-        let door = ask.action.split('.').next();
-        let call = GrantCall::new(&ask.action, sent, &ask.cwd)
-            .session(ask.session.as_deref())
-            .agent(door);
-        Ok(journal.use_grant(call).await?.map(|used| {
-            format!(
-                "allow by grant {} ({} uses left)",
-                used.grant_id, used.uses_left
-            )
-        }))
-    }
-}
-
-impl Gatekeeper {
     /// After an approved run: asks for a grant shaped on the recent approvals of the call's
     /// tool, when the configuration suggests grants and the journal says it is time. A
     /// suggestion guards nothing: when it cannot be made, that is said on stderr and the call
@@ -302,7 +281,7 @@ impl Gatekeeper {
         else {
             return;
         };
-        let scope = match (&ask.session, ask.action.split('.').next()) {
+        let scope = match (&ask.session, door(ask)) {
             (Some(session), _) => GrantScope::Session(session.clone()),
             (None, Some(door)) => GrantScope::Agent(door.to_owned()),
             (None, None) => GrantScope::Everywhere,
@@ -327,6 +306,19 @@ impl Gatekeeper {
             Err(error) => eprintln!("cheqpoint: no grant suggested: {error}"),
         }
     }
+}
+
+/// The call as grants see it: its session the agent's, its agent the door (`claude_code`, the
+/// server's name).
+fn grant_call<'a>(ask: &'a Ask, sent: &'a Value) -> GrantCall<'a> {
+    GrantCall::new(&ask.action, sent, &ask.cwd)
+        .session(ask.session.as_deref())
+        .agent(door(ask))
+}
+
+/// The door of a call: its action's first part.
+fn door(ask: &Ask) -> Option<&str> {
+    ask.action.split('.').next()
 }
 
 /// The approval request of a call whose arguments are `sent`.

@@ -25,31 +25,24 @@ pub(crate) enum Ruled {
 pub(crate) async fn apply(client: &Client, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
     // A working directory that cannot be read leaves relative paths unplaced: never allowed.
     let cwd = std::env::current_dir().unwrap_or_default();
-    let ruled = match client.rules() {
-        Some(rules) => {
-            let ruling = rules.decide(&request.action, &request.details, &cwd);
-            record(&request.action, &ruling);
-            if let (Decide::Allow | Decide::Deny, Some(journal)) = (ruling.decide, client.journal())
-            {
-                // An allow that cannot be recorded does not run: the journal refusing fails closed.
-                journal
-                    .record_ruling(&request.action, &ruling, &request.details)
-                    .await?;
-            }
-            by_rules(ruling, request)?
-        }
-        None => Ruled::Ask {
-            readonly: Vec::new(),
-        },
-    };
-    if let (Ruled::Ask { .. }, Some(journal)) = (&ruled, client.journal()) {
+    let ruling = client.rules().map(|rules| {
+        let ruling = rules.decide(&request.action, &request.details, &cwd);
+        record(&request.action, &ruling);
+        ruling
+    });
+    if let Some(journal) = client.journal() {
         let call = GrantCall::new(&request.action, &request.details, &cwd)
             .session(request.scope.as_deref());
-        if journal.use_grant(call).await?.is_some() {
+        if journal.settle(ruling.as_ref(), call).await?.is_some() {
             return Ok(Ruled::Run);
         }
     }
-    Ok(ruled)
+    match ruling {
+        Some(ruling) => by_rules(ruling, request),
+        None => Ok(Ruled::Ask {
+            readonly: Vec::new(),
+        }),
+    }
 }
 
 /// What `ruling` leaves of `request`, with what an ask rule asks with set on it.

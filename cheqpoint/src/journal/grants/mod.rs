@@ -34,7 +34,7 @@ use crate::{
     Error,
     policy::{
         grants::{ACTION_PREFIX, Covering, Grant, GrantScope, Suggestion},
-        rules::Ruling,
+        rules::{Decide, Ruling},
     },
 };
 
@@ -238,9 +238,29 @@ impl Journal {
 }
 
 impl Journal {
+    /// What the journal does with a call once the rules have decided it (`ruling`; `None`
+    /// where there are no rules), the same at every door: an allow or a deny is recorded (an
+    /// allow that cannot be recorded fails, so it does not run), and a call still to be asked
+    /// takes a use of a live grant that covers it, if one does ([`Journal::use_grant`]). The
+    /// use, when one was taken: the call then runs with nobody asked.
+    pub async fn settle(
+        &self,
+        ruling: Option<&Ruling>,
+        call: GrantCall<'_>,
+    ) -> Result<Option<GrantUse>, Error> {
+        match ruling {
+            Some(ruling) if ruling.decide != Decide::Ask => {
+                self.record_ruling(call.action, ruling, call.arguments)
+                    .await?;
+                Ok(None)
+            }
+            _ => self.use_grant(call).await,
+        }
+    }
+
     /// Records that a rule decided `ruling` of a call of `action` with `details` (an `ask`
     /// leaves its record as the request it makes). Not synced: a record, not a guard.
-    pub async fn record_ruling(
+    async fn record_ruling(
         &self,
         action: &str,
         ruling: &Ruling,
