@@ -46,7 +46,10 @@ async fn run(args: &[String]) -> Result<usize, Error> {
                 .append(true)
                 .open(runs)
                 .expect("the runs file opens");
-            writeln!(file, "{} {}", used.grant_id, std::process::id())
+            // One write of the whole line: `writeln!` writes it in pieces, and another
+            // process's append could land between them.
+            let line = format!("{} {}\n", used.grant_id, std::process::id());
+            file.write_all(line.as_bytes())
                 .expect("the run is recorded");
             took += 1;
         }

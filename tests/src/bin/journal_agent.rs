@@ -68,7 +68,9 @@ async fn run(args: &[String]) -> Result<(), Error> {
                 .append(true)
                 .open(runs)
                 .expect("the runs file opens");
-            writeln!(file, "{id}").expect("the run is recorded");
+            // One write of the whole line, so another process's append cannot split it.
+            file.write_all(format!("{id}\n").as_bytes())
+                .expect("the run is recorded");
             file.sync_all().expect("the run is on disk");
             say(&format!("body started {id}"));
             if hold {

@@ -55,7 +55,11 @@ pub async fn grant_race(journal: &str, own: &Journal) {
         let lines: Vec<&str> = recorded.lines().collect();
         assert_eq!(took, uses, "round {round}: the agents' counts");
         assert_eq!(lines.len(), uses, "round {round}: the runs recorded");
-        assert!(lines.iter().all(|line| line.starts_with(&kept.id)));
+        assert!(
+            lines.iter().all(|line| line.starts_with(&kept.id)),
+            "round {round}: every run used {}: {lines:?}",
+            kept.id
+        );
         // Used up: revoking it finds nothing live.
         assert!(!own.revoke_grant(&kept.id).await.unwrap(), "round {round}");
         processes += size;
