@@ -253,6 +253,8 @@ struct ServerCounts {
     commits: f64,
     inserted: f64,
     updated: f64,
+    /// Updates that wrote the row alone, no index entry (heap-only).
+    hot_updated: f64,
     deleted: f64,
     wal_records: f64,
     wal_syncs: f64,
@@ -272,6 +274,12 @@ impl ServerCounts {
         let wal = client
             .query_one("SELECT wal_records, wal_sync FROM pg_stat_wal", &[])
             .await?;
+        let hot = client
+            .query_opt(
+                "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'cheqpoint_journal'",
+                &[],
+            )
+            .await?;
         drop(client);
         let _ = driver.await;
         let float = |value: i64| value as f64;
@@ -279,6 +287,10 @@ impl ServerCounts {
             commits: float(database.try_get(0)?),
             inserted: float(database.try_get(1)?),
             updated: float(database.try_get(2)?),
+            hot_updated: match hot {
+                Some(row) => float(row.try_get(0)?),
+                None => 0.0,
+            },
             deleted: float(database.try_get(3)?),
             wal_records: float(wal.try_get(0)?),
             wal_syncs: float(wal.try_get(1)?),
@@ -290,6 +302,7 @@ impl ServerCounts {
             commits: self.commits - before.commits,
             inserted: self.inserted - before.inserted,
             updated: self.updated - before.updated,
+            hot_updated: self.hot_updated - before.hot_updated,
             deleted: self.deleted - before.deleted,
             wal_records: self.wal_records - before.wal_records,
             wal_syncs: self.wal_syncs - before.wal_syncs,
@@ -302,6 +315,7 @@ impl ServerCounts {
             commits: self.commits / calls,
             inserted: self.inserted / calls,
             updated: self.updated / calls,
+            hot_updated: self.hot_updated / calls,
             deleted: self.deleted / calls,
             wal_records: self.wal_records / calls,
             wal_syncs: self.wal_syncs / calls,
@@ -313,11 +327,12 @@ impl std::fmt::Display for ServerCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:.2} commits, {:.2} rows inserted, {:.2} updated, {:.2} deleted, {:.2} WAL records, \
-             {:.3} WAL syncs",
+            "{:.2} commits, {:.2} rows inserted, {:.2} updated ({:.2} heap-only), {:.2} deleted, \
+             {:.2} WAL records, {:.3} WAL syncs",
             self.commits,
             self.inserted,
             self.updated,
+            self.hot_updated,
             self.deleted,
             self.wal_records,
             self.wal_syncs

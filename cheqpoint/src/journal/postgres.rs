@@ -251,7 +251,8 @@ impl Store for PostgresStore {
             Ok(self
                 .client(false)
                 .execute(
-                    "DELETE FROM cheqpoint_journal WHERE state = ANY($1) AND updated_ms < $2",
+                    "DELETE FROM cheqpoint_journal \
+                     WHERE created_ms < $2 AND updated_ms < $2 AND state = ANY($1)",
                     &[&states, &before_ms],
                 )
                 .await?)

@@ -202,7 +202,8 @@ impl Store for SqliteStore {
         self.with(false, move |connection| {
             let deleted = connection.execute(
                 "DELETE FROM cheqpoint_journal \
-                 WHERE state IN (SELECT value FROM json_each(?1)) AND updated_ms < ?2",
+                 WHERE created_ms < ?2 AND updated_ms < ?2 \
+                 AND state IN (SELECT value FROM json_each(?1))",
                 params![states, before_ms],
             )?;
             Ok(deleted as u64)

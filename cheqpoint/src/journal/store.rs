@@ -8,7 +8,11 @@ use super::row::Row;
 use crate::Error;
 
 /// The tables, as both databases create them: the journal's entries, the grants with their
-/// uses, and the rules' decisions (`grants`) (SQLite reads `BIGINT` as its integer).
+/// uses, and the rules' decisions (`grants`) (SQLite reads `BIGINT` as its integer). The
+/// journal's one index is on a column no update changes, so that an update writes the row alone
+/// (PostgreSQL's heap-only update; no index entry moved in SQLite); pruning finds old entries by
+/// it, since an entry's `created_ms` is never later than its `updated_ms`. (An index on `state`,
+/// as earlier versions made, is dropped.)
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS cheqpoint_journal (
@@ -24,7 +28,8 @@ pub(crate) const SCHEMA: &str = "
         created_ms BIGINT NOT NULL,
         updated_ms BIGINT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS cheqpoint_journal_state ON cheqpoint_journal (state, updated_ms);
+    DROP INDEX IF EXISTS cheqpoint_journal_state;
+    CREATE INDEX IF NOT EXISTS cheqpoint_journal_created ON cheqpoint_journal (created_ms);
     CREATE TABLE IF NOT EXISTS cheqpoint_grants (
         id TEXT PRIMARY KEY,
         tool TEXT NOT NULL,
