@@ -41,6 +41,7 @@ rows!(
     persons_rejection_is_final,
     system_rejection_asks_again,
     decided_at_creation_asks_once,
+    many_calls_of_one_key_at_once_run_once,
     without_a_key_reattaches_but_never_refuses,
     refused_approval_asks_anew,
     finished_entries_are_pruned,

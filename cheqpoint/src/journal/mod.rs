@@ -4,13 +4,15 @@
 //!
 //! This folder owns the journal: the handle a client is given (`handle`), the entry (`row`), what a
 //! database must offer (`store`) and the two databases (`sqlite`, with its group commit in
-//! `group_commit`; `postgres`), the state machine a checkpoint goes through with a journal
+//! `group_commit`; `postgres`, with its group statements in `batch`), the state machine a checkpoint goes through with a journal
 //! (`flow`), the claim on a run (`run`) and the events it reports (`events`). It calls
 //! down to the asking step ([`crate::ask`]) for the create and the wait. The client runs a
 //! checkpoint through `flow`; the gate and the call's span hold and report the claim (`run`).
 //! With the `rules` feature it also keeps the grants a person gave, and counts their uses
 //! (`grants`).
 
+#[cfg(feature = "postgres")]
+mod batch;
 mod events;
 mod flow;
 #[cfg(feature = "rules")]

@@ -6,15 +6,19 @@
 //!
 //! Claims go through connections that commit to disk; every other write through connections
 //! that commit without waiting for it (`synchronous_commit = off`: atomic and seen by every
-//! session at once, on disk with the next synced commit). Each connection prepares its
-//! statements once, so a statement is one round trip, and statements from calls in flight
-//! together share a connection's pipeline.
+//! session at once, on disk with the next synced commit). The inserts and updates of calls in
+//! flight together go as one statement (`batch.rs`); each connection prepares its statements
+//! once, so a statement is one round trip, and statements share a connection's pipeline.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use tokio_postgres::{NoTls, Statement};
 
 use super::{
+    batch::{Batcher, Lane, Write},
     row::{Row, State},
     store::{Answer, COLUMNS, SCHEMA, Store, StoreError},
 };
@@ -34,17 +38,18 @@ pub(crate) struct PostgresStore {
     durable: Vec<Connection>,
     /// Connections whose commits do not wait for the disk: every other write, and reads.
     quick: Vec<Connection>,
+    /// The inserts and updates that must be on disk, and the others, gathered into statements.
+    durable_writes: Batcher,
+    quick_writes: Batcher,
     /// Which connection the next statement goes to.
     next: AtomicUsize,
     owner: String,
 }
 
-/// One connection and its prepared statements.
+/// One connection, its group statements, and its read of an entry.
 struct Connection {
-    client: tokio_postgres::Client,
-    insert: Statement,
+    lane: Arc<Lane>,
     get: Statement,
-    update: Statement,
 }
 
 impl Connection {
@@ -57,29 +62,24 @@ impl Connection {
         if !synced {
             client.batch_execute("SET synchronous_commit = off").await?;
         }
+        let get = client
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = $1"
+            ))
+            .await?;
         Ok(Connection {
-            insert: client
-                .prepare(&format!(
-                    "INSERT INTO cheqpoint_journal ({COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (operation) DO NOTHING"
-                ))
-                .await?,
-            get: client
-                .prepare(&format!(
-                    "SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = $1"
-                ))
-                .await?,
-            update: client
-                .prepare(
-                    "UPDATE cheqpoint_journal SET approval_id = $1, state = $2, owner = $3, \
-                     version = $4, updated_ms = $5, idempotency_key = $6 \
-                     WHERE operation = $7 AND version = $8",
-                )
-                .await?,
-            client,
+            lane: Arc::new(Lane::prepare(client).await?),
+            get,
         })
     }
+}
+
+/// The lanes of `connections`, for a batcher.
+fn lanes(connections: &[Connection]) -> Vec<Arc<Lane>> {
+    connections
+        .iter()
+        .map(|connection| Arc::clone(&connection.lane))
+        .collect()
 }
 
 impl PostgresStore {
@@ -114,6 +114,8 @@ impl PostgresStore {
                 quick.push(Connection::prepare(open(&url).await?, false).await?);
             }
             Ok::<_, tokio_postgres::Error>(PostgresStore {
+                durable_writes: Batcher::start(lanes(&durable)),
+                quick_writes: Batcher::start(lanes(&quick)),
                 durable,
                 quick,
                 next: AtomicUsize::new(0),
@@ -140,7 +142,17 @@ impl PostgresStore {
 
     /// A connection for a statement that needs no prepared form.
     pub(super) fn client(&self, durable: bool) -> &tokio_postgres::Client {
-        &self.connection(durable).client
+        &self.connection(durable).lane.client
+    }
+
+    /// Writes `row` in the next group statement of its kind; whether it changed the table.
+    async fn write(&self, write: Write, row: &Row) -> Result<bool, StoreError> {
+        let writes = if row.must_be_durable() {
+            &self.durable_writes
+        } else {
+            &self.quick_writes
+        };
+        writes.write(write, row.clone()).await
     }
 }
 
@@ -158,35 +170,14 @@ async fn open(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error
 
 impl Store for PostgresStore {
     fn insert<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
-        Box::pin(async move {
-            let connection = self.connection(row.must_be_durable());
-            let inserted = connection
-                .client
-                .execute(
-                    &connection.insert,
-                    &[
-                        &row.operation,
-                        &row.key,
-                        &row.action,
-                        &row.details,
-                        &row.idempotency_key,
-                        &row.approval_id,
-                        &row.state.as_str(),
-                        &row.owner,
-                        &row.version,
-                        &row.created_ms,
-                        &row.updated_ms,
-                    ],
-                )
-                .await?;
-            Ok(inserted == 1)
-        })
+        Box::pin(self.write(Write::Insert, row))
     }
 
     fn get<'a>(&'a self, operation: &'a str) -> Answer<'a, Option<Row>> {
         Box::pin(async move {
             let connection = self.connection(false);
             let row = connection
+                .lane
                 .client
                 .query_opt(&connection.get, &[&operation])
                 .await?;
@@ -195,26 +186,7 @@ impl Store for PostgresStore {
     }
 
     fn update<'a>(&'a self, row: &'a Row) -> Answer<'a, bool> {
-        Box::pin(async move {
-            let connection = self.connection(row.must_be_durable());
-            let updated = connection
-                .client
-                .execute(
-                    &connection.update,
-                    &[
-                        &row.approval_id,
-                        &row.state.as_str(),
-                        &row.owner,
-                        &row.version,
-                        &row.updated_ms,
-                        &row.idempotency_key,
-                        &row.operation,
-                        &(row.version - 1),
-                    ],
-                )
-                .await?;
-            Ok(updated == 1)
-        })
+        Box::pin(self.write(Write::Update, row))
     }
 
     fn forget<'a>(&'a self, operation: &'a str) -> Answer<'a, bool> {

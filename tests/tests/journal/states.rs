@@ -431,6 +431,37 @@ pub async fn decided_at_creation_asks_once(db: &Database) {
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
+/// One process calls one key many times at once, decided at creation: the journal's writes of
+/// those calls go out together, and still exactly one records the operation, one request is
+/// made, one claim is taken and the body runs once; every other call is told it is in progress
+/// or done.
+pub async fn many_calls_of_one_key_at_once_run_once(db: &Database) {
+    let emulator = Emulator::builder()
+        .api_key(KEY)
+        .auto_approve_below(0.9)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let client = client(&emulator, db.journal().await, LONG);
+    let runs = AtomicUsize::new(0);
+    for round in 0..4 {
+        let key = format!("together-{round}");
+        let calls = (0..48).map(|_| gated(&client, refund(Some(&key), "7"), &runs));
+        let outcomes = futures_util::future::join_all(calls).await;
+        let ran = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+        assert_eq!(ran, 1, "round {round}: {outcomes:?}");
+        assert!(
+            outcomes.iter().all(|outcome| matches!(
+                outcome,
+                Ok(()) | Err(Error::InProgress { .. } | Error::AlreadyDone { .. })
+            )),
+            "round {round}: {outcomes:?}"
+        );
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 4);
+    assert_eq!(emulator.created_count(), 4, "one request a key");
+}
+
 /// Without a key: re-attached by action and details while pending, but a finished run is no
 /// reason to refuse a new call.
 pub async fn without_a_key_reattaches_but_never_refuses(db: &Database) {
@@ -574,6 +605,7 @@ pub async fn every_row(db: &Database) {
     persons_rejection_is_final(db).await;
     system_rejection_asks_again(db).await;
     decided_at_creation_asks_once(db).await;
+    many_calls_of_one_key_at_once_run_once(db).await;
     without_a_key_reattaches_but_never_refuses(db).await;
     refused_approval_asks_anew(db).await;
     finished_entries_are_pruned(db).await;
