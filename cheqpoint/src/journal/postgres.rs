@@ -62,6 +62,11 @@ impl Connection {
         if !synced {
             client.batch_execute("SET synchronous_commit = off").await?;
         }
+        // A group update joins its rows to the table: by the primary key, one row at a time,
+        // whatever the planner's estimate of the table (a young table's makes it scan it all).
+        client
+            .batch_execute("SET enable_hashjoin = off; SET enable_mergejoin = off")
+            .await?;
         let get = client
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM cheqpoint_journal WHERE operation = $1"
