@@ -193,17 +193,7 @@ impl Gatekeeper {
                     output: run(arguments.clone()).await,
                 };
             }
-            Decide::Deny => {
-                let rule: Vec<String> = ruling.rules.iter().map(ToString::to_string).collect();
-                return Outcome::Refused(Error::Denied {
-                    action: ask.action.clone(),
-                    rule: match rule.as_slice() {
-                        [] => "the rules' default".to_owned(),
-                        rules => rules.join(", "),
-                    },
-                    reason: ruling.reason.clone().unwrap_or_else(|| ruling.explain()),
-                });
-            }
+            Decide::Deny => return Outcome::Refused(ruling.denial(&ask.action)),
             Decide::Ask => {
                 let settings = &ruling.ask;
                 let mut readonly = ask.readonly.clone();

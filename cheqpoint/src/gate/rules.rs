@@ -49,16 +49,7 @@ pub(crate) async fn apply(client: &Client, request: &mut ApprovalRequest) -> Res
 fn by_rules(ruling: Ruling, request: &mut ApprovalRequest) -> Result<Ruled, Error> {
     match ruling.decide {
         Decide::Allow => Ok(Ruled::Run),
-        Decide::Deny => Err(Error::Denied {
-            action: request.action.clone(),
-            rule: ruling
-                .rules
-                .first()
-                .map_or_else(|| "the rules' default".to_owned(), ToString::to_string),
-            reason: ruling
-                .reason
-                .unwrap_or_else(|| "the rule gives no reason".to_owned()),
-        }),
+        Decide::Deny => Err(ruling.denial(&request.action)),
         Decide::Ask => {
             let ask = ruling.ask;
             if let Some(summary) = ask.summary_for(&request.details) {

@@ -74,6 +74,21 @@ impl Ruling {
         }
         text
     }
+
+    /// The refusal of a call of `action` this ruling denies, as every door gives it: the rules
+    /// that denied (or the rules' default), and their reason (or, where none was given, the
+    /// ruling in words).
+    pub fn denial(&self, action: &str) -> crate::Error {
+        let rules: Vec<String> = self.rules.iter().map(RuleRef::to_string).collect();
+        crate::Error::Denied {
+            action: action.to_owned(),
+            rule: match rules.as_slice() {
+                [] => "the rules' default".to_owned(),
+                rules => rules.join(", "),
+            },
+            reason: self.reason.clone().unwrap_or_else(|| self.explain()),
+        }
+    }
 }
 
 impl Rules {
@@ -223,5 +238,50 @@ impl Rules {
             reason: None,
             ask: AskSettings::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied(rules: Vec<RuleRef>, reason: Option<&str>) -> (String, String) {
+        let ruling = Ruling {
+            decide: Decide::Deny,
+            rules,
+            reason: reason.map(str::to_owned),
+            ask: AskSettings::default(),
+        };
+        match ruling.denial("claude_code.Bash") {
+            crate::Error::Denied {
+                action,
+                rule,
+                reason,
+            } => {
+                assert_eq!(action, "claude_code.Bash");
+                (rule, reason)
+            }
+            other => panic!("not a denial: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_denial_names_its_rules_and_says_why_even_without_a_reason() {
+        let rule = |index, line| RuleRef { index, line };
+        assert_eq!(
+            denied(vec![rule(1, Some(9))], Some("under review")),
+            ("rule 2 (line 9)".into(), "under review".into())
+        );
+        assert_eq!(
+            denied(vec![rule(1, Some(9)), rule(3, None)], None),
+            (
+                "rule 2 (line 9), rule 4".into(),
+                "deny by rule 2 (line 9), rule 4".into()
+            )
+        );
+        assert_eq!(
+            denied(Vec::new(), None),
+            ("the rules' default".into(), "deny by default".into())
+        );
     }
 }
