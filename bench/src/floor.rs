@@ -17,6 +17,10 @@ use tokio::task::JoinHandle;
 use crate::clock::monotonic_ns;
 use crate::protocol::API_KEY;
 
+/// What the floor's reads carry as their `Idempotency-Key` (which a read ignores), so that the
+/// emulator's log tells them from the agent's: they are not the agent's requests.
+pub const FLOOR_MARK: &str = "bench-floor";
+
 /// A bare listener and the client that POSTs to it.
 pub struct Floor {
     url: String,
@@ -99,6 +103,7 @@ async fn read_record(
         let record = reader
             .get(format!("{emulator_url}/api/approvals/{id}"))
             .header("x-api-key", API_KEY)
+            .header("idempotency-key", FLOOR_MARK)
             .send()
             .await
             .ok()?;

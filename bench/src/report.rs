@@ -355,6 +355,23 @@ pub fn render(results: &Results) -> String {
     );
     table.row(
         "",
+        "reads per approval: before the first callback / polling again / safety net / \
+         the deciding read",
+        Better::Neither,
+        path(|p| {
+            let r = &p.reads;
+            format!(
+                "{:.2} / {:.2} / {:.2} / {:.2} (all {:.2})",
+                r.before_first_callback,
+                r.polling_again,
+                r.safety_net,
+                r.deciding,
+                r.total()
+            )
+        }),
+    );
+    table.row(
+        "",
         "approve → callback answered, p50 / p99",
         Better::Neither,
         path(|p| p50_p99(&p.callback_answered)),

@@ -12,7 +12,7 @@ use cheqpoint_emulator::{Emulator, Route, Status};
 
 use crate::agent::{AgentArgs, AgentScenario};
 use crate::clock::{WallToMonotonic, monotonic_ns};
-use crate::floor::Floor;
+use crate::floor::{FLOOR_MARK, Floor};
 use crate::heap::{Live, PerThing};
 use crate::process::{AgentProcess, AgentProgram, Usage};
 use crate::protocol::{AutoReport, Event};
@@ -167,6 +167,33 @@ pub struct PushPath {
     /// From that read reaching the emulator to the body's first line: the record read and
     /// answered, the answer parsed and checked, the body resumed.
     pub read_to_body: Sample,
+    /// The agent's reads per approval, by what made them.
+    pub reads: ReadShares,
+}
+
+/// The agent's reads of scenario 1 with push, per approval, told apart by the emulator's log:
+/// when each arrived against the decision, the first callback's answer and the wait's start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadShares {
+    /// Reads of a pending request before the agent answered its first callback: the client
+    /// polls until callbacks are seen to reach it.
+    pub before_first_callback: f64,
+    /// Reads of a pending request after that, less than 13.5 s into the wait, before the safety
+    /// net's first read (15 s ± 10 %) can come: polling again after a read found a decision
+    /// before its callback.
+    pub polling_again: f64,
+    /// Reads of a pending request after the first callback, 13.5 s or more into the wait: the
+    /// safety net's, mostly.
+    pub safety_net: f64,
+    /// The read that found the decision.
+    pub deciding: f64,
+}
+
+impl ReadShares {
+    /// All of them.
+    pub fn total(&self) -> f64 {
+        self.before_first_callback + self.polling_again + self.safety_net + self.deciding
+    }
 }
 
 /// Scenario 2's outcome.
@@ -413,6 +440,15 @@ fn api_requests(emulator: &Emulator) -> usize {
     emulator.call_count(Route::Any)
 }
 
+/// Reads the floor made ([`FLOOR_MARK`]), which the emulator counts with the agent's.
+fn floor_reads(emulator: &Emulator) -> usize {
+    emulator
+        .calls()
+        .iter()
+        .filter(|call| call.idempotency_key.as_deref() == Some(FLOOR_MARK))
+        .count()
+}
+
 /// Scenario 1: `calls` gated calls pending at once; the reviewer approves each at a random moment
 /// within the window; how long from `approve` returning to the body's first line.
 pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<Latency, String> {
@@ -517,7 +553,6 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         }
         ages.push(age);
     }
-    let requests = api_requests(&emulator);
     let checks = run.gathered.checks(calls, emulator.created_count());
     let push_path = match floor {
         Some(floor) => {
@@ -535,6 +570,8 @@ pub async fn latency(contender: &Contender, plan: &Plan, env: &Env) -> Result<La
         }
         None => None,
     };
+    // The agent's: the floor's reads go to the same emulator.
+    let requests = api_requests(&emulator) - floor_reads(&emulator);
     run.process.finish().await;
     Ok(Latency {
         latencies: Sample::new(latencies),
@@ -597,6 +634,7 @@ fn push_path(
     let calls = emulator.calls();
     for call in &calls {
         if call.method == "GET"
+            && call.idempotency_key.as_deref() != Some(FLOOR_MARK)
             && let Some(id) = call.path.strip_prefix("/api/approvals/")
         {
             reads
@@ -624,12 +662,46 @@ fn push_path(
             }
         }
     }
+    let first_callback = answered.values().copied().min().unwrap_or(u64::MAX);
+    let mut shares = ReadShares::default();
+    for (call, &approved) in approved_at {
+        let Some(id) = ids.get(call) else { continue };
+        let started = gathered.starts.get(call).copied().unwrap_or(approved);
+        let mut found = false;
+        for &at in reads
+            .get(id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let share = if at >= approved && !found {
+                found = true;
+                &mut shares.deciding
+            } else if at < first_callback {
+                &mut shares.before_first_callback
+            } else if since(started, at) < Duration::from_millis(13_500) {
+                &mut shares.polling_again
+            } else {
+                &mut shares.safety_net
+            };
+            *share += 1.0;
+        }
+    }
+    let approvals = approved_at.len().max(1) as f64;
+    for share in [
+        &mut shares.before_first_callback,
+        &mut shares.polling_again,
+        &mut shares.safety_net,
+        &mut shares.deciding,
+    ] {
+        *share /= approvals;
+    }
     PushPath {
         floor: Sample::new(floor),
         floor_errors,
         callback_answered: Sample::new(callback_answered),
         read_received: Sample::new(read_received),
         read_to_body: Sample::new(read_to_body),
+        reads: shares,
     }
 }
 
@@ -871,5 +943,20 @@ async fn sample(pid: u32, timeline: PathBuf, peak_fds: Arc<AtomicU64>) {
             );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_floors_reads_are_not_counted_as_the_agents() {
+        let emulator = Emulator::builder().start().await.unwrap();
+        let floor = Floor::start(emulator.url()).await.unwrap();
+        // No such request: the floor's read is answered 404, and made all the same.
+        assert!(floor.sample("req_none").await.is_err());
+        assert_eq!(api_requests(&emulator), 1);
+        assert_eq!(floor_reads(&emulator), 1);
     }
 }

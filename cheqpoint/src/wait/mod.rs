@@ -165,7 +165,7 @@ impl<'a> Waiter<'a> {
         } = *self;
         let trusting = || settings.push && waits.trusted();
         let read_limit = after(deadline, transport.last_read_grace());
-        let registration = waits.register_if(settings.push, approval_id);
+        let mut registration = waits.register_if(settings.push, approval_id);
         let mut schedule = Schedule::new(&settings.poll);
         let mut pause = (!read_first).then(|| Pause::gap(&mut schedule, trusting()));
         let mut failures = 0;
@@ -185,8 +185,8 @@ impl<'a> Waiter<'a> {
                 }
                 // Woken early by a callback, or at the end of the gap.
                 let callback = async {
-                    match &registration {
-                        Some(registration) => registration.woken.notified().await,
+                    match &mut registration {
+                        Some(registration) => registration.woken().await,
                         None => std::future::pending().await,
                     }
                 };

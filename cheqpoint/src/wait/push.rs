@@ -9,9 +9,10 @@
 
 use std::{
     collections::{HashMap, VecDeque},
+    pin::pin,
     sync::{
         Arc, Mutex, PoisonError,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU32, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -41,21 +42,39 @@ struct State {
     early: VecDeque<String>,
 }
 
-/// The waits on one id.
-#[derive(Default)]
+/// The waits on one id, which share one wake-up: a place costs each wait no block of its own.
 struct Waiting {
-    woken: Vec<Arc<Notify>>,
+    wake: Arc<Wake>,
+    /// How many waits are on the id.
+    waits: usize,
     /// A verified callback announced the decision: replays wake nothing.
     announced: bool,
     /// When an unverified callback last woke these waits.
     hinted_at: Option<Instant>,
 }
 
+/// The wake-ups of the waits on one id: each one counts, then notifies the waits pausing, and a
+/// wait that was reading when it came sees the count moved at its next pause.
+#[derive(Default)]
+struct Wake {
+    notify: Notify,
+    count: AtomicU32,
+}
+
+impl Wake {
+    fn wake(&self) {
+        self.count.fetch_add(1, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+}
+
 /// A wait's place in [`Waits`]; leaves it when dropped.
 pub(crate) struct Registration<'a> {
     waits: &'a Waits,
-    approval_id: String,
-    pub(crate) woken: Arc<Notify>,
+    approval_id: &'a str,
+    wake: Arc<Wake>,
+    /// The wake-ups this wait has seen.
+    seen: u32,
 }
 
 impl Waits {
@@ -76,28 +95,39 @@ impl Waits {
     /// Registers a wait on `approval_id` when callbacks may come for it: on a push client
     /// (`push`), or once any callback has been handed to this client. A polling wait on a
     /// client that has never been handed one holds no place, and nothing wakes it but its reads.
-    pub(crate) fn register_if(&self, push: bool, approval_id: &str) -> Option<Registration<'_>> {
+    pub(crate) fn register_if<'a>(
+        &'a self,
+        push: bool,
+        approval_id: &'a str,
+    ) -> Option<Registration<'a>> {
         (push || self.delivered.load(Ordering::Relaxed)).then(|| self.register(approval_id))
     }
 
     /// Registers a wait on `approval_id`, already woken when its announcement came first.
-    pub(crate) fn register(&self, approval_id: &str) -> Registration<'_> {
-        let woken = Arc::new(Notify::new());
+    pub(crate) fn register<'a>(&'a self, approval_id: &'a str) -> Registration<'a> {
         let mut state = self.state();
         let early = match state.early.iter().position(|id| id == approval_id) {
             Some(at) => state.early.remove(at).is_some(),
             None => false,
         };
-        let waiting = state.waiting.entry(approval_id.to_owned()).or_default();
+        let waiting = state
+            .waiting
+            .entry(approval_id.to_owned())
+            .or_insert_with(|| Waiting {
+                wake: Arc::default(),
+                waits: 0,
+                announced: false,
+                hinted_at: None,
+            });
+        waiting.waits += 1;
         waiting.announced |= early;
-        if waiting.announced {
-            woken.notify_one();
-        }
-        waiting.woken.push(Arc::clone(&woken));
+        let count = waiting.wake.count.load(Ordering::Acquire);
         Registration {
             waits: self,
-            approval_id: approval_id.to_owned(),
-            woken,
+            approval_id,
+            wake: Arc::clone(&waiting.wake),
+            // An announced decision wakes the wait at once.
+            seen: count.wrapping_sub(u32::from(waiting.announced)),
         }
     }
 
@@ -109,7 +139,7 @@ impl Waits {
         let mut state = self.state();
         if let Some(waiting) = state.waiting.get_mut(approval_id) {
             if !std::mem::replace(&mut waiting.announced, true) {
-                waiting.woken.iter().for_each(|woken| woken.notify_one());
+                waiting.wake.wake();
             }
             return true;
         }
@@ -137,19 +167,30 @@ impl Waits {
             .is_some_and(|at| now.duration_since(at) < HINT_INTERVAL);
         if !waiting.announced && !recent {
             waiting.hinted_at = Some(now);
-            waiting.woken.iter().for_each(|woken| woken.notify_one());
+            waiting.wake.wake();
         }
         true
     }
 }
 
 impl Registration<'_> {
+    /// Returns once a callback wakes this wait: at once when one did since it last looked.
+    pub(crate) async fn woken(&mut self) {
+        let mut notified = pin!(self.wake.notify.notified());
+        // Listening before looking at the count: a wake-up between the two is not lost.
+        notified.as_mut().enable();
+        if self.wake.count.load(Ordering::Acquire) == self.seen {
+            notified.await;
+        }
+        self.seen = self.wake.count.load(Ordering::Acquire);
+    }
+
     /// True when a verified callback announced this wait's decision.
     pub(crate) fn announced(&self) -> bool {
         let state = self.waits.state();
         state
             .waiting
-            .get(&self.approval_id)
+            .get(self.approval_id)
             .is_some_and(|waiting| waiting.announced)
     }
 }
@@ -157,12 +198,10 @@ impl Registration<'_> {
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
         let mut state = self.waits.state();
-        if let Some(waiting) = state.waiting.get_mut(&self.approval_id) {
-            waiting
-                .woken
-                .retain(|woken| !Arc::ptr_eq(woken, &self.woken));
-            if waiting.woken.is_empty() {
-                state.waiting.remove(&self.approval_id);
+        if let Some(waiting) = state.waiting.get_mut(self.approval_id) {
+            waiting.waits -= 1;
+            if waiting.waits == 0 {
+                state.waiting.remove(self.approval_id);
             }
         }
     }
@@ -175,9 +214,9 @@ mod tests {
     #[tokio::test]
     async fn a_wake_reaches_the_registered_wait_and_a_dropped_one_leaves() {
         let waits = Waits::default();
-        let registration = waits.register("req_1");
+        let mut registration = waits.register("req_1");
         assert!(waits.announce("req_1"));
-        registration.woken.notified().await; // the permit was kept for the waiter
+        registration.woken().await; // the wake-up was kept for the waiter
         drop(registration);
         assert!(waits.state().waiting.is_empty());
     }
@@ -186,16 +225,18 @@ mod tests {
     async fn a_callback_that_comes_first_wakes_the_wait_that_follows() {
         let waits = Waits::default();
         assert!(!waits.announce("req_early"));
-        let registration = waits.register("req_early");
-        registration.woken.notified().await;
+        let mut registration = waits.register("req_early");
+        registration.woken().await;
         assert!(waits.state().early.is_empty());
     }
 
     /// True when `registration` has been woken since it last looked (and takes the wake-up).
-    fn woken(registration: &Registration<'_>) -> bool {
-        let notified = registration.woken.notified();
-        tokio::pin!(notified);
-        notified.enable()
+    fn woken(registration: &mut Registration<'_>) -> bool {
+        let woken = pin!(registration.woken());
+        let waker = std::task::Waker::noop();
+        woken
+            .poll(&mut std::task::Context::from_waker(waker))
+            .is_ready()
     }
 
     #[test]
@@ -205,22 +246,42 @@ mod tests {
             waits.announce("req_early");
         }
         assert_eq!(waits.state().early.len(), 1);
-        let registration = waits.register("req_early");
-        assert!(woken(&registration));
+        let mut registration = waits.register("req_early");
+        assert!(woken(&mut registration));
         assert!(waits.announce("req_early"));
-        assert!(!woken(&registration), "a replay costs no read");
+        assert!(!woken(&mut registration), "a replay costs no read");
         assert!(registration.announced());
+    }
+
+    #[test]
+    fn every_wait_on_one_id_is_woken_once_and_the_last_to_leave_clears_it() {
+        let waits = Waits::default();
+        let mut first = waits.register("req_1");
+        let mut second = waits.register("req_1");
+        assert!(!woken(&mut first) && !woken(&mut second));
+        assert!(waits.announce("req_1"));
+        assert!(woken(&mut first) && woken(&mut second));
+        assert!(!woken(&mut first) && !woken(&mut second));
+        let mut third = waits.register("req_1");
+        assert!(
+            woken(&mut third),
+            "the decision was announced before it came"
+        );
+        drop((first, second));
+        assert_eq!(waits.state().waiting.len(), 1);
+        drop(third);
+        assert!(waits.state().waiting.is_empty());
     }
 
     #[test]
     fn hints_wake_a_known_wait_at_most_once_an_interval_and_prove_nothing() {
         let waits = Waits::default();
         assert!(!waits.hint("req_unknown"));
-        let registration = waits.register("req_1");
+        let mut registration = waits.register("req_1");
         assert!(waits.hint("req_1"));
-        assert!(woken(&registration));
+        assert!(woken(&mut registration));
         assert!(waits.hint("req_1"));
-        assert!(!woken(&registration), "within the interval");
+        assert!(!woken(&mut registration), "within the interval");
         assert!(!registration.announced() && !waits.trusted());
         waits.announce("req_1");
         assert!(waits.trusted());
