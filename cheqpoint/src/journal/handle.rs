@@ -98,6 +98,9 @@ struct JournalInner {
     /// The tools this process lately found no live grant for.
     #[cfg(feature = "rules")]
     ungranted: super::grants::Ungranted,
+    /// The bounds of the grants this process has read, by id.
+    #[cfg(feature = "rules")]
+    read_grants: super::grants::ReadGrants,
 }
 
 /// An operation still to be decided or run, as [`Journal::unfinished`] lists it.
@@ -149,6 +152,8 @@ impl Journal {
                 last_pruned_ms: AtomicI64::new(0),
                 #[cfg(feature = "rules")]
                 ungranted: Default::default(),
+                #[cfg(feature = "rules")]
+                read_grants: Default::default(),
             }),
         }
     }
@@ -219,6 +224,11 @@ impl Journal {
     #[cfg(feature = "rules")]
     pub(super) fn ungranted(&self) -> &super::grants::Ungranted {
         &self.inner.ungranted
+    }
+
+    #[cfg(feature = "rules")]
+    pub(super) fn read_grants(&self) -> &super::grants::ReadGrants {
+        &self.inner.read_grants
     }
 }
 

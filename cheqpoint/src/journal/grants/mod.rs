@@ -5,16 +5,19 @@
 //! rule allowed or refused, with the rule (its line), so that "why did this run without asking"
 //! has an answer in the journal too.
 //!
-//! This folder: the handle's methods (here), what a process remembers of them (`ungranted`), and
+//! This folder: the handle's methods (here), what a process remembers of them (`ungranted`, the
+//! tools without a grant; `read`, the bounds of the grants it read), and
 //! the two databases' statements (`sqlite`, `postgres`); what a database must offer is in the
 //! journal's `store`.
 
 #[cfg(feature = "postgres")]
 mod postgres;
+mod read;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod ungranted;
 
+pub(crate) use read::ReadGrants;
 pub use ungranted::UNGRANTED_FOR;
 pub(crate) use ungranted::Ungranted;
 
@@ -33,7 +36,7 @@ use super::{
 use crate::{
     Error,
     policy::{
-        grants::{ACTION_PREFIX, Covering, Grant, GrantScope, Suggestion},
+        grants::{ACTION_PREFIX, Grant, GrantScope, Suggestion},
         rules::{Decide, Ruling},
     },
 };
@@ -177,11 +180,13 @@ impl Journal {
         if rows.is_empty() {
             self.ungranted().found_none(call.action);
         }
+        self.read_grants().keep_live(call.action, &rows);
         let mut details = None;
         for row in rows {
-            let Some((granted, covering)) = covering(&row) else {
+            let Some(bounds) = self.read_grants().bounds(&row) else {
                 continue;
             };
+            let (granted, covering) = &*bounds;
             if !granted.scope.holds(call.session, call.agent)
                 || !covering.covers(call.action, call.arguments, call.cwd)
             {
@@ -326,15 +331,6 @@ impl Journal {
             .collect();
         Ok(suggestion.shape(tool, &calls, scope))
     }
-}
-
-/// The approved grant of `row` and what it covers (its own bounds and those asked for), when
-/// both still read.
-fn covering(row: &GrantRow) -> Option<(Grant, Covering)> {
-    let granted: Grant = serde_json::from_str(&row.granted).ok()?;
-    let asked: Grant = serde_json::from_str(&row.asked).ok()?;
-    let covering = granted.checked().ok()?.and(asked.checked().ok()?);
-    Some((granted, covering))
 }
 
 impl TryFrom<GrantRow> for KeptGrant {
