@@ -14,10 +14,9 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::CONTENT_TYPE;
+use ring::hmac;
 use serde_json::json;
-use sha2::Sha256;
 use tokio::runtime::Handle;
 
 use crate::recent::Recent;
@@ -168,9 +167,7 @@ fn callback_body(record: &ApprovalRecord) -> String {
 
 /// The lower-case hex HMAC-SHA256 of `body` keyed by `secret`.
 pub(crate) fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), body))
 }
 
 /// An error's message followed by its causes' (reqwest's own message rarely says what failed).

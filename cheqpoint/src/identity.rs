@@ -2,7 +2,6 @@
 //! records it and as its `Idempotency-Key` is made.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// The journal's name for an operation: `key:<key>` when the caller gave a key, else
 /// `call:<action>:<digest of the details>` (and `@<digest of the scope>` within a scope), the
@@ -52,7 +51,7 @@ pub(crate) fn next_operation_key(operation: &str, key: &str) -> String {
 const OPERATION_KEY: &str = "cheqpoint-op-";
 
 fn digest(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
 }
 
 /// `value` as JSON text with the keys of every object in order, whatever order they came in.

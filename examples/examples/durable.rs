@@ -4,8 +4,8 @@
 //! a third start is told it already ran.
 //!
 //! ```text
-//! cargo run --example durable                   # decide in the inbox when the restarted agent waits
-//! cargo run --example durable -- --auto approve  # or reject, or edit: decided once it re-attached
+//! cargo run --example durable --features cheqpoint/sqlite                   # decide in the inbox
+//! cargo run --example durable --features cheqpoint/sqlite -- --auto approve  # or reject, or edit
 //! ```
 //!
 //! This process plays the supervisor: it keeps the emulator (the service) running and starts

@@ -4,12 +4,6 @@
 
 #![warn(missing_docs)]
 
-/// The README's Rust blocks, each compiled as a doctest of this crate (which has what they use:
-/// the client with its `sqlite` journal, the emulator, tokio) and run where it needs no service.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
-
 use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use cheqpoint::{Client, DEFAULT_BASE_URL};
