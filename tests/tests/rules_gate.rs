@@ -7,9 +7,10 @@
 mod common;
 
 use std::{
+    cell::RefCell,
     io::Write,
     sync::{
-        Arc, Mutex,
+        Once,
         atomic::{AtomicUsize, Ordering::SeqCst},
     },
     time::Duration,
@@ -75,12 +76,19 @@ fn client(emulator: &Emulator) -> Client {
 
 /// The builder of [`client`], to add to.
 fn builder(emulator: &Emulator) -> cheqpoint::ClientBuilder {
+    builder_with(emulator, at_lines(RULES))
+}
+
+/// A builder of a client of `emulator` holding `rules`; `tracing` prints to each thread's own
+/// buffer from here on.
+fn builder_with(emulator: &Emulator, rules: Rules) -> cheqpoint::ClientBuilder {
+    print_per_thread();
     Client::builder()
         .api_key(KEY)
         .base_url(emulator.url())
         .timeout(Duration::from_secs(10))
         .poll(PollPolicy::fixed(Duration::from_millis(20)))
-        .rules(at_lines(RULES))
+        .rules(rules)
 }
 
 /// The rules of a TOML `text`, each recorded at the line its `[[rule]]` stands on.
@@ -107,13 +115,32 @@ fn order(id: &str) -> Order {
     Order { id: id.into() }
 }
 
-/// What `tracing` printed while `run` ran, on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What `tracing` printed on this thread and [`printed_here`] has not read yet.
+    static PRINTED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Write for Captured {
+/// One subscriber for the whole process, set before any test makes a call, printing each
+/// thread's events to that thread's [`PRINTED`]. A subscriber set for one thread can miss its
+/// own events: `tracing` keeps an event's interest for the whole process, computed on whichever
+/// thread reaches the event first, and a sibling test with no subscriber would make it "never".
+fn print_per_thread() {
+    static SET: Once = Once::new();
+    SET.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThisThread)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
+}
+
+/// The writer of [`print_per_thread`]'s subscriber.
+struct ThisThread;
+
+impl Write for ThisThread {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        PRINTED.with_borrow_mut(|printed| printed.extend_from_slice(bytes));
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -121,24 +148,22 @@ impl Write for Captured {
     }
 }
 
+/// What `tracing` printed on this thread since the last call.
+fn printed_here() -> String {
+    String::from_utf8(PRINTED.with_borrow_mut(std::mem::take)).unwrap()
+}
+
 #[tokio::test]
 async fn an_allowed_call_runs_without_a_request_and_names_its_rule() {
     let emulator = emulator().await;
     let client = client(&emulator);
     let ran = AtomicUsize::new(0);
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    printed_here();
     let refunded = refund(&client, &ran, order("8842"), 12_000, "EUR".into()).await;
-    drop(guard);
+    let log = printed_here();
     assert_eq!(refunded.unwrap(), 12_000);
     assert_eq!(ran.load(SeqCst), 1);
     assert!(emulator.requests().is_empty(), "no request is made");
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("allow by rule 1 (line 4)"), "{log}");
     // Past the bound, or in another currency, it is asked as the attribute says.
     let (outcome, request) = tokio::join!(
@@ -275,16 +300,14 @@ async fn write(client: &Client, ran: &AtomicUsize, file_path: String) -> Result<
 #[tokio::test]
 async fn the_table_every_door_shares_decides_a_rust_call_the_same_way() {
     let emulator = emulator().await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(emulator.url())
-        .timeout(Duration::from_secs(10))
-        .poll(PollPolicy::fixed(Duration::from_millis(20)))
-        .rules(at_lines(include_str!(
+    let client = builder_with(
+        &emulator,
+        at_lines(include_str!(
             "../../cheqpoint-cli/tests/fixtures/rules.toml"
-        )))
-        .build()
-        .unwrap();
+        )),
+    )
+    .build()
+    .unwrap();
     let ran = AtomicUsize::new(0);
     write(&client, &ran, "/srv/tmp/a".into()).await.unwrap();
     assert_eq!((ran.load(SeqCst), emulator.created_count()), (1, 0));
