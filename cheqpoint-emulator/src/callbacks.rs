@@ -3,8 +3,11 @@
 //!
 //! The emulator's own HTTP client does it: never through a proxy (`HTTP_PROXY` must not see a
 //! loopback callback), never following a redirect (a 3xx is the receiver's answer), and over TLS
-//! for `https` URLs (rustls with `ring`, trusting the platform's root certificates). An attempt that gets no answer, a 5xx or a 429 is tried again, up to
-//! [`MAX_ATTEMPTS`] in all. The last [`MAX_DELIVERIES`] deliveries are kept for
+//! for `https` URLs (rustls with `ring`, trusting the platform's root certificates). An attempt
+//! that gets no answer, a 5xx or a 429 is tried again, up to [`MAX_ATTEMPTS`] in all. At most
+//! [`MAX_IN_FLIGHT`] attempts are on their way at once, the others waiting their turn, so a
+//! receiver slower than the decisions holds that many of the emulator's connections and no
+//! more. The last [`MAX_DELIVERIES`] deliveries are kept for
 //! [`Emulator::callbacks`](crate::Emulator::callbacks) and `GET /emulator/callbacks` (older ones
 //! are dropped, so that a long-running emulator does not grow without bound); a failure is
 //! logged, never fatal.
@@ -18,6 +21,7 @@ use reqwest::header::CONTENT_TYPE;
 use ring::hmac;
 use serde_json::json;
 use tokio::runtime::Handle;
+use tokio::sync::Semaphore;
 
 use crate::recent::Recent;
 use crate::record::{ApprovalRecord, CallbackDelivery};
@@ -37,12 +41,19 @@ pub(crate) const MAX_ATTEMPTS: u32 = 3;
 /// The pause before the second attempt; it doubles before each later one.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(250);
 
+/// How many attempts are on their way at once. Each holds a connection (and its descriptor)
+/// until the receiver answers, so thousands of decisions made together, sent to a receiver
+/// that serves a few connections at a time, would otherwise run the process out of descriptors.
+const MAX_IN_FLIGHT: usize = 64;
+
 /// Sends callbacks and remembers the last [`MAX_DELIVERIES`] attempts.
 pub(crate) struct Callbacks {
     http: reqwest::Client,
     secret: Option<String>,
     /// Where delivery tasks run, so that a decision made outside the runtime still sends.
     runtime: Handle,
+    /// One permit an attempt on its way ([`MAX_IN_FLIGHT`]).
+    in_flight: Arc<Semaphore>,
     deliveries: Arc<Mutex<Recent<CallbackDelivery>>>,
 }
 
@@ -60,6 +71,7 @@ impl Callbacks {
             http,
             secret,
             runtime,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             deliveries: Arc::new(Mutex::new(Recent::new(MAX_DELIVERIES))),
         })
     }
@@ -89,8 +101,9 @@ impl Callbacks {
         }
         let approval_id = record.id.clone();
         let deliveries = Arc::clone(&self.deliveries);
+        let in_flight = Arc::clone(&self.in_flight);
         self.runtime.spawn(async move {
-            let (outcome, attempts) = attempt(request).await;
+            let (outcome, attempts) = attempt(request, &in_flight).await;
             match &outcome {
                 Ok(status) if (200..300).contains(status) => {
                     tracing::info!(%approval_id, %url, status, attempts, "callback delivered");
@@ -121,8 +134,12 @@ impl Callbacks {
 }
 
 /// Sends `request` until the receiver answers with something else than a 5xx or a 429, at most
-/// [`MAX_ATTEMPTS`] times; the last outcome and the number of attempts.
-async fn attempt(request: reqwest::RequestBuilder) -> (Result<u16, String>, u32) {
+/// [`MAX_ATTEMPTS`] times, each attempt in its turn among `in_flight`'s; the last outcome and the
+/// number of attempts.
+async fn attempt(
+    request: reqwest::RequestBuilder,
+    in_flight: &Semaphore,
+) -> (Result<u16, String>, u32) {
     let mut pause = FIRST_RETRY_PAUSE;
     let mut attempts = 0;
     loop {
@@ -131,9 +148,13 @@ async fn attempt(request: reqwest::RequestBuilder) -> (Result<u16, String>, u32)
         let Some(this_attempt) = request.try_clone() else {
             return (Err("the request cannot be sent twice".into()), attempts);
         };
-        let outcome = match this_attempt.send().await {
-            Ok(response) => Ok(response.status().as_u16()),
-            Err(error) => Err(with_causes(&error)),
+        let outcome = {
+            // The semaphore is never closed, so the turn always comes.
+            let _turn = in_flight.acquire().await;
+            match this_attempt.send().await {
+                Ok(response) => Ok(response.status().as_u16()),
+                Err(error) => Err(with_causes(&error)),
+            }
         };
         let worth_retrying = match &outcome {
             Ok(status) => *status >= 500 || *status == 429,

@@ -287,3 +287,42 @@ async fn callbacks_never_go_through_a_proxy() {
         "nothing went to the proxy"
     );
 }
+
+/// Decisions made faster than the receiver answers: at most 64 attempts are on their way at once
+/// (each holds a connection), the rest wait their turn, and every decision is still delivered.
+#[tokio::test]
+async fn a_slow_receiver_is_sent_at_most_64_callbacks_at_once() {
+    const DECIDED: usize = 100;
+    let emulator = Emulator::start().await.unwrap();
+    let api = Api::new(&emulator);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let mut ids = Vec::new();
+    for _ in 0..DECIDED {
+        ids.push(api.create(json!({"callbackUrl": url})).await);
+    }
+    for id in &ids {
+        emulator.approve(id).unwrap();
+    }
+    // Accepted and never answered: 64 come, and no 65th while they are held.
+    let mut held = Vec::new();
+    while held.len() < 64 {
+        let (socket, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+            .await
+            .unwrap_or_else(|_| panic!("only {} connections came within 10 s", held.len()))
+            .unwrap();
+        held.push(socket);
+    }
+    let one_more = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+    assert!(one_more.is_err(), "a 65th connection while 64 were held");
+    // Hung up on, those 64 are tried again; with the receiver answering, all are delivered.
+    drop(held);
+    let router = Router::new().route("/hook", post(|| async { StatusCode::OK }));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let log = deliveries(&emulator, DECIDED).await;
+    assert_eq!(log.len(), DECIDED);
+    assert!(
+        log.iter().all(|delivery| delivery.outcome == Ok(200)),
+        "{log:?}"
+    );
+}
