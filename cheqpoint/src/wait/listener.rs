@@ -2,10 +2,11 @@
 //! wakes the wait on its request, so push works without a web framework of your own.
 //!
 //! It faces the internet, so nothing a client does holds it for long: a connection must send its
-//! request head within [`Limits::header_read`] (hyper's timer, which also closes a kept-alive
-//! connection idle that long), its body within [`Limits::body_read`], and at most
-//! [`Limits::connections`] are served at once (the others wait in the kernel's backlog, holding
-//! none of the process's descriptors).
+//! request head within [`Limits::header_read`] (hyper's timer), its body within
+//! [`Limits::body_read`], and at most [`Limits::connections`] are served at once (the others wait
+//! in the kernel's backlog, holding none of the process's descriptors). A connection carries one
+//! callback and is closed once answered, so a slot is held for one exchange: a sender with more
+//! connections than slots is served in turn, never kept waiting behind an idle kept-alive one.
 
 use std::{
     convert::Infallible,
@@ -34,7 +35,7 @@ const MAX_CALLBACK_BODY: usize = 64 << 10;
 /// How long a client may take, and how many may be served at once.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
-    /// To send a request head; also how long a kept-alive connection may stay idle.
+    /// To send a request head.
     pub header_read: Duration,
     /// To send a request body.
     pub body_read: Duration,
@@ -150,6 +151,7 @@ async fn accept(listener: TcpListener, receiver: Arc<Receiver>) {
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(receiver.limits.header_read)
+            .keep_alive(false)
             .serve_connection(
                 TokioIo::new(stream),
                 service_fn(move |request| answer(request, Arc::clone(&receiver))),
@@ -334,17 +336,26 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_alive_connection_left_idle_is_closed() {
-        let (_listener, addr) = listener(8);
-        let mut idle = connect(addr);
-        idle.write_all(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")
+    fn an_answered_connection_is_closed_and_its_slot_goes_to_the_next() {
+        // One slot, and timers long enough that no connection is closed for them in the test.
+        let (_listener, addr) = listener_with(Limits {
+            header_read: Duration::from_secs(30),
+            body_read: Duration::from_secs(30),
+            connections: 1,
+        });
+        let mut first = connect(addr);
+        let mut next = connect(addr);
+        // Both ask to be kept alive (HTTP/1.1's default); the first has the slot.
+        next.write_all(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")
             .unwrap();
-        let answer = read_to_close(&mut idle).expect("the listener closes an idle connection");
+        first
+            .write_all(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let answer = read_to_close(&mut first).expect("closed once answered");
         assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
-        assert!(
-            !answer.contains("connection: close"),
-            "kept alive: {answer}"
-        );
+        assert!(answer.contains("connection: close"), "{answer}");
+        let answer = read_to_close(&mut next).expect("served once the first was answered");
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     }
 
     /// Fills the cap of a listener with these `limits` with silent connections, whose timers must
