@@ -399,16 +399,21 @@ pub async fn system_rejection_asks_again(db: &Database) {
     assert_ne!(keys[0], keys[1], "the second ask has a key of its own");
 }
 
-/// Decided at creation (a workspace rule): the request's id goes into the journal with the claim
-/// (one write fewer), one request and one run; and a wait that fails after such a create leaves
-/// the id recorded all the same, so the next call re-attaches instead of asking again.
-pub async fn decided_at_creation_asks_once(db: &Database) {
-    let emulator = Emulator::builder()
+/// An emulator whose workspace rule approves every request as it is created (risk below 0.9).
+async fn deciding_at_creation() -> Emulator {
+    Emulator::builder()
         .api_key(KEY)
         .auto_approve_below(0.9)
         .start()
         .await
-        .expect("the emulator starts");
+        .expect("the emulator starts")
+}
+
+/// Decided at creation (a workspace rule): the request's id goes into the journal with the claim
+/// (one write fewer), one request and one run; and a wait that fails after such a create leaves
+/// the id recorded all the same, so the next call re-attaches instead of asking again.
+pub async fn decided_at_creation_asks_once(db: &Database) {
+    let emulator = deciding_at_creation().await;
     let client = client(&emulator, db.journal().await, LONG);
     let runs = AtomicUsize::new(0);
     gated(&client, refund(Some("decided-1"), "1"), &runs)
@@ -436,12 +441,7 @@ pub async fn decided_at_creation_asks_once(db: &Database) {
 /// made, one claim is taken and the body runs once; every other call is told it is in progress
 /// or done.
 pub async fn many_calls_of_one_key_at_once_run_once(db: &Database) {
-    let emulator = Emulator::builder()
-        .api_key(KEY)
-        .auto_approve_below(0.9)
-        .start()
-        .await
-        .expect("the emulator starts");
+    let emulator = deciding_at_creation().await;
     let client = client(&emulator, db.journal().await, LONG);
     let runs = AtomicUsize::new(0);
     for round in 0..4 {
