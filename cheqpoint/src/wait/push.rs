@@ -43,6 +43,7 @@ struct State {
 }
 
 /// The waits on one id, which share one wake-up: a place costs each wait no block of its own.
+#[derive(Default)]
 struct Waiting {
     wake: Arc<Wake>,
     /// How many waits are on the id.
@@ -110,15 +111,7 @@ impl Waits {
             Some(at) => state.early.remove(at).is_some(),
             None => false,
         };
-        let waiting = state
-            .waiting
-            .entry(approval_id.to_owned())
-            .or_insert_with(|| Waiting {
-                wake: Arc::default(),
-                waits: 0,
-                announced: false,
-                hinted_at: None,
-            });
+        let waiting = state.waiting.entry(approval_id.to_owned()).or_default();
         waiting.waits += 1;
         waiting.announced |= early;
         let count = waiting.wake.count.load(Ordering::Acquire);
